@@ -1,0 +1,24 @@
+"""`Board`: an FPGA board file from boards/ (part, capacities, clock)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from resq.spec.base import SpecModel
+from resq.spec.names import Name
+from resq.spec.resources import Resources
+
+
+class Board(SpecModel):
+    """A board and the FPGA part it carries; capacities come from the vendor datasheet."""
+
+    name: Name = Field(description="board identifier, equal to the file name without .yaml")
+    title: str = Field(description="human-readable board name")
+    vendor: str = Field(description="board maker")
+    part: str = Field(
+        pattern=r"^x[ca]7[a-z][0-9]+t?[a-z]*[0-9]+-[0-9][A-Za-z]*$",
+        description="full Xilinx part name as Vivado expects it, e.g. xc7s15ftgb196-2",
+    )
+    family: str = Field(pattern=r"^[a-z0-9]+$", description="device family, e.g. spartan7")
+    clock_mhz: float = Field(gt=0, le=1000, description="default accelerator clock, MHz")
+    capacity: Resources = Field(description="what the part offers (cycles unused)")
+    source: str = Field(description="where the figures come from (datasheet and table)")

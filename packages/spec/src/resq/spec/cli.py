@@ -1,0 +1,138 @@
+"""The `spec` command: validate, show, schema, run. Exit 0 ok, 2 bad spec, 1 failed stage."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+from resq.spec.discovery import discover_stages
+from resq.spec.errors import SpecError, StageError
+from resq.spec.loader import load_spec
+from resq.spec.runner import Runner, StageRecord
+from resq.spec.schema import spec_file_schema
+from resq.spec.spec import LoadedSpec
+from resq.spec.stage import CANONICAL_STAGES
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from ruamel.yaml import YAML
+
+EXIT_BAD_SPEC = 2
+EXIT_STAGE_FAILED = 1
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _load_or_exit(file: Path) -> LoadedSpec:
+    try:
+        return load_spec(file)
+    except SpecError as e:
+        for issue in e.issues:
+            err.print(f"[red]error[/red] {escape(str(issue))}")
+        err.print(f"{len(e.issues)} error(s) in {escape(str(file))}")
+        sys.exit(EXIT_BAD_SPEC)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+def cli(verbose: bool) -> None:
+    """resq: from a YAML spec to an integer-only neural network on a small FPGA."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, markup=False)],
+    )
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check spec FILES with their parents, boards and dataset manifests."""
+    failed = 0
+    for file in files:
+        try:
+            load_spec(file)
+        except SpecError as e:
+            failed += 1
+            for issue in e.issues:
+                err.print(f"[red]error[/red] {escape(str(issue))}")
+            continue
+        err.print(f"[green]ok[/green] {escape(str(file))}")
+    if failed:
+        err.print(f"{failed} of {len(files)} spec(s) invalid")
+        sys.exit(EXIT_BAD_SPEC)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+def show(file: Path) -> None:
+    """Print the resolved spec (parents merged, defaults filled) as YAML."""
+    loaded = _load_or_exit(file)
+    yaml = YAML()
+    yaml.default_flow_style = False
+    buffer = io.StringIO()
+    yaml.dump(loaded.spec.model_dump(mode="json"), buffer)
+    click.echo(buffer.getvalue(), nl=False)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of spec files (for editors)."""
+    click.echo(json.dumps(spec_file_schema(), indent=2))
+
+
+def _selection(stages: str | None, start: str | None) -> list[str]:
+    if stages and start:
+        raise click.UsageError("give --stages or --from, not both")
+    if start:
+        if start not in CANONICAL_STAGES:
+            raise click.BadParameter(
+                f"{start!r}; stages: {', '.join(CANONICAL_STAGES)}", param_hint="--from"
+            )
+        return list(CANONICAL_STAGES[CANONICAL_STAGES.index(start) :])
+    if stages:
+        return [s.strip() for s in stages.split(",") if s.strip()]
+    return list(CANONICAL_STAGES)
+
+
+def _report(stage: str, status: str, record: StageRecord | None) -> None:
+    if status == "start":
+        err.print(f"[bold]{stage}[/bold] running")
+    elif record is not None:
+        figures = ", ".join(
+            f"{k}={v}" for k, v in record.summary.items() if not isinstance(v, dict | list)
+        )
+        label = (
+            "[cyan]cached[/cyan]"
+            if status == "cached"
+            else f"[green]done[/green] in {record.seconds:.1f} s"
+        )
+        err.print(f"[bold]{stage}[/bold] {label} (key {record.key}) {escape(figures)}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--stages", help=f"Comma-separated stages to run, of: {', '.join(CANONICAL_STAGES)}.")
+@click.option("--from", "start", help="Run this stage and every later one.")
+@click.option("--run-dir", type=click.Path(path_type=Path), help="Default: runs/<spec name>.")
+def run(file: Path, stages: str | None, start: str | None, run_dir: Path | None) -> None:
+    """Run the stages of spec FILE; finished stages are taken from the run directory."""
+    loaded = _load_or_exit(file)
+    selected = _selection(stages, start)
+    directory = run_dir or loaded.root / "runs" / loaded.spec.name
+    try:
+        runner = Runner(loaded, discover_stages(), directory)
+        runner.run(selected, on_event=_report)
+    except StageError as e:
+        err.print(f"[red]error[/red] {escape(str(e))}")
+        sys.exit(EXIT_STAGE_FAILED)
+    err.print(f"summary: {escape(str(directory / 'summary.json'))}")
+
+
+def main() -> None:
+    """Entry point of the `spec` console script."""
+    cli()

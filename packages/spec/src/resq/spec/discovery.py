@@ -1,0 +1,38 @@
+"""Find the installed stages through Python entry points."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from resq.spec.errors import StageError
+from resq.spec.stage import ENTRY_POINT_GROUP, Stage
+
+
+def discover_stages(group: str = ENTRY_POINT_GROUP) -> dict[str, Stage]:
+    """Instantiate every `Stage` subclass registered under `group`, keyed by stage name.
+
+    Raises `StageError` when an entry point cannot be loaded, is not a Stage subclass,
+    is named differently from its stage, or when two distributions provide one stage.
+    """
+    found: dict[str, Stage] = {}
+    for point in entry_points(group=group):
+        provider = f"{point.dist.name} {point.dist.version}" if point.dist else point.value
+        try:
+            loaded = point.load()
+        except Exception as e:
+            raise StageError(f"stage {point.name!r} from {provider} cannot be loaded: {e}") from e
+        if not (isinstance(loaded, type) and issubclass(loaded, Stage)):
+            raise StageError(f"entry point {point.name!r} of {provider} is not a Stage subclass")
+        if loaded.name != point.name:
+            raise StageError(
+                f"entry point {point.name!r} of {provider} names stage {loaded.name!r}"
+            )
+        if point.name in found:
+            raise StageError(
+                f"stage {point.name!r} is provided twice: by {found[point.name].provider} "
+                f"and by {provider}; uninstall one"
+            )
+        stage = loaded()
+        stage.provider = provider
+        found[point.name] = stage
+    return found

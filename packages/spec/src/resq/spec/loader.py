@@ -1,0 +1,309 @@
+"""Load a spec file: resolve `extends`, the dataset manifest and the board, validate, and
+report every problem at once as `FILE:LINE:COL: field.path: message`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from resq.spec.board import Board
+from resq.spec.errors import SpecError, SpecIssue
+from resq.spec.manifest import DatasetManifest
+from resq.spec.names import NAME_PATTERN, RELATIVE_PATH_PATTERN, is_name
+from resq.spec.source import Document, YamlPath, merge, read_yaml, rebase
+from resq.spec.spec import LoadedSpec, Spec
+
+_DISCRIMINATORS = ("kind", "method")
+
+
+def find_dir(start: Path, name: str) -> Path | None:
+    """The nearest directory called `name` in `start` or one of its ancestors."""
+    for folder in (start, *start.parents):
+        if (folder / name).is_dir():
+            return folder / name
+    return None
+
+
+def _path_text(path: YamlPath) -> str:
+    text = ""
+    for key in path:
+        text += f"[{key}]" if isinstance(key, int) else (f".{key}" if text else str(key))
+    return text
+
+
+def _issue(document: Document, path: YamlPath, message: str) -> SpecIssue:
+    mark = document.mark(path)
+    return SpecIssue(
+        file=mark.file, line=mark.line, col=mark.col, path=_path_text(path), message=message
+    )
+
+
+def _model_fields_at(model: type[BaseModel], loc: YamlPath) -> list[str]:
+    """Field names of the model reached by following `loc` from `model` (empty if none)."""
+    current: Any = model
+    for key in loc:
+        current = _step(current, key)
+        if current is None:
+            return []
+    current = _unwrap_model(current)
+    return list(current.model_fields) if current is not None else []
+
+
+def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _members(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(annotation) for m in _members(arg)]
+    return [annotation]
+
+
+def _step(annotation: Any, key: str | int) -> Any:
+    for member in _members(annotation):
+        model = _unwrap_model(member)
+        if model is not None:
+            if isinstance(key, str) and key in model.model_fields:
+                return model.model_fields[key].annotation
+            for name in _DISCRIMINATORS:
+                field = model.model_fields.get(name)
+                if field is not None and key in typing.get_args(field.annotation):
+                    return model
+            continue
+        origin = typing.get_origin(member)
+        if origin in (list, dict):
+            return typing.get_args(member)[-1]
+    return None
+
+
+def _yaml_path(loc: tuple[Any, ...], data: Any) -> YamlPath:
+    """Drop union tags that pydantic inserts in `loc`, keeping the keys as written."""
+    path: list[str | int] = []
+    current = data
+    for key in loc:
+        if (
+            isinstance(current, dict)
+            and key not in current
+            and any(current.get(d) == key for d in _DISCRIMINATORS)
+        ):
+            continue
+        path.append(key)
+        if isinstance(current, dict):
+            current = current.get(key)
+        elif isinstance(current, list) and isinstance(key, int) and key < len(current):
+            current = current[key]
+        else:
+            current = None
+    return tuple(path)
+
+
+def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _model_fields_at(model, loc[:-1])
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"
+        return f"unknown key {key!r}; {hint}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        if pattern == NAME_PATTERN:
+            return (
+                f"{error['input']!r} is not a valid name: lower-case letters and digits, "
+                "words joined by single '-' or '_', starting with a letter"
+            )
+        return f"{error['input']!r} does not match the allowed pattern {pattern}"
+    message = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
+    value = error.get("input")
+    if kind not in ("value_error", "union_tag_invalid") and isinstance(value, str | int | float):
+        message += f" (got {value!r})"
+    return message
+
+
+def validation_issues(
+    error: ValidationError, document: Document, model: type[BaseModel], prefix: YamlPath = ()
+) -> list[SpecIssue]:
+    """One `SpecIssue` per pydantic error, located through the document's marks."""
+    issues = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        path = (*prefix, *_yaml_path(loc, _at(document.data, prefix)))
+        issues.append(_issue(document, path, _message(item, model, loc)))
+    return issues
+
+
+def _at(data: Any, path: YamlPath) -> Any:
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _resolve_extends(file: Path, chain: list[Path]) -> Document:
+    document = read_yaml(file)
+    if not isinstance(document.data, dict):
+        raise SpecError([_issue(document, (), "a spec must be a mapping of sections")])
+    parent = document.data.pop("extends", None)
+    if parent is None:
+        return document
+    if not isinstance(parent, str) or re.fullmatch(RELATIVE_PATH_PATTERN, parent) is None:
+        raise SpecError(
+            [
+                _issue(
+                    document,
+                    ("extends",),
+                    f"{parent!r} is not a relative path below this file (no '..', no '/' first)",
+                )
+            ]
+        )
+    parent_file = (file.parent / parent).resolve()
+    if parent_file in chain or parent_file == file.resolve():
+        cycle = " -> ".join(p.name for p in (*chain, file.resolve(), parent_file))
+        raise SpecError([_issue(document, ("extends",), f"extends cycle: {cycle}")])
+    if not parent_file.is_file():
+        raise SpecError([_issue(document, ("extends",), f"parent spec not found: {parent_file}")])
+    base = _resolve_extends(parent_file, [*chain, file.resolve()])
+    return merge(base, document)
+
+
+def _named_file(
+    document: Document, path: YamlPath, folder_name: str, what: str
+) -> tuple[Path | None, list[SpecIssue]]:
+    """The file `<folder>/<name>.yaml` named at `path`, or the issues that prevent finding it."""
+    name = _at(document.data, path)
+    if not isinstance(name, str) or not is_name(name):
+        return None, []
+    folder = find_dir(document.file.resolve().parent, folder_name)
+    if folder is None:
+        return None, [_issue(document, path, f"no {folder_name}/ directory above {document.file}")]
+    target = folder / f"{name}.yaml"
+    if not target.is_file():
+        available = sorted(p.stem for p in folder.glob("*.yaml"))
+        close = difflib.get_close_matches(name, available, n=1)
+        hint = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else f"available: {', '.join(available) or 'none'}"
+        )
+        return None, [
+            _issue(document, path, f"{what} {name!r} not found: no file {target}; {hint}")
+        ]
+    return target, []
+
+
+def _load_named(model: type[BaseModel], file: Path) -> tuple[Any, list[SpecIssue]]:
+    document = read_yaml(file)
+    try:
+        value = model.model_validate(document.data)
+    except ValidationError as e:
+        return None, validation_issues(e, document, model)
+    if getattr(value, "name", file.stem) != file.stem:
+        return None, [_issue(document, ("name",), f"must equal the file name {file.stem!r}")]
+    return value, []
+
+
+def _cross_checks(
+    document: Document, spec: Spec, board: Board | None, manifest: DatasetManifest | None
+) -> list[SpecIssue]:
+    issues = []
+    model, dataset = spec.model, spec.dataset
+    if model.n_features != len(dataset.features):
+        issues.append(
+            _issue(
+                document,
+                ("model", "n_features"),
+                f"{model.n_features} differs from the {len(dataset.features)} dataset.features",
+            )
+        )
+    if model.window != dataset.window:
+        issues.append(
+            _issue(
+                document,
+                ("model", "window"),
+                f"{model.window} differs from dataset.window {dataset.window}",
+            )
+        )
+    if manifest is not None:
+        known = {f.name for f in manifest.files}
+        for index, name in enumerate(dataset.files):
+            if name not in known:
+                issues.append(
+                    _issue(
+                        document,
+                        ("dataset", "files", index),
+                        f"{name!r} is not a file of dataset {manifest.name!r}",
+                    )
+                )
+        columns = set(manifest.columns)
+        named = [("target", dataset.target)] + [
+            (("features", i), c) for i, c in enumerate(dataset.features)
+        ]
+        named += [(("time_columns", i), c) for i, c in enumerate(dataset.time_columns)]
+        for where, column in named:
+            if column not in columns:
+                sub = where if isinstance(where, tuple) else (where,)
+                issues.append(
+                    _issue(
+                        document,
+                        ("dataset", *sub),
+                        f"column {column!r} is not in dataset {manifest.name!r}",
+                    )
+                )
+    if board is not None:
+        for field, message in spec.budget.over_capacity(board):
+            issues.append(_issue(document, ("budget", field), message))
+    return issues
+
+
+def load_spec(file: str | Path) -> LoadedSpec:
+    """Load, merge and validate a spec file with its board and dataset manifest.
+
+    Raises `SpecError` listing every problem found, each located to file, line and column.
+    """
+    file = Path(file)
+    document = _resolve_extends(file, [])
+    issues: list[SpecIssue] = []
+
+    manifest: DatasetManifest | None = None
+    manifest_file, found = _named_file(
+        document, ("dataset", "manifest"), "datasets", "dataset manifest"
+    )
+    issues += found
+    if manifest_file is not None:
+        manifest, found = _load_named(DatasetManifest, manifest_file)
+        issues += found
+        if manifest is not None and isinstance(document.data.get("dataset"), dict):
+            source = read_yaml(manifest_file)
+            if isinstance(source.data.get("defaults"), dict):
+                document = merge(rebase(source, ("defaults",), ("dataset",)), document)
+
+    board: Board | None = None
+    board_file, found = _named_file(document, ("board",), "boards", "board")
+    issues += found
+    if board_file is not None:
+        board, found = _load_named(Board, board_file)
+        issues += found
+
+    spec: Spec | None = None
+    try:
+        spec = Spec.model_validate(document.data)
+    except ValidationError as e:
+        issues += validation_issues(e, document, Spec)
+    if spec is not None:
+        issues += _cross_checks(document, spec, board, manifest)
+
+    if issues or spec is None or board is None:
+        raise SpecError(sorted(set(issues), key=lambda i: (str(i.file), i.line, i.col, i.path)))
+    root = board_file.parent.parent if board_file else file.parent
+    return LoadedSpec(path=file, root=root, spec=spec, board=board, manifest=manifest)

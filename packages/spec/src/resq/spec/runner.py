@@ -1,0 +1,228 @@
+"""The stage runner behind `spec run`: cached, atomic, resumable stages in a run directory.
+
+Layout of a run directory:
+    summary.json                 headline figures of every stage that finished
+    <stage>/<key>/               a finished artifact; <key> hashes what it depends on
+    <stage>/<key>/stage.json     the record of that run (written last, inside the artifact)
+    .partial/<stage>-<key>/      the artifact being written (removed if the stage fails)
+    .scratch/<stage>-<key>/      a stage's checkpoints, kept across failures until it succeeds
+    logs/<stage>.log             the traceback of the last failure of a stage
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import platform
+import shutil
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from resq.spec.atomic import publish_dir, write_json_atomic, write_text_atomic
+from resq.spec.errors import ResqError, StageError
+from resq.spec.spec import LoadedSpec
+from resq.spec.stage import CANONICAL_STAGES, STAGE_PACKAGES, Stage, StageContext
+
+log = logging.getLogger(__name__)
+
+RECORD_FILE = "stage.json"
+SUMMARY_FILE = "summary.json"
+
+
+class StageRecord(BaseModel):
+    """What is known of one finished stage; stored as `stage.json` inside its artifact."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    key: str
+    inputs: dict[str, str]
+    versions: dict[str, str]
+    seconds: float
+    finished: str
+    summary: dict[str, Any]
+
+
+StageEvent = Callable[[str, str, StageRecord | None], None]
+"""Called with (stage, status, record); status is `start`, `cached` or `done`."""
+
+
+def missing_stage_message(name: str) -> str:
+    """How to get a stage that is not installed."""
+    package = STAGE_PACKAGES.get(name)
+    if package is None:
+        return f"stage {name!r} is not installed and no resq package provides it"
+    return (
+        f"stage {name!r} is not installed: it comes with {package} "
+        f"(pip install -e packages/{package.removeprefix('resq-')})"
+    )
+
+
+class Runner:
+    """Runs stages of one loaded spec in `run_dir`, skipping those whose artifact exists."""
+
+    def __init__(
+        self,
+        loaded: LoadedSpec,
+        stages: Mapping[str, Stage],
+        run_dir: Path,
+        order: Sequence[str] = CANONICAL_STAGES,
+    ) -> None:
+        self.loaded = loaded
+        self.stages = stages
+        self.run_dir = run_dir
+        self.order = tuple(order)
+        self._keys: dict[str, str] = {}
+
+    def stage(self, name: str) -> Stage:
+        """The installed stage `name`; `StageError` naming the package when it is missing."""
+        if name not in self.order:
+            raise StageError(f"unknown stage {name!r}; stages: {', '.join(self.order)}")
+        if name not in self.stages:
+            raise StageError(missing_stage_message(name))
+        return self.stages[name]
+
+    def key(self, name: str) -> str:
+        """Cache key of stage `name`: a hash of its spec sections, upstream keys and versions."""
+        if name not in self._keys:
+            stage = self.stage(name)
+            material = {
+                "stage": name,
+                "sections": {s: self.loaded.section(s) for s in stage.sections},
+                "inputs": {i: self.key(i) for i in stage.inputs},
+                "versions": stage.versions(),
+                "python": platform.python_version(),
+            }
+            text = json.dumps(material, sort_keys=True, default=str)
+            self._keys[name] = hashlib.sha256(text.encode()).hexdigest()[:16]
+        return self._keys[name]
+
+    def artifact(self, name: str) -> Path:
+        """Where the artifact of stage `name` lives once finished."""
+        return self.run_dir / name / self.key(name)
+
+    def is_cached(self, name: str) -> bool:
+        """True when stage `name` has a finished artifact for the current key."""
+        return (self.artifact(name) / RECORD_FILE).is_file()
+
+    def plan(self, selected: Sequence[str]) -> list[str]:
+        """Check that the selected stages can run; return them in canonical order.
+
+        Every selected stage must be installed, and each input outside the selection must
+        already have its artifact in the run directory.
+        """
+        unknown = [s for s in selected if s not in self.order]
+        if unknown:
+            raise StageError(
+                f"unknown stage(s) {', '.join(unknown)}; stages: {', '.join(self.order)}"
+            )
+        ordered = [s for s in self.order if s in selected]
+        missing = [s for s in ordered if s not in self.stages]
+        if missing:
+            raise StageError("\n".join(missing_stage_message(s) for s in missing))
+        for name in ordered:
+            for upstream in self.stage(name).inputs:
+                if upstream not in ordered and not self.is_cached(upstream):
+                    raise StageError(
+                        f"stage {name!r} needs the artifact of {upstream!r}, which is not in "
+                        f"{self.run_dir}: run it first (--stages {upstream})"
+                    )
+        return ordered
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.run_dir / ".lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as e:
+                raise StageError(f"run directory {self.run_dir} is in use by another run") from e
+            yield
+
+    def run(self, selected: Sequence[str], on_event: StageEvent | None = None) -> dict[str, Any]:
+        """Run (or take from the cache) each selected stage in order; return the summary."""
+        ordered = self.plan(selected)
+        notify = on_event or (lambda stage, status, record: None)
+        with self._locked():
+            for name in ordered:
+                if self.is_cached(name):
+                    record = StageRecord.model_validate_json(
+                        (self.artifact(name) / RECORD_FILE).read_text(encoding="utf-8")
+                    )
+                    self._summarise(record, cached=True)
+                    notify(name, "cached", record)
+                    continue
+                notify(name, "start", None)
+                record = self._execute(name)
+                self._summarise(record, cached=False)
+                notify(name, "done", record)
+        return self.summary()
+
+    def _execute(self, name: str) -> StageRecord:
+        stage, key = self.stage(name), self.key(name)
+        partial = self.run_dir / ".partial" / f"{name}-{key}"
+        scratch = self.run_dir / ".scratch" / f"{name}-{key}"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        scratch.mkdir(parents=True, exist_ok=True)
+        context = StageContext(
+            loaded=self.loaded,
+            run_dir=self.run_dir,
+            out_dir=partial,
+            scratch_dir=scratch,
+            inputs={i: self.artifact(i) for i in stage.inputs},
+        )
+        started = time.perf_counter()
+        try:
+            summary = stage.run(context)
+        except BaseException as e:
+            shutil.rmtree(partial, ignore_errors=True)
+            log_file = self.run_dir / "logs" / f"{name}.log"
+            write_text_atomic(log_file, traceback.format_exc())
+            if isinstance(e, ResqError):
+                raise StageError(f"stage {name!r} failed: {e}") from e
+            if isinstance(e, Exception):
+                raise StageError(
+                    f"stage {name!r} failed: {type(e).__name__}: {e} (traceback in {log_file})"
+                ) from e
+            raise
+        record = StageRecord(
+            stage=name,
+            key=key,
+            inputs={i: self.key(i) for i in stage.inputs},
+            versions=stage.versions(),
+            seconds=round(time.perf_counter() - started, 3),
+            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+            summary=summary,
+        )
+        write_json_atomic(partial / RECORD_FILE, record.model_dump(mode="json"))
+        publish_dir(partial, self.artifact(name))
+        shutil.rmtree(scratch, ignore_errors=True)
+        return record
+
+    def summary(self) -> dict[str, Any]:
+        """The content of summary.json (empty stages when nothing ran yet)."""
+        path = self.run_dir / SUMMARY_FILE
+        if path.is_file():
+            loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return loaded
+        return {"spec": self.loaded.spec.name, "spec_file": str(self.loaded.path), "stages": {}}
+
+    def _summarise(self, record: StageRecord, cached: bool) -> None:
+        summary = self.summary()
+        summary["stages"][record.stage] = {
+            "key": record.key,
+            "cached": cached,
+            "seconds": record.seconds,
+            "artifact": str(self.artifact(record.stage).relative_to(self.run_dir)),
+            **record.summary,
+        }
+        write_json_atomic(self.run_dir / SUMMARY_FILE, summary)

@@ -1,0 +1,86 @@
+"""`Spec`: the whole resolved spec, and `LoadedSpec`: a spec with its board and manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from resq.spec.base import SpecModel
+from resq.spec.board import Board
+from resq.spec.budget import BudgetSpec
+from resq.spec.dataset import DatasetSpec
+from resq.spec.deploy import DeploySpec
+from resq.spec.hardware import HardwareSpec
+from resq.spec.manifest import DatasetManifest
+from resq.spec.model import ModelSpec
+from resq.spec.names import Name
+from resq.spec.quantization import QuantizationSpec
+from resq.spec.resources import Resources
+from resq.spec.search import SearchSpec
+from resq.spec.training import TrainingSpec
+
+SECTIONS: tuple[str, ...] = (
+    "name",
+    "description",
+    "seed",
+    "dataset",
+    "model",
+    "training",
+    "quantization",
+    "board",
+    "budget",
+    "hardware",
+    "search",
+    "deploy",
+)
+
+
+class Spec(SpecModel):
+    """One resq job: data, model, training, quantization policy, board, budget, search, build.
+
+    A spec file may start with `extends: parent.yaml`; the loader merges the parent (the
+    child wins key by key) before this model validates the result.
+    """
+
+    name: Name = Field(description="job name; names the run directory and the generated core")
+    description: str = Field("", description="free text")
+    seed: int = Field(0, ge=0, lt=2**32, description="seed of every random choice")
+    dataset: DatasetSpec
+    model: ModelSpec
+    training: TrainingSpec = Field(default_factory=TrainingSpec)
+    quantization: QuantizationSpec = Field(default_factory=QuantizationSpec)
+    board: Name = Field(description="name of boards/<board>.yaml")
+    budget: BudgetSpec = Field(default_factory=BudgetSpec)
+    hardware: HardwareSpec = Field(default_factory=HardwareSpec)
+    search: SearchSpec = Field(default_factory=SearchSpec)
+    deploy: DeploySpec = Field(default_factory=DeploySpec)
+
+
+class LoadedSpec(SpecModel):
+    """A validated spec together with the files it refers to."""
+
+    path: Path = Field(description="the spec file")
+    root: Path = Field(description="the project directory holding boards/ and datasets/")
+    spec: Spec
+    board: Board
+    manifest: DatasetManifest | None = None
+
+    @property
+    def clock_mhz(self) -> float:
+        """Accelerator clock, MHz: the spec's hardware.clock_mhz, else the board's."""
+        return self.spec.hardware.clock_mhz or self.board.clock_mhz
+
+    def limits(self) -> Resources:
+        """The budget in units of the board (cycles from latency_cycles or latency_us)."""
+        return self.spec.budget.limits(self.board, self.clock_mhz)
+
+    def section(self, name: str) -> Any:
+        """JSON-compatible value of a top-level section; `board` gives the board's content."""
+        if name == "board":
+            return self.board.model_dump(mode="json")
+        if name == "manifest":
+            return None if self.manifest is None else self.manifest.model_dump(mode="json")
+        if name not in SECTIONS:
+            raise KeyError(f"unknown spec section {name!r}; sections: {', '.join(SECTIONS)}")
+        return self.spec.model_dump(mode="json")[name]

@@ -1,0 +1,74 @@
+"""`Stage`: one step of `spec run`, found through the entry-point group `resq.stages`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from resq.spec.spec import LoadedSpec
+
+ENTRY_POINT_GROUP = "resq.stages"
+
+CANONICAL_STAGES: tuple[str, ...] = (
+    "train",
+    "sensitivity",
+    "search",
+    "generate",
+    "simulate",
+    "synthesize",
+    "report",
+)
+"""Every stage `spec run` knows, in the order it runs them."""
+
+STAGE_PACKAGES: dict[str, str] = {
+    "train": "resq-qat",
+    "sensitivity": "resq-optimizer",
+    "search": "resq-optimizer",
+    "generate": "resq-hdlgen",
+    "simulate": "resq-hdlgen",
+    "synthesize": "resq-deploy",
+    "report": "resq-deploy",
+}
+"""The distribution that provides each canonical stage."""
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """What a stage gets when it runs.
+
+    `out_dir` is empty and private to this attempt: everything the stage writes there
+    becomes its artifact when `run` returns, and is discarded if it raises. `scratch_dir`
+    survives a failed or interrupted attempt (checkpoints to resume from) and is removed
+    once the stage succeeds. `inputs` maps each declared upstream stage to its artifact.
+    """
+
+    loaded: LoadedSpec
+    run_dir: Path
+    out_dir: Path
+    scratch_dir: Path
+    inputs: Mapping[str, Path]
+
+
+class Stage(ABC):
+    """Base class of a stage; register a subclass under the `resq.stages` entry-point group.
+
+    `inputs` names the upstream stages whose artifacts it reads; `sections` names the spec
+    sections (and `board`, `manifest`) its result depends on. Together with `versions()`
+    they make the cache key of the stage's artifact.
+    """
+
+    name: ClassVar[str]
+    inputs: ClassVar[tuple[str, ...]] = ()
+    sections: ClassVar[tuple[str, ...]] = ()
+    provider: str = "unregistered"
+
+    def versions(self) -> dict[str, str]:
+        """Versions of the code and tools that shape the artifact (part of the cache key)."""
+        return {"provider": self.provider}
+
+    @abstractmethod
+    def run(self, context: StageContext) -> dict[str, Any]:
+        """Produce the artifact in `context.out_dir`; return headline figures for summary.json."""

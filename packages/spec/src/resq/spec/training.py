@@ -1,0 +1,30 @@
+"""The `training` section: optimiser, schedule, early stopping, device."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from resq.spec.base import SpecModel
+
+
+class TrainingSpec(SpecModel):
+    """How the model is trained: optional float pre-training, then quantization-aware training."""
+
+    epochs: int = Field(100, ge=1, le=100_000, description="maximum QAT epochs")
+    float_epochs: int = Field(
+        0, ge=0, le=100_000, description="float pre-training epochs before QAT (0 = none)"
+    )
+    batch_size: int = Field(64, ge=1, le=65_536, description="windows per mini-batch")
+    lr: float = Field(1e-3, gt=0, le=10, description="learning rate")
+    optimizer: Literal["adam", "adamw", "sgd"] = Field("adam")
+    weight_decay: float = Field(0.0, ge=0, description="L2 penalty")
+    patience: int = Field(
+        10, ge=1, description="epochs without validation improvement before stopping"
+    )
+    device: Literal["cpu", "cuda", "auto"] = Field(
+        "cpu", description="cpu, cuda (error when absent) or auto (cuda when present)"
+    )
+    threads: int = Field(
+        1, ge=1, le=256, description="CPU threads; training is deterministic at a fixed count"
+    )

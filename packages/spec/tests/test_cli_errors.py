@@ -1,0 +1,151 @@
+"""Bad specs: exit code 2, FILE:LINE:COL, the field path, no traceback, all errors at once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+GOOD = """\
+name: good
+dataset:
+  manifest: beijing-air
+model:
+  kind: transformer
+  n_features: 7
+  window: 24
+board: elasticnode-v5
+"""
+
+
+def write(project: Path, text: str, name: str = "bad.yaml") -> Path:
+    path = project / "specs" / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def assert_reported(result, file: Path, line: int, col: int, field: str, message: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    pattern = rf"{re.escape(str(file))}:{line}:{col}: {re.escape(field)}: .*{message}"
+    assert re.search(pattern, result.stderr), result.stderr
+
+
+def test_good_spec_validates(project: Path, run_spec) -> None:
+    result = run_spec("validate", str(write(project, GOOD, "good.yaml")))
+    assert result.returncode == 0, result.stderr
+
+
+def test_wrong_type_is_located(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "training:\n  epochs: many\n")
+    assert_reported(
+        run_spec("validate", str(file)), file, 10, 3, "training.epochs", "valid integer"
+    )
+
+
+def test_unknown_key_suggests_the_right_one(project: Path, run_spec) -> None:
+    file = write(project, GOOD.replace("  window: 24\n", "  window: 24\n  d_modle: 16\n"))
+    assert_reported(
+        run_spec("validate", str(file)), file, 8, 3, "model.d_modle", "did you mean 'd_model'"
+    )
+
+
+@pytest.mark.parametrize("bits", [1, 17])
+def test_bits_outside_2_to_16_are_rejected(project: Path, bits: int, run_spec) -> None:
+    file = write(project, GOOD + f"quantization:\n  default_bits: {bits}\n")
+    assert_reported(
+        run_spec("validate", str(file)), file, 10, 3, "quantization.default_bits", f"got {bits}"
+    )
+
+
+def test_component_bits_are_checked(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "quantization:\n  components:\n    FFN: {weights: 17}\n")
+    assert_reported(
+        run_spec("validate", str(file)), file, 11, 11, "quantization.components.FFN.weights", "16"
+    )
+
+
+def test_budget_over_100_percent_is_rejected(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "budget:\n  lut: 120%\n")
+    assert_reported(run_spec("validate", str(file)), file, 10, 3, "budget.lut", "over 100%")
+
+
+def test_absolute_budget_over_the_board_is_rejected(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "budget:\n  dsp: 30\n")
+    assert_reported(run_spec("validate", str(file)), file, 10, 3, "budget.dsp", "over the 20")
+
+
+def test_missing_board_file_is_named(project: Path, run_spec) -> None:
+    file = write(project, GOOD.replace("elasticnode-v5", "elasticnode-v6"))
+    result = run_spec("validate", str(file))
+    assert_reported(result, file, 8, 1, "board", "not found")
+    assert str(project / "boards" / "elasticnode-v6.yaml") in result.stderr
+    assert "did you mean 'elasticnode-v5'" in result.stderr
+
+
+def test_missing_dataset_manifest_is_named(project: Path, run_spec) -> None:
+    file = write(project, GOOD.replace("beijing-air", "beijing-water"))
+    assert_reported(run_spec("validate", str(file)), file, 3, 3, "dataset.manifest", "not found")
+
+
+def test_extends_cycle_is_detected(project: Path, run_spec) -> None:
+    a = write(project, "extends: b.yaml\nname: a\n", "a.yaml")
+    write(project, "extends: a.yaml\nname: b\n", "b.yaml")
+    result = run_spec("validate", str(a))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert re.search(
+        r"b\.yaml:1:1: extends: extends cycle: a\.yaml -> b\.yaml -> a\.yaml", result.stderr
+    )
+
+
+def test_missing_parent_is_named(project: Path, run_spec) -> None:
+    file = write(project, "extends: nowhere.yaml\nname: a\n")
+    assert_reported(run_spec("validate", str(file)), file, 1, 1, "extends", "parent spec not found")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "line"),
+    [("name", '"x; rm -rf /"', 1), ("board", "../../etc", 8), ("name", "../../etc", 1)],
+)
+def test_names_with_shell_or_path_characters_are_rejected(
+    project: Path, field: str, value: str, line: int, run_spec
+) -> None:
+    text = re.sub(rf"(?m)^{field}: .*$", f"{field}: {value}", GOOD)
+    file = write(project, text)
+    assert_reported(run_spec("validate", str(file)), file, line, 1, field, "not a valid name")
+
+
+def test_extends_outside_the_folder_is_rejected(project: Path, run_spec) -> None:
+    file = write(project, "extends: ../../etc/passwd\nname: a\n")
+    assert_reported(run_spec("validate", str(file)), file, 1, 1, "extends", "relative path")
+
+
+def test_two_errors_in_one_file_are_both_reported(project: Path, run_spec) -> None:
+    text = (
+        GOOD.replace("  window: 24\n", "  window: 24\n  d_modle: 16\n") + "training:\n  epochs: x\n"
+    )
+    file = write(project, text)
+    result = run_spec("validate", str(file))
+    assert_reported(result, file, 8, 3, "model.d_modle", "did you mean")
+    assert_reported(result, file, 11, 3, "training.epochs", "valid integer")
+
+
+def test_error_in_a_parent_names_the_parent_file(project: Path, run_spec) -> None:
+    parent = write(project, GOOD + "training:\n  lr: fast\n", "parent.yaml")
+    child = write(project, "extends: parent.yaml\nname: child\n", "child.yaml")
+    assert_reported(run_spec("validate", str(child)), parent, 10, 3, "training.lr", "valid number")
+
+
+def test_malformed_yaml_is_located(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "training: [1, 2\n")
+    result = run_spec("validate", str(file))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert re.search(rf"{re.escape(str(file))}:\d+:\d+: ", result.stderr)
+
+
+def test_model_inconsistent_with_dataset_is_rejected(project: Path, run_spec) -> None:
+    file = write(project, GOOD.replace("n_features: 7", "n_features: 5"))
+    assert_reported(run_spec("validate", str(file)), file, 6, 3, "model.n_features", "differs")

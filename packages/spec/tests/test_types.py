@@ -1,0 +1,65 @@
+"""Shared types: names, resources, budgets, the bit configuration, the namespace layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from resq.spec import BitConfig, Resources, load_spec
+from resq.spec.names import is_name, vhdl_identifier
+
+
+@pytest.mark.parametrize("name", ["airu", "elasticnode-v5", "beijing_o3", "a1"])
+def test_valid_names(name: str) -> None:
+    assert is_name(name)
+
+
+@pytest.mark.parametrize(
+    "name", ["x; rm -rf /", "../../etc", "a/b", "A", "a--b", "a-", "1a", "a b", "$(x)", "a" * 65]
+)
+def test_invalid_names(name: str) -> None:
+    assert not is_name(name)
+
+
+def test_vhdl_identifier_replaces_hyphens() -> None:
+    assert vhdl_identifier("beijing-o3") == "beijing_o3"
+    with pytest.raises(ValueError, match="not a valid resq name"):
+        vhdl_identifier("a;b")
+
+
+def test_resources_add_and_fit() -> None:
+    a = Resources(lut=100, dsp=2, bram36=0.5, cycles=10)
+    b = Resources(lut=50, dsp=1, bram36=0.5, cycles=5)
+    total = a + b
+    assert (total.lut, total.dsp, total.bram36, total.cycles) == (150, 3, 1.0, 15)
+    limits = Resources(lut=140, dsp=20, bram36=10, lutram=0, ff=0, cycles=100)
+    assert total.exceeded(limits) == ["lut"]
+    assert not total.fits(limits)
+
+
+def test_percentage_budget_resolves_against_the_board(repo: Path) -> None:
+    loaded = load_spec(repo / "specs" / "airu.yaml")
+    assert loaded.limits().lut == 8000
+    assert loaded.limits().dsp == 20
+    assert loaded.limits().cycles == 20000
+
+
+def test_bitconfig_applies_defaults_then_overrides(repo: Path) -> None:
+    loaded = load_spec(repo / "specs" / "beijing-o3-mixed.yaml")
+    config = BitConfig.from_spec(loaded.spec)
+    assert config.components["Loutput"].weights == 8
+    assert config.components["FFN"].weights == 4
+    assert config.components["FFN"].multiplier == "lut"
+    assert len(config.components) == 10
+
+
+def test_bitconfig_resolves_search_to_the_baseline(repo: Path) -> None:
+    config = BitConfig.from_spec(load_spec(repo / "specs" / "airu.yaml").spec)
+    assert {c.storage for c in config.components.values()} == {"auto"}
+    assert {c.parallelism for c in config.components.values()} == {1}
+
+
+def test_resq_is_a_namespace_package(repo: Path) -> None:
+    for package in (repo / "packages").iterdir():
+        if (package / "src" / "resq").is_dir():
+            assert not (package / "src" / "resq" / "__init__.py").exists(), package.name
