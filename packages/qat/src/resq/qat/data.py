@@ -1,0 +1,260 @@
+"""Load a data set from its manifest and cut it into scaled, split windows.
+
+A window is `window` consecutive rows (`step_hours` apart, no gap) of one file; its target
+is the target column `horizon` rows after the window's last row (0 = at the last row, as
+AirU). A window with a missing feature or target is dropped. MinMax scaling is fitted on
+the training windows' rows only. Windows never cross a file boundary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from resq.spec import DatasetManifest, ResqError
+from resq.spec.dataset import DatasetSpec, DateSplit, FractionSplit
+
+log = logging.getLogger(__name__)
+
+DATA_HOME_ENV = "RESQ_DATA_HOME"
+
+
+class DataError(ResqError):
+    """A data file is missing, unreadable, or yields no usable windows."""
+
+
+@dataclass(frozen=True)
+class MinMax:
+    """x_scaled = (x − low) / (high − low), per column; fitted on training rows only."""
+
+    low: np.ndarray
+    high: np.ndarray
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        scaled: np.ndarray = (values - self.low) / (self.high - self.low)
+        return scaled
+
+    def invert(self, values: np.ndarray) -> np.ndarray:
+        restored: np.ndarray = values * (self.high - self.low) + self.low
+        return restored
+
+
+@dataclass(frozen=True)
+class Split:
+    """Scaled windows of one split: x (n, window, features) and y (n, 1), float32."""
+
+    x: np.ndarray
+    y: np.ndarray
+    end_times: np.ndarray
+
+
+@dataclass(frozen=True)
+class WindowedData:
+    """Train, validation and test windows with the scalers that produced them."""
+
+    train: Split
+    validation: Split
+    test: Split
+    features: MinMax
+    target: MinMax
+
+    def target_in_units(self, scaled: np.ndarray) -> np.ndarray:
+        """Predictions or labels back in the target's original units (e.g. µg/m³)."""
+        return self.target.invert(scaled)
+
+
+def data_dir(manifest: DatasetManifest) -> Path:
+    """$RESQ_DATA_HOME/<manifest>, else ~/.cache/resq/datasets/<manifest>."""
+    home = os.environ.get(DATA_HOME_ENV)
+    base = Path(home) if home else Path.home() / ".cache" / "resq" / "datasets"
+    return base / manifest.name
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _extract(archive: bytes, wanted: set[str], folder: Path) -> None:
+    with zipfile.ZipFile(io.BytesIO(archive)) as outer:
+        for member in outer.namelist():
+            name = Path(member).name
+            if name in wanted:
+                tmp = folder / f".{name}.part"
+                tmp.write_bytes(outer.read(member))
+                tmp.replace(folder / name)
+            elif name.endswith(".zip"):
+                _extract(outer.read(member), wanted, folder)
+
+
+def _download(manifest: DatasetManifest, folder: Path, missing: list[str]) -> None:
+    from rich.progress import Progress
+
+    assert manifest.download is not None
+    url = manifest.download.url
+    folder.mkdir(parents=True, exist_ok=True)
+    chunks = []
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response, Progress() as progress:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            task = progress.add_task(f"downloading {manifest.name}", total=total)
+            for block in iter(lambda: response.read(1 << 16), b""):
+                chunks.append(block)
+                progress.update(task, advance=len(block))
+    except OSError as e:
+        raise DataError(
+            f"data files {', '.join(missing)} are not in {folder} and the download from {url} "
+            f"failed ({e}). {manifest.obtain}"
+        ) from e
+    archive = b"".join(chunks)
+    if manifest.download.sha256 and hashlib.sha256(archive).hexdigest() != manifest.download.sha256:
+        raise DataError(f"download from {url} does not match its sha256 in the manifest")
+    _extract(archive, set(missing), folder)
+
+
+def locate_files(manifest: DatasetManifest, names: list[str]) -> list[Path]:
+    """Paths of the named files, downloading them once when the manifest allows it.
+
+    Each file with a sha256 in the manifest is checked; a mismatch is an error.
+    """
+    folder = data_dir(manifest)
+    missing = [name for name in names if not (folder / name).is_file()]
+    if missing and manifest.download is None:
+        raise DataError(
+            f"data file(s) {', '.join(missing)} of dataset {manifest.name!r} not found in {folder}. "
+            f"{manifest.obtain} Published at {manifest.url}."
+        )
+    if missing:
+        _download(manifest, folder, missing)
+    expected = {f.name: f.sha256 for f in manifest.files}
+    paths = []
+    for name in names:
+        path = folder / name
+        if not path.is_file():
+            raise DataError(f"{name} is not in the archive of dataset {manifest.name!r}")
+        if expected.get(name) and _sha256(path) != expected[name]:
+            raise DataError(f"{path} does not match its sha256 in datasets/{manifest.name}.yaml")
+        paths.append(path)
+    return paths
+
+
+def _timestamps(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    if len(columns) == 1:
+        return pd.to_datetime(frame[columns[0]])
+    parts = {"year": "year", "month": "month", "day": "day", "hour": "hour"}
+    return pd.to_datetime({key: frame[col] for key, col in zip(parts, columns, strict=False)})
+
+
+def _label_mask(target: np.ndarray, spec: DatasetSpec) -> np.ndarray:
+    """True where a target value is trustworthy (not stuck, not a spike)."""
+    median = float(np.nanmedian(target))
+    good = np.ones(len(target), dtype=bool)
+    run_start = 0
+    for i in range(1, len(target) + 1):
+        if i == len(target) or target[i] != target[run_start] or np.isnan(target[i]):
+            if i - run_start >= spec.label_filter.stuck_hours and not np.isnan(target[run_start]):
+                good[run_start:i] = False
+            run_start = i
+    spike = target > spec.label_filter.spike_factor * median
+    return good & ~spike
+
+
+def _file_windows(
+    path: Path, manifest: DatasetManifest, spec: DatasetSpec
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    try:
+        frame = pd.read_csv(path, na_values=manifest.na_values, keep_default_na=False)
+    except (OSError, ValueError) as e:
+        raise DataError(f"cannot read {path}: {e}") from e
+    needed = [*spec.time_columns, *spec.features, spec.target]
+    absent = [c for c in needed if c not in frame.columns]
+    if absent:
+        raise DataError(f"{path} lacks column(s) {', '.join(absent)}")
+    times = _timestamps(frame, list(spec.time_columns)).to_numpy()
+    order = np.argsort(times, kind="stable")
+    times = times[order]
+    features = frame[list(spec.features)].to_numpy(dtype=np.float64)[order]
+    target = frame[spec.target].to_numpy(dtype=np.float64)[order]
+    step = np.timedelta64(int(spec.step_hours * 3600), "s")
+    n, w, h = len(frame), spec.window, spec.horizon
+    last = np.arange(w - 1, n - h)
+    first = last - (w - 1)
+    contiguous = (times[last] - times[first]) == step * (w - 1)
+    contiguous &= (times[last + h] - times[last]) == step * h
+    ok_rows = ~np.isnan(features).any(axis=1)
+    bad_prefix = np.concatenate([[0], np.cumsum(~ok_rows)])
+    complete = (bad_prefix[last + 1] - bad_prefix[first]) == 0
+    label = target[last + h]
+    keep = contiguous & complete & ~np.isnan(label)
+    if spec.label_filter.enabled:
+        keep &= _label_mask(target, spec)[last + h]
+    idx = last[keep]
+    x = (
+        np.stack([features[i - w + 1 : i + 1] for i in idx])
+        if len(idx)
+        else np.empty((0, w, len(spec.features)))
+    )
+    return x, target[idx + h], times[idx]
+
+
+def _split_masks(times: np.ndarray, spec: DatasetSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    split = spec.split
+    if isinstance(split, DateSplit):
+        train_end = np.datetime64(split.train_end) + np.timedelta64(1, "D")
+        validation_end = np.datetime64(split.validation_end) + np.timedelta64(1, "D")
+        train = times < train_end
+        validation = (times >= train_end) & (times < validation_end)
+        return train, validation, times >= validation_end
+    assert isinstance(split, FractionSplit)
+    order = np.argsort(times, kind="stable")
+    rank = np.empty(len(times), dtype=np.int64)
+    rank[order] = np.arange(len(times))
+    n_train = int(len(times) * split.train)
+    n_validation = int(len(times) * split.validation)
+    return (
+        rank < n_train,
+        (rank >= n_train) & (rank < n_train + n_validation),
+        rank >= n_train + n_validation,
+    )
+
+
+def load_windows(spec: DatasetSpec, manifest: DatasetManifest) -> WindowedData:
+    """Read the spec's files and return scaled train/validation/test windows."""
+    xs, ys, ts = [], [], []
+    for path in locate_files(manifest, list(spec.files)):
+        x, y, t = _file_windows(path, manifest, spec)
+        xs.append(x)
+        ys.append(y)
+        ts.append(t)
+    x, y, t = np.concatenate(xs), np.concatenate(ys), np.concatenate(ts)
+    train, validation, test = _split_masks(t, spec)
+    for name, mask in (("training", train), ("validation", validation), ("test", test)):
+        if not mask.any():
+            raise DataError(f"the {name} split of {', '.join(spec.files)} has no complete window")
+    if spec.max_windows is not None:
+        train &= np.cumsum(train) <= spec.max_windows
+    flat = x[train].reshape(-1, x.shape[-1])
+    features = MinMax(flat.min(axis=0), np.maximum(flat.max(axis=0), flat.min(axis=0) + 1e-9))
+    target = MinMax(
+        np.array([y[train].min()]), np.array([max(y[train].max(), y[train].min() + 1e-9)])
+    )
+
+    def make(mask: np.ndarray) -> Split:
+        return Split(
+            x=features.apply(x[mask]).astype(np.float32),
+            y=target.apply(y[mask][:, None]).astype(np.float32),
+            end_times=t[mask],
+        )
+
+    return WindowedData(make(train), make(validation), make(test), features, target)

@@ -1,0 +1,48 @@
+"""resq_softmax: an integer softmax, the same function in training and in the integer reference.
+
+Scores arrive as integer accumulators acc = Σ (q − z_q)(k − z_k). With
+M = s_q·s_k / (√d_head · ln 2) · 2^F, the base-2 logit in units of 2^−F is
+t = round_shift(acc · m, n). Per row: u = max(t) − t ≥ 0, split into an integer part
+k = u >> F and a fraction f = u mod 2^F; e = EXP2[f] >> min(k, E + 1), where
+EXP2[f] = round(2^E · 2^(−f / 2^F)); D = Σ e; p = min(floor((e · 2^P + ⌊D/2⌋) / D), 2^P − 1).
+The probability is p / 2^P, P = the probability bit width (unsigned, zero point 0).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from resq.qat.intops import Int, round_shift
+
+FRAC_BITS = 6
+"""F: fractional bits of the base-2 logit (a 64-entry exp table)."""
+
+EXP_BITS = 15
+"""E: the table holds 2^−x in units of 2^−15 (EXP2[0] = 2^15)."""
+
+
+def exp2_table() -> np.ndarray:
+    """EXP2[f] = round(2^E · 2^(−f / 2^F)) for f = 0 .. 2^F − 1 (int64)."""
+    f = np.arange(1 << FRAC_BITS, dtype=np.float64)
+    return np.round(2.0**EXP_BITS * np.exp2(-f / (1 << FRAC_BITS))).astype(Int)
+
+
+EXP2 = exp2_table()
+
+
+def logit_multiplier(scale_q: float, scale_k: float, d_head: int) -> float:
+    """M: real factor from a score accumulator to the base-2 logit in units of 2^−F."""
+    return scale_q * scale_k / (math.sqrt(d_head) * math.log(2)) * (1 << FRAC_BITS)
+
+
+def softmax_int(acc: np.ndarray, multiplier: int, shift: int, prob_bits: int) -> np.ndarray:
+    """resq_softmax over the last axis: integer probabilities p in [0, 2^P − 1]."""
+    t = round_shift(np.asarray(acc, dtype=Int) * Int(multiplier), shift)
+    u = t.max(axis=-1, keepdims=True) - t
+    k = np.minimum(u >> FRAC_BITS, EXP_BITS + 1)
+    e = EXP2[u & ((1 << FRAC_BITS) - 1)] >> k
+    denominator = e.sum(axis=-1, keepdims=True)
+    p = ((e << prob_bits) + (denominator >> 1)) // denominator
+    probabilities: np.ndarray = np.minimum(p, (1 << prob_bits) - 1)
+    return probabilities

@@ -1,0 +1,35 @@
+"""The integer softmax: a probability distribution close to the float softmax."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from resq.qat.qparams import quantize_multiplier
+from resq.qat.softmax import EXP2, EXP_BITS, logit_multiplier, softmax_int
+
+
+def test_exp_table_starts_at_one_and_halves_over_the_table() -> None:
+    assert EXP2[0] == 2**EXP_BITS
+    assert EXP2[-1] > 2 ** (EXP_BITS - 1)
+    assert np.all(np.diff(EXP2) < 0)
+
+
+@pytest.mark.parametrize("prob_bits", [4, 6, 8, 12])
+def test_integer_softmax_tracks_the_float_softmax(prob_bits: int) -> None:
+    rng = np.random.default_rng(7)
+    scale_q, scale_k, d_head = 0.02, 0.03, 16
+    acc = rng.integers(-4000, 4000, size=(50, 24))
+    m, n = quantize_multiplier(logit_multiplier(scale_q, scale_k, d_head))
+    p = softmax_int(acc, m, n, prob_bits)
+    logits = acc * scale_q * scale_k / math.sqrt(d_head)
+    reference = np.exp(logits - logits.max(axis=1, keepdims=True))
+    reference /= reference.sum(axis=1, keepdims=True)
+    assert p.min() >= 0 and p.max() <= 2**prob_bits - 1
+    assert np.abs(p / 2**prob_bits - reference).max() <= 2.0 / 2**prob_bits + 0.002
+
+
+def test_integer_softmax_of_equal_scores_is_uniform() -> None:
+    p = softmax_int(np.zeros((1, 8), dtype=np.int64), 20000, 14, 8)
+    assert p.tolist() == [[32] * 8]
