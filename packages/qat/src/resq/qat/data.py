@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from resq.spec import DatasetManifest, ResqError
-from resq.spec.dataset import DatasetSpec, DateSplit, FractionSplit
+from resq.spec.dataset import DatasetSpec, DateSplit
+from resq.spec.manifest import Download
 
 log = logging.getLogger(__name__)
 
@@ -98,11 +99,12 @@ def _extract(archive: bytes, wanted: set[str], folder: Path) -> None:
                 _extract(outer.read(member), wanted, folder)
 
 
-def _download(manifest: DatasetManifest, folder: Path, missing: list[str]) -> None:
+def _download(
+    manifest: DatasetManifest, download: Download, folder: Path, missing: list[str]
+) -> None:
     from rich.progress import Progress
 
-    assert manifest.download is not None
-    url = manifest.download.url
+    url = download.url
     folder.mkdir(parents=True, exist_ok=True)
     chunks = []
     try:
@@ -118,7 +120,7 @@ def _download(manifest: DatasetManifest, folder: Path, missing: list[str]) -> No
             f"failed ({e}). {manifest.obtain}"
         ) from e
     archive = b"".join(chunks)
-    if manifest.download.sha256 and hashlib.sha256(archive).hexdigest() != manifest.download.sha256:
+    if download.sha256 and hashlib.sha256(archive).hexdigest() != download.sha256:
         raise DataError(f"download from {url} does not match its sha256 in the manifest")
     _extract(archive, set(missing), folder)
 
@@ -135,8 +137,8 @@ def locate_files(manifest: DatasetManifest, names: list[str]) -> list[Path]:
             f"data file(s) {', '.join(missing)} of dataset {manifest.name!r} not found in {folder}. "
             f"{manifest.obtain} Published at {manifest.url}."
         )
-    if missing:
-        _download(manifest, folder, missing)
+    if missing and manifest.download is not None:
+        _download(manifest, manifest.download, folder, missing)
     expected = {f.name: f.sha256 for f in manifest.files}
     paths = []
     for name in names:
@@ -149,11 +151,16 @@ def locate_files(manifest: DatasetManifest, names: list[str]) -> list[Path]:
     return paths
 
 
-def _timestamps(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+def _timestamps(frame: pd.DataFrame, columns: list[str], path: Path) -> pd.Series:
+    """One datetime column, or four columns read as year, month, day, hour."""
     if len(columns) == 1:
         return pd.to_datetime(frame[columns[0]])
-    parts = {"year": "year", "month": "month", "day": "day", "hour": "hour"}
-    return pd.to_datetime({key: frame[col] for key, col in zip(parts, columns, strict=False)})
+    if len(columns) != 4:
+        raise DataError(
+            f"{path}: time_columns {columns} must be one datetime column or year, month, day, hour"
+        )
+    parts = ("year", "month", "day", "hour")
+    return pd.to_datetime({key: frame[col] for key, col in zip(parts, columns, strict=True)})
 
 
 def _label_mask(target: np.ndarray, spec: DatasetSpec) -> np.ndarray:
@@ -181,7 +188,7 @@ def _file_windows(
     absent = [c for c in needed if c not in frame.columns]
     if absent:
         raise DataError(f"{path} lacks column(s) {', '.join(absent)}")
-    times = _timestamps(frame, list(spec.time_columns)).to_numpy()
+    times = _timestamps(frame, list(spec.time_columns), path).to_numpy()
     order = np.argsort(times, kind="stable")
     times = times[order]
     features = frame[list(spec.features)].to_numpy(dtype=np.float64)[order]
@@ -216,7 +223,6 @@ def _split_masks(times: np.ndarray, spec: DatasetSpec) -> tuple[np.ndarray, np.n
         train = times < train_end
         validation = (times >= train_end) & (times < validation_end)
         return train, validation, times >= validation_end
-    assert isinstance(split, FractionSplit)
     order = np.argsort(times, kind="stable")
     rank = np.empty(len(times), dtype=np.int64)
     rank[order] = np.arange(len(times))
