@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -14,17 +13,7 @@ from resq.spec import load_spec
 REPO = Path(__file__).resolve().parents[3]
 
 
-def beijing_home() -> Path:
-    home = os.environ.get("RESQ_DATA_HOME")
-    if not home or not (Path(home) / "beijing-air").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail("RESQ_DATA_HOME must point at the shared datasets in CI")
-        pytest.skip("RESQ_DATA_HOME with beijing-air/ is not set (outside CI)")
-    return Path(home)
-
-
-def test_beijing_windows_are_split_by_date_and_scaled_on_train() -> None:
-    beijing_home()
+def test_beijing_windows_are_split_by_date_and_scaled_on_train(beijing_home: Path) -> None:
     loaded = load_spec(REPO / "specs" / "beijing-o3.yaml")
     assert loaded.manifest is not None
     data = load_windows(loaded.spec.dataset, loaded.manifest)
@@ -38,8 +27,7 @@ def test_beijing_windows_are_split_by_date_and_scaled_on_train() -> None:
     assert np.isfinite(data.test.x).all()
 
 
-def test_label_filter_drops_stuck_and_spiking_targets(tmp_path: Path) -> None:
-    beijing_home()
+def test_label_filter_drops_stuck_and_spiking_targets(tmp_path: Path, beijing_home: Path) -> None:
     for name in ("boards", "datasets", "specs"):
         shutil.copytree(REPO / name, tmp_path / name)
     filtered = tmp_path / "specs" / "filtered.yaml"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from resq.qat.fake_quant import fake_quantize
-from resq.qat.qparams import choose_scheme, qparams_from_range, quantize_multiplier
+from resq.qat.quant.fake_quant import fake_quantize
+from resq.qat.quant.qparams import choose_scheme, qparams_from_range, quantize_multiplier
 
 RNG = np.random.default_rng(1234)
 

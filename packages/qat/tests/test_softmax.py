@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from resq.qat.qparams import quantize_multiplier
+from resq.qat.quant.qparams import quantize_multiplier
 from resq.qat.softmax import EXP2, EXP_BITS, logit_multiplier, softmax_int
 
 

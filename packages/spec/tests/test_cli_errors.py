@@ -66,6 +66,15 @@ def test_component_bits_are_checked(project: Path, run_spec) -> None:
     )
 
 
+def test_inputs_that_contradict_the_producer_name_the_producer(project: Path, run_spec) -> None:
+    text = "quantization:\n  default_bits: 4\n  components:\n    Loutput: {inputs: 8}\n"
+    file = write(project, GOOD + text)
+    assert_reported(
+        run_spec("validate", str(file)), file, 12, 15, "quantization.components.Loutput.inputs",
+        "differs from GAP.outputs 4.*set quantization.components.GAP.outputs",
+    )  # fmt: skip
+
+
 def test_budget_over_100_percent_is_rejected(project: Path, run_spec) -> None:
     file = write(project, GOOD + "budget:\n  lut: 120%\n")
     assert_reported(run_spec("validate", str(file)), file, 10, 3, "budget.lut", "over 100%")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from resq.spec import BitConfig, Resources, load_spec
+from resq.spec.bitconfig import PRODUCER
 from resq.spec.names import is_name, vhdl_identifier
 
 
@@ -51,6 +52,14 @@ def test_bitconfig_applies_defaults_then_overrides(repo: Path) -> None:
     assert config.components["FFN"].weights == 4
     assert config.components["FFN"].multiplier == "lut"
     assert len(config.components) == 10
+
+
+def test_bitconfig_inputs_are_the_producers_outputs(repo: Path) -> None:
+    config = BitConfig.from_spec(load_spec(repo / "specs" / "beijing-o3-mixed.yaml").spec)
+    assert config.components["GAP"].outputs == 8
+    assert config.components["Loutput"].inputs == 8
+    for name, producer in PRODUCER.items():
+        assert config.components[name].inputs == config.components[producer].outputs
 
 
 def test_bitconfig_resolves_search_to_the_baseline(repo: Path) -> None:

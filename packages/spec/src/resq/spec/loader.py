@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from resq.spec.bitconfig import PRODUCER, BitConfig
 from resq.spec.board import Board
 from resq.spec.errors import SpecError, SpecIssue
 from resq.spec.manifest import DatasetManifest
@@ -260,6 +261,19 @@ def _cross_checks(
                         f"column {column!r} is not in dataset {manifest.name!r}",
                     )
                 )
+    resolved = BitConfig.from_spec(spec).components
+    for name, override in spec.quantization.components.items():
+        producer = PRODUCER.get(name)
+        if producer and override.inputs and override.inputs != resolved[producer].outputs:
+            issues.append(
+                _issue(
+                    document,
+                    ("quantization", "components", name, "inputs"),
+                    f"{override.inputs} differs from {producer}.outputs "
+                    f"{resolved[producer].outputs}: a tensor has one width, its producer's; "
+                    f"set quantization.components.{producer}.outputs instead",
+                )
+            )
     if board is not None:
         for field, message in spec.budget.over_capacity(board):
             issues.append(_issue(document, ("budget", field), message))

@@ -41,6 +41,9 @@ class DatasetManifest(SpecModel):
     files: list[DataFile] = Field(min_length=1, description="every file the data set has")
     columns: list[ColumnName] = Field(min_length=1, description="columns of each file")
     na_values: list[str] = Field(default_factory=list, description="strings that mark a gap")
+    units: dict[ColumnName, str] = Field(
+        default_factory=dict, description="unit of a column, for reports (e.g. O3: µg/m³)"
+    )
     download: Download | None = None
     defaults: dict[str, Any] = Field(
         default_factory=dict, description="values a spec's dataset section inherits"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -11,6 +13,8 @@ class MinMaxObserver(nn.Module):
 
     min_val: torch.Tensor
     max_val: torch.Tensor
+    tracks_latest = False
+    """True when the range follows the latest tensor, also in eval mode (weights)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -19,12 +23,23 @@ class MinMaxObserver(nn.Module):
 
     @property
     def initialised(self) -> bool:
-        return bool(torch.isfinite(self.min_val))
+        return math.isfinite(float(self.min_val))
 
     def forward(self, x: torch.Tensor) -> None:
-        low, high = x.detach().min().double(), x.detach().max().double()
-        self.min_val.copy_(torch.minimum(self.min_val, low))
-        self.max_val.copy_(torch.maximum(self.max_val, high))
+        low, high = torch.aminmax(x.detach())
+        self.min_val.copy_(torch.minimum(self.min_val, low.double()))
+        self.max_val.copy_(torch.maximum(self.max_val, high.double()))
+
+
+class TensorMinMaxObserver(MinMaxObserver):
+    """Minimum and maximum of the latest tensor only: for weights, which change every step."""
+
+    tracks_latest = True
+
+    def forward(self, x: torch.Tensor) -> None:
+        low, high = torch.aminmax(x.detach())
+        self.min_val.copy_(low)
+        self.max_val.copy_(high)
 
 
 class EMAMinMaxObserver(MinMaxObserver):
@@ -35,7 +50,7 @@ class EMAMinMaxObserver(MinMaxObserver):
         self.momentum = momentum
 
     def forward(self, x: torch.Tensor) -> None:
-        low, high = x.detach().min().double(), x.detach().max().double()
+        low, high = (v.double() for v in torch.aminmax(x.detach()))
         if not self.initialised:
             self.min_val.copy_(low)
             self.max_val.copy_(high)

@@ -83,3 +83,16 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     if m >= 1 << MULTIPLIER_BITS:
         m, n = m >> 1, n - 1
     return m, n
+
+
+def quantize_multiplier_pair(real_a: float, real_b: float) -> tuple[int, int, int]:
+    """(m_a, m_b, n) with m_a / 2^n ≈ real_a and m_b / 2^n ≈ real_b sharing one shift.
+
+    The larger factor sets n as in `quantize_multiplier`; the other is round(real · 2^n),
+    so both multipliers are below 2^15.
+    """
+    if real_b > real_a:
+        m_b, m_a, n = quantize_multiplier_pair(real_b, real_a)
+        return m_a, m_b, n
+    m_a, n = quantize_multiplier(real_a)
+    return m_a, min(round(real_b * 2.0**n), (1 << MULTIPLIER_BITS) - 1), n

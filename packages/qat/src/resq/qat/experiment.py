@@ -1,0 +1,125 @@
+"""One training experiment: float pre-training, QAT from the float checkpoint, evaluation, export.
+
+The float model and every quantized model trained from it share the seed: QAT starts from
+the float weights of the same seed, so their accuracies compare pairwise.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from resq.qat.data import WindowedData
+from resq.qat.evaluation import Metrics, metrics
+from resq.qat.export import export_intmodel
+from resq.qat.intmodel import IntModel
+from resq.qat.intref import predict as intref_predict
+from resq.qat.models.transformer import Transformer
+from resq.qat.training import (
+    EpochCallback,
+    PhaseResult,
+    calibrate,
+    fit,
+    predict,
+    seed_everything,
+    select_device,
+)
+from resq.spec import BitConfig
+from resq.spec.model import TransformerModel
+from resq.spec.training import TrainingSpec
+
+QAT_SEED_OFFSET = 1
+"""QAT shuffles with seed + 1, so it does not replay the float phase's batch order."""
+
+
+@dataclass
+class FloatResult:
+    """The float model's weights (no quantizer state) and its training record."""
+
+    state: dict[str, torch.Tensor]
+    phase: PhaseResult | None
+
+
+@dataclass
+class QatResult:
+    """A trained quantized model, its export and the accuracy of all three forms."""
+
+    net: Transformer
+    phase: PhaseResult
+    intmodel: IntModel
+    arrays: dict[str, np.ndarray]
+    accuracy: dict[str, Metrics]
+
+
+def build(
+    model: TransformerModel, bits: BitConfig, threshold: float, seed: int, threads: int
+) -> Transformer:
+    """A freshly initialised model; the same seed gives the same initial weights."""
+    seed_everything(seed, threads)
+    return Transformer(model, bits, threshold)
+
+
+def train_float(
+    model: TransformerModel,
+    bits: BitConfig,
+    data: WindowedData,
+    training: TrainingSpec,
+    seed: int,
+    scratch: Path | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> FloatResult:
+    """Float pre-training for `training.float_epochs` (none when 0: the initial weights)."""
+    net = build(model, bits, 0.1, seed, training.threads).to(select_device(training.device))
+    phase = None
+    if training.float_epochs > 0:
+        checkpoint = None if scratch is None else scratch / "float.ckpt"
+        phase = fit(
+            net, data.train, data.validation, training, training.float_epochs, seed, "float",
+            checkpoint, on_epoch,
+        )  # fmt: skip
+    return FloatResult({k: v.cpu() for k, v in net.float_state().items()}, phase)
+
+
+def train_qat(
+    model: TransformerModel,
+    bits: BitConfig,
+    threshold: float,
+    data: WindowedData,
+    training: TrainingSpec,
+    seed: int,
+    start: FloatResult,
+    scratch: Path | None = None,
+    on_epoch: EpochCallback | None = None,
+) -> QatResult:
+    """QAT from the float weights, then export and evaluation on the test split."""
+    net = build(model, bits, threshold, seed, training.threads)
+    net.load_float_state(start.state)
+    net.set_quantized(True)
+    net.to(select_device(training.device))
+    calibrate(net, data.train, training.batch_size)
+    checkpoint = None if scratch is None else scratch / "qat.ckpt"
+    phase = fit(
+        net, data.train, data.validation, training, training.epochs, seed + QAT_SEED_OFFSET,
+        "qat", checkpoint, on_epoch,
+    )  # fmt: skip
+    net.cpu()
+    intmodel, arrays = export_intmodel(net, data.features, data.target)
+    accuracy = {
+        "fake_quant": metrics(
+            predict(copy.deepcopy(net).double(), data.test.x), data.test.y, data.target
+        ),
+        "intref": metrics(intref_predict(intmodel, arrays, data.test.x), data.test.y, data.target),
+    }
+    return QatResult(net, phase, intmodel, arrays, accuracy)
+
+
+def float_accuracy(
+    model: TransformerModel, bits: BitConfig, data: WindowedData, start: FloatResult
+) -> Metrics:
+    """Test accuracy of the float model."""
+    net = Transformer(model, bits)
+    net.load_float_state(start.state)
+    return metrics(predict(net.double(), data.test.x), data.test.y, data.target)

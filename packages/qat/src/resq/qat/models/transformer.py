@@ -1,0 +1,113 @@
+"""The integer-only time-series Transformer of seed-facts.md, float and quantized in one definition.
+
+Linput → AddPE → [MHA → AddMHA → BNMHA → FFN → AddFFN → BNFFN] × n_layers → GAP → Loutput.
+Each component fakes-quantizes the tensor it produces at its `outputs` bits, so a tensor has
+one width: a component's input width is its producer's output width. Only Linput's `inputs`
+bits quantize something of their own, the model input. Weights (and the AddPE table, the
+folded BN scale) use the component's `weights` bits; every object of a component uses its
+scheme.
+"""
+
+from __future__ import annotations
+
+import torch
+from resq.qat.quant.fake_quant import FakeQuantize
+from resq.qat.quant.modules import (
+    PositionalTable,
+    QAdd,
+    QAttention,
+    QBatchNorm,
+    QInput,
+    QLinear,
+    QMean,
+    QTensor,
+)
+from resq.spec import BitConfig
+from resq.spec.model import TransformerModel
+from torch import nn
+
+
+class EncoderLayer(nn.Module):
+    """MHA → AddMHA → BNMHA → FFN (linear, ReLU, linear) → AddFFN → BNFFN."""
+
+    def __init__(self, model: TransformerModel, bits: BitConfig, threshold: float) -> None:
+        super().__init__()
+        c = bits.components
+        d, t = model.d_model, threshold
+        mha, ffn = c["MHA"], c["FFN"]
+        self.mha = QAttention(d, model.n_heads, mha.weights, mha.outputs, mha.scheme, t)
+        self.add_mha = QAdd(c["AddMHA"].outputs, c["AddMHA"].scheme, t)
+        bn = c["BNMHA"]
+        self.bn_mha = QBatchNorm(d, bn.weights, bn.outputs, bn.scheme, t)
+        self.ffn1 = QLinear(d, model.ffn_dim, ffn.weights, ffn.outputs, ffn.scheme, t, relu=True)
+        self.ffn2 = QLinear(model.ffn_dim, d, ffn.weights, ffn.outputs, ffn.scheme, t)
+        self.add_ffn = QAdd(c["AddFFN"].outputs, c["AddFFN"].scheme, t)
+        bn = c["BNFFN"]
+        self.bn_ffn = QBatchNorm(d, bn.weights, bn.outputs, bn.scheme, t)
+
+    def forward(self, x: QTensor) -> QTensor:
+        x = self.bn_mha(self.add_mha(x, self.mha(x)))
+        out: QTensor = self.bn_ffn(self.add_ffn(x, self.ffn2(self.ffn1(x))))
+        return out
+
+
+class Transformer(nn.Module):
+    """(batch, window, n_features) MinMax-scaled windows → (batch, n_outputs) scaled targets."""
+
+    def __init__(self, model: TransformerModel, bits: BitConfig, threshold: float = 0.1) -> None:
+        super().__init__()
+        c, t = bits.components, threshold
+        self.spec, self.bits = model, bits
+        lin, pe, gap, out = c["Linput"], c["AddPE"], c["GAP"], c["Loutput"]
+        self.input_quant = QInput(lin.inputs, lin.scheme, t)
+        self.linput = QLinear(
+            model.n_features, model.d_model, lin.weights, lin.outputs, lin.scheme, t
+        )
+        self.pe = PositionalTable(model.window, model.d_model, pe.weights, pe.scheme, t)
+        self.add_pe = QAdd(pe.outputs, pe.scheme, t)
+        self.layers = nn.ModuleList(EncoderLayer(model, bits, t) for _ in range(model.n_layers))
+        self.gap = QMean(gap.outputs, gap.scheme, t)
+        self.loutput = QLinear(
+            model.d_model, model.n_outputs, out.weights, out.outputs, out.scheme, t
+        )
+
+    def set_quantized(self, enabled: bool) -> None:
+        """Switch every fake quantizer on (the QAT model) or off (the float model)."""
+        for module in self.modules():
+            if isinstance(module, FakeQuantize):
+                module.enabled = enabled
+
+    def set_exact(self, exact: bool) -> None:
+        """Eval-mode requantization bit-exact with the integer reference (True, the default)
+        or plain fake quantization of real values (False: the training-time form)."""
+        for module in self.modules():
+            if isinstance(module, FakeQuantize):
+                module.exact = exact
+
+    def float_state(self) -> dict[str, torch.Tensor]:
+        """Parameters and batch-norm statistics, without any quantizer state."""
+        quantizers = [n for n, m in self.named_modules() if isinstance(m, FakeQuantize)]
+        return {
+            key: value.clone()
+            for key, value in self.state_dict().items()
+            if not any(key.startswith(prefix + ".") for prefix in quantizers)
+        }
+
+    def load_float_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Load `float_state()` of a model of the same shape; quantizers keep their own state."""
+        missing, unexpected = self.load_state_dict(state, strict=False)
+        if unexpected or any("_fq." not in key for key in missing):
+            raise ValueError(
+                f"float state does not fit: missing {missing}, unexpected {unexpected}"
+            )
+
+    @property
+    def quantized(self) -> bool:
+        return self.input_quant.output_fq.enabled
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.add_pe(self.linput(self.input_quant(x)), self.pe())
+        for layer in self.layers:
+            h = layer(h)
+        out: torch.Tensor = self.loutput(self.gap(h)).value
+        return out

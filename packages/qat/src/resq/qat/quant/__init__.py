@@ -1,0 +1,37 @@
+"""resq.qat.quant: quantization parameters, observers, fake quantization and QAT modules."""
+
+from resq.qat.quant.fake_quant import (
+    FakeQuantize,
+    Scheme,
+    fake_quantize,
+    fake_quantize_bias,
+    quantize,
+    quantize_bias,
+)
+from resq.qat.quant.observers import EMAMinMaxObserver, MinMaxObserver, TensorMinMaxObserver
+from resq.qat.quant.qparams import (
+    ConcreteScheme,
+    QParams,
+    choose_scheme,
+    qparams_from_range,
+    quantize_multiplier,
+    quantize_multiplier_pair,
+)
+
+__all__ = [
+    "ConcreteScheme",
+    "EMAMinMaxObserver",
+    "FakeQuantize",
+    "MinMaxObserver",
+    "QParams",
+    "Scheme",
+    "TensorMinMaxObserver",
+    "choose_scheme",
+    "fake_quantize",
+    "fake_quantize_bias",
+    "qparams_from_range",
+    "quantize",
+    "quantize_bias",
+    "quantize_multiplier",
+    "quantize_multiplier_pair",
+]

@@ -1,0 +1,186 @@
+"""FakeQuantize: quantize → dequantize in the forward pass, straight-through in the backward.
+
+The gradient passes unchanged where the input lies inside the representable range and is
+zero where it was clipped (the straight-through estimator with clipping).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import torch
+from resq.qat.quant.observers import MinMaxObserver
+from resq.qat.quant.qparams import (
+    ConcreteScheme,
+    QParams,
+    choose_scheme,
+    qparams_from_range,
+    quantize_multiplier,
+)
+from torch import nn
+
+Scheme = Literal["symmetric", "asymmetric", "adaptive"]
+
+
+class _StraightThrough(torch.autograd.Function):
+    """Forward: a given quantized value. Backward: the gradient where `inside`, else zero."""
+
+    @staticmethod
+    def forward(
+        ctx: torch.autograd.function.FunctionCtx,
+        x: torch.Tensor,
+        value: torch.Tensor,
+        inside: torch.Tensor,
+    ) -> torch.Tensor:
+        ctx.save_for_backward(inside)
+        return value
+
+    @staticmethod
+    def backward(
+        ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor
+    ) -> tuple[torch.Tensor, None, None]:
+        (inside,) = ctx.saved_tensors  # type: ignore[attr-defined]
+        return grad * inside, None, None
+
+
+def _straight_through(x: torch.Tensor, value: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+    out: torch.Tensor = _StraightThrough.apply(x, value, inside)  # type: ignore[no-untyped-call]
+    return out
+
+
+def _rounded(x: torch.Tensor, scale: float, zero_point: int) -> torch.Tensor:
+    return torch.floor(x / scale + 0.5) + zero_point
+
+
+def quantize(x: torch.Tensor, qparams: QParams) -> torch.Tensor:
+    """The integers clamp(floor(x / scale + 0.5) + z, quant_min, quant_max), in x's dtype."""
+    rounded = _rounded(x, qparams.scale, qparams.zero_point)
+    return torch.clamp(rounded, qparams.quant_min, qparams.quant_max)
+
+
+def fake_quantize(x: torch.Tensor, qparams: QParams) -> torch.Tensor:
+    """scale · (quantize(x) − z) with a clipping STE."""
+    with torch.no_grad():
+        rounded = _rounded(x, qparams.scale, qparams.zero_point)
+        clamped = torch.clamp(rounded, qparams.quant_min, qparams.quant_max)
+        inside = rounded == clamped
+        value = (clamped - qparams.zero_point) * qparams.scale
+    return _straight_through(x, value, inside)
+
+
+def quantize_bias(bias: torch.Tensor, scale: float, bound: int) -> torch.Tensor:
+    """The integers clamp(floor(bias / scale + 0.5), −bound, bound), in bias's dtype."""
+    return torch.clamp(_rounded(bias, scale, 0), -bound, bound)
+
+
+def fake_quantize_bias(bias: torch.Tensor, scale: float, bound: int) -> torch.Tensor:
+    """scale · quantize_bias(bias): a bias at the accumulator's scale s_x·s_w, zero point 0,
+    clamped to `bound` (see `intops.bias_bound`); clipping STE."""
+    with torch.no_grad():
+        rounded = _rounded(bias, scale, 0)
+        clamped = torch.clamp(rounded, -bound, bound)
+        inside = rounded == clamped
+    return _straight_through(bias, clamped * scale, inside)
+
+
+class FakeQuantize(nn.Module):
+    """Observe a tensor and fake-quantize it at `bit_width` bits with `scheme`.
+
+    Adaptive: after each training batch, the observed range picks symmetric when
+    |max + min| / (max − min) ≤ threshold, else asymmetric; the last choice is kept.
+    Disabled, it is the identity (the float model). `requantize` is bit-exact with the
+    integer reference in eval mode when `exact` is set (the default); in training mode, and
+    with `exact` unset, it is plain fake quantization of the real value (cheaper, and
+    different only where a rounding boundary falls between the two).
+    """
+
+    asymmetric: torch.Tensor
+
+    def __init__(
+        self,
+        bit_width: int,
+        scheme: Scheme,
+        threshold: float = 0.1,
+        observer: MinMaxObserver | None = None,
+    ) -> None:
+        super().__init__()
+        self.bit_width = bit_width
+        self.scheme = scheme
+        self.threshold = threshold
+        self.enabled = False
+        self.exact = True
+        self.observer = observer if observer is not None else MinMaxObserver()
+        self.register_buffer("asymmetric", torch.tensor(scheme == "asymmetric"))
+        self._cache: dict[str, QParams] = {}
+
+    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
+        self._cache.clear()
+        super()._load_from_state_dict(*args, **kwargs)
+
+    @property
+    def chosen(self) -> ConcreteScheme:
+        """The concrete scheme in use (for adaptive: the latest choice, saved in state_dict)."""
+        return "asymmetric" if bool(self.asymmetric) else "symmetric"
+
+    @property
+    def exact_now(self) -> bool:
+        """Whether `requantize` computes the integer result exactly in the current mode."""
+        return self.exact and not self.training
+
+    def qparams(self) -> QParams:
+        """Scale and zero point from the observed range and the current scheme."""
+        cached = self._cache.get("qparams")
+        if cached is None:
+            if not self.observer.initialised:
+                raise RuntimeError("FakeQuantize has observed nothing yet")
+            low, high = float(self.observer.min_val), float(self.observer.max_val)
+            cached = self._cache["qparams"] = qparams_from_range(
+                low, high, self.bit_width, self.chosen
+            )
+        return cached
+
+    def observe(self, x: torch.Tensor) -> None:
+        """Update the range (training, weights, or first use) and, if adaptive, the scheme."""
+        if self.training or self.observer.tracks_latest or not self.observer.initialised:
+            self._cache.clear()
+            self.observer(x)
+            if self.scheme == "adaptive":
+                low, high = float(self.observer.min_val), float(self.observer.max_val)
+                self.asymmetric.fill_(choose_scheme(low, high, self.threshold) == "asymmetric")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.enabled:
+            return x
+        self.observe(x)
+        return fake_quantize(x, self.qparams())
+
+    def requantize(self, y: torch.Tensor, accumulator_scale: float) -> torch.Tensor:
+        """Fake-quantize y = accumulator_scale · acc exactly as integer requantization does.
+
+        acc = round(y / accumulator_scale) is the integer accumulator (exact when y is
+        computed in float64), M = accumulator_scale / scale becomes m / 2^n, and the forward
+        value is scale · (sat(round_shift(acc · m, n) + z) − z).
+        """
+        if not self.enabled:
+            return y
+        self.observe(y)
+        qparams = self.qparams()
+        if not self.exact_now:
+            return fake_quantize(y, qparams)
+        m, n = quantize_multiplier(accumulator_scale / qparams.scale)
+        acc = torch.round(y.detach().double() / accumulator_scale).long()
+        return fake_requantize(y, acc * m, n, qparams)
+
+
+def fake_requantize(
+    y: torch.Tensor, product: torch.Tensor, shift: int, qparams: QParams
+) -> torch.Tensor:
+    """Forward: scale · (sat(round_shift(product, shift) + z) − z), product = acc · m (int64).
+    Backward: the clipping STE of `fake_quantize` on the real value y."""
+    with torch.no_grad():
+        rounded = ((product + (1 << (shift - 1))) >> shift) + qparams.zero_point
+        clamped = torch.clamp(rounded, qparams.quant_min, qparams.quant_max)
+        value = ((clamped - qparams.zero_point).double() * qparams.scale).to(y.dtype)
+        real = _rounded(y, qparams.scale, qparams.zero_point)
+        inside = (real >= qparams.quant_min) & (real <= qparams.quant_max)
+    return _straight_through(y, value, inside)

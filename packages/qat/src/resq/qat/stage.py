@@ -1,0 +1,108 @@
+"""The `train` stage of `spec run`: load data, float pre-training, QAT, export, evaluation.
+
+Artifact: `intmodel.json` + `intmodel.npz` (the IntModel), `float.pt` (the float weights,
+the parent the optimizer's sensitivity analysis starts from), `metrics.json` (test RMSE and
+MAE of the float model, the fake-quantized model and the integer reference, in the target's
+units) and `history.json` (epochs, best epochs, seconds per epoch).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import numpy as np
+import torch
+from resq.qat.data import load_windows
+from resq.qat.experiment import float_accuracy, train_float, train_qat
+from resq.qat.intmodel import FORMAT_VERSION, save_intmodel
+from resq.qat.training import PhaseResult
+from resq.spec import BitConfig, StageError
+from resq.spec.atomic import write_json_atomic
+from resq.spec.stage import Stage, StageContext
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+
+def _version(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _history(phase: PhaseResult | None) -> dict[str, Any] | None:
+    if phase is None:
+        return None
+    return {
+        "epochs_run": phase.epochs_run,
+        "best_epoch": phase.best_epoch,
+        "best_validation_mse": phase.best_validation_mse,
+        "seconds_per_epoch": float(np.mean(phase.epoch_seconds)) if phase.epoch_seconds else 0.0,
+    }
+
+
+class TrainStage(Stage):
+    """Trains the spec's model with quantization in the loop and exports its IntModel."""
+
+    name = "train"
+    sections = ("dataset", "manifest", "model", "training", "quantization", "seed")
+
+    def versions(self) -> dict[str, str]:
+        return {
+            "resq-qat": _version("resq-qat"),
+            "intmodel": str(FORMAT_VERSION),
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+        }
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        loaded = context.loaded
+        spec = loaded.spec
+        if loaded.manifest is None:
+            raise StageError("the train stage needs a dataset manifest (dataset.manifest)")
+        data = load_windows(spec.dataset, loaded.manifest)
+        bits = BitConfig.from_spec(spec)
+        training = spec.training
+        console = Console(stderr=True)
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[loss]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=True) as progress:
+            tasks = {
+                "float": progress.add_task("float", total=training.float_epochs, loss=""),
+                "qat": progress.add_task("QAT", total=training.epochs, loss=""),
+            }
+
+            def on_epoch(phase: str, epoch: int, _total: int, train: float, valid: float) -> None:
+                loss = f"train {train:.5f} valid {valid:.5f}"
+                progress.update(tasks[phase], completed=epoch, loss=loss)
+
+            start = train_float(
+                spec.model, bits, data, training, spec.seed, context.scratch_dir, on_epoch
+            )
+            result = train_qat(
+                spec.model, bits, spec.quantization.adaptive_threshold, data, training,
+                spec.seed, start, context.scratch_dir, on_epoch,
+            )  # fmt: skip
+        out = context.out_dir
+        save_intmodel(out, result.intmodel, result.arrays)
+        torch.save(start.state, out / "float.pt")
+        accuracy = {name: m.model_dump() for name, m in result.accuracy.items()}
+        if start.phase is not None:
+            accuracy["float"] = float_accuracy(spec.model, bits, data, start).model_dump()
+        write_json_atomic(out / "metrics.json", accuracy)
+        history = {"float": _history(start.phase), "qat": _history(result.phase)}
+        write_json_atomic(out / "history.json", history)
+        summary: dict[str, Any] = {
+            f"{form}_{key}": values[key]
+            for form, values in accuracy.items()
+            for key in ("rmse", "mae")
+        }
+        summary["test_windows"] = len(data.test.x)
+        summary["unit"] = loaded.manifest.units.get(spec.dataset.target, "")
+        return summary

@@ -1,0 +1,75 @@
+"""Benchmark: seconds per training epoch of QAT against float training, same model and data.
+
+The model and data of specs/beijing-o3.yaml (Dongsi), one thread, batch 64. Each form
+trains `--epochs` epochs from the same initial weights; the table gives the mean seconds of
+the training pass and of the validation pass per epoch, and the QAT/float ratios.
+
+    python tests/bench/qat_epoch_time.py [--epochs 3] [--config beijing-o3.yaml] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from resq.qat.data import load_windows
+from resq.qat.experiment import build
+from resq.qat.training import calibrate, fit, predict
+from resq.spec import BitConfig, load_spec
+from resq.spec.atomic import write_json_atomic
+from rich.console import Console
+from rich.table import Table
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--config", default="beijing-o3.yaml", help="spec file giving the bits")
+    parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench")
+    args, _ = parser.parse_known_args()
+    loaded = load_spec(REPO / "specs" / "beijing-o3.yaml")
+    if loaded.manifest is None:
+        raise SystemExit("specs/beijing-o3.yaml names no dataset manifest")
+    spec = loaded.spec
+    data = load_windows(spec.dataset, loaded.manifest)
+    bits = BitConfig.from_spec(load_spec(REPO / "specs" / args.config).spec)
+    training = spec.training.model_copy(update={"patience": args.epochs + 1})
+    results = {}
+    for form in ("float", "qat"):
+        net = build(spec.model, bits, spec.quantization.adaptive_threshold, spec.seed, 1)
+        if form == "qat":
+            net.set_quantized(True)
+            calibrate(net, data.train, training.batch_size)
+        phase = fit(net, data.train, data.validation, training, args.epochs, spec.seed, form)
+        began = time.perf_counter()
+        predict(net, data.validation.x)
+        validation = time.perf_counter() - began
+        epoch = float(np.mean(phase.epoch_seconds))
+        results[form] = {"epoch_seconds": epoch, "train_seconds": epoch - validation,
+                         "validation_seconds": validation}  # fmt: skip
+    ratio = {key: results["qat"][key] / results["float"][key] for key in results["float"]}
+    record = {
+        "config": bits.describe(), "epochs": args.epochs, "train_windows": len(data.train.x),
+        "batch_size": training.batch_size, "threads": 1, **results, "ratio": ratio,
+    }  # fmt: skip
+    write_json_atomic(args.out / "qat_epoch_time.json", record)
+    table = Table(
+        title=f"Seconds per epoch, {len(data.train.x)} windows, batch {training.batch_size}"
+    )
+    for column in ("", "float", "QAT", "QAT / float"):
+        table.add_column(column, justify="right")
+    for key, label in (("epoch_seconds", "epoch"), ("train_seconds", "training pass"),
+                       ("validation_seconds", "validation pass")):  # fmt: skip
+        table.add_row(label, f"{results['float'][key]:.2f}", f"{results['qat'][key]:.2f}",
+                      f"{ratio[key]:.2f}×")  # fmt: skip
+    console = Console()
+    console.print(table)
+    console.print(f"JSON: {args.out / 'qat_epoch_time.json'}")
+
+
+if __name__ == "__main__":
+    main()
