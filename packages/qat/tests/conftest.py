@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from resq.qat.data import MinMax, Split, WindowedData
-from resq.spec import BitConfig, load_spec
+from resq.spec import COMPONENTS, BitConfig, load_spec
 from resq.spec.model import TransformerModel
 from resq.spec.training import TrainingSpec
 
@@ -60,3 +60,18 @@ def spec_bits() -> Callable[[str], BitConfig]:
         return BitConfig.from_spec(load_spec(REPO / "specs" / spec_file).spec)
 
     return bits
+
+
+def uniform(bits: int, scheme: str = "symmetric") -> BitConfig:
+    """Every component at `bits` with `scheme`."""
+    component = {
+        "inputs": bits, "weights": bits, "outputs": bits, "scheme": scheme,
+        "storage": "auto", "parallelism": 1, "multiplier": "dsp",
+    }  # fmt: skip
+    return BitConfig.model_validate({"components": dict.fromkeys(COMPONENTS, component)})
+
+
+@pytest.fixture(scope="session")
+def uniform_bits() -> Callable[..., BitConfig]:
+    """`uniform(bits, scheme="symmetric")`: every component at one width and scheme."""
+    return uniform

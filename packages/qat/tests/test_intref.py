@@ -21,19 +21,10 @@ from resq.qat.intops import accumulator_bits, bias_bound
 from resq.qat.models import Transformer
 from resq.qat.quant.qparams import QParams, quantize_multiplier
 from resq.qat.training import calibrate, predict
-from resq.spec import COMPONENTS, BitConfig, Spec, load_spec
+from resq.spec import BitConfig, Spec, load_spec
 from resq.spec.model import TransformerModel
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-def uniform(bits: int, scheme: str) -> BitConfig:
-    """Every component at `bits` with `scheme`."""
-    component = {
-        "inputs": bits, "weights": bits, "outputs": bits, "scheme": scheme,
-        "storage": "auto", "parallelism": 1, "multiplier": "dsp",
-    }  # fmt: skip
-    return BitConfig.model_validate({"components": dict.fromkeys(COMPONENTS, component)})
 
 
 def _quantized(model: TransformerModel, bits: BitConfig, data: WindowedData) -> Transformer:
@@ -77,9 +68,9 @@ def test_integer_reference_equals_the_quantized_model_bit_for_bit(
 
 
 def test_export_records_the_adaptive_choice(
-    synthetic: WindowedData, small_model: TransformerModel
+    synthetic: WindowedData, small_model: TransformerModel, uniform_bits: Callable[..., BitConfig]
 ) -> None:
-    bits = uniform(8, "adaptive")
+    bits = uniform_bits(8, "adaptive")
     model, _ = export_intmodel(
         _quantized(small_model, bits, synthetic), synthetic.features, synthetic.target
     )
@@ -179,10 +170,14 @@ def beijing_float(beijing_home: Path) -> tuple[Spec, WindowedData, FloatResult]:
 @pytest.mark.parametrize(("bits", "tolerance"), [(8, 0.02), (4, 0.05)])
 @pytest.mark.parametrize("scheme", ["symmetric", "asymmetric", "adaptive"])
 def test_training_form_rmse_agrees_with_the_integer_reference_on_beijing(
-    bits: int, tolerance: float, scheme: str, beijing_float: tuple[Spec, WindowedData, FloatResult]
+    bits: int,
+    tolerance: float,
+    scheme: str,
+    beijing_float: tuple[Spec, WindowedData, FloatResult],
+    uniform_bits: Callable[..., BitConfig],
 ) -> None:
     spec, data, start = beijing_float
-    config = uniform(bits, scheme)
+    config = uniform_bits(bits, scheme)
     net = build(spec.model, config, 0.1, 0, 1)
     net.load_float_state(start.state)
     net.set_quantized(True)

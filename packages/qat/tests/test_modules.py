@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 import torch
 from resq.qat.models import Transformer
 from resq.qat.quant.modules import QAttention, QBatchNorm, QLinear, QTensor, sinusoid_table
-from resq.spec import COMPONENTS, BitConfig
+from resq.spec import BitConfig
 from resq.spec.model import TransformerModel
 
 
-def uniform(bits: int) -> BitConfig:
-    """Every component at `bits`, symmetric."""
-    component = {
-        "inputs": bits, "weights": bits, "outputs": bits, "scheme": "symmetric",
-        "storage": "auto", "parallelism": 1, "multiplier": "dsp",
-    }  # fmt: skip
-    return BitConfig.model_validate({"components": dict.fromkeys(COMPONENTS, component)})
-
-
-def test_papers_model_has_3425_parameters() -> None:
+def test_papers_model_has_3425_parameters(uniform_bits: Callable[..., BitConfig]) -> None:
     model = TransformerModel(n_features=7, window=24, d_model=16, n_heads=1, ffn_dim=64)
-    net = Transformer(model, uniform(8))
+    net = Transformer(model, uniform_bits(8))
     assert sum(p.numel() for p in net.parameters()) == 3425
 
 
@@ -64,9 +56,13 @@ def test_batchnorm_trains_on_batch_statistics_and_freezes_them_when_quantized() 
         norm(QTensor(x, None))
 
 
-def test_quantized_batchnorm_uses_running_statistics() -> None:
+def test_quantized_batchnorm_uses_running_statistics(
+    uniform_bits: Callable[..., BitConfig],
+) -> None:
     torch.manual_seed(0)
-    net = Transformer(TransformerModel(n_features=3, window=6, d_model=4, ffn_dim=8), uniform(8))
+    net = Transformer(
+        TransformerModel(n_features=3, window=6, d_model=4, ffn_dim=8), uniform_bits(8)
+    )
     net.train()
     net(torch.rand(8, 6, 3))
     net.set_quantized(True)
@@ -84,10 +80,12 @@ def test_positional_table_is_sin_on_even_and_cos_on_odd_columns() -> None:
     assert table[t, 2 * i + 1].item() == pytest.approx(math.cos(angle), abs=1e-6)
 
 
-def test_quantized_model_outputs_lie_on_the_output_grid() -> None:
+def test_quantized_model_outputs_lie_on_the_output_grid(
+    uniform_bits: Callable[..., BitConfig],
+) -> None:
     torch.manual_seed(1)
     model = TransformerModel(n_features=3, window=6, d_model=4, n_heads=1, ffn_dim=8)
-    net = Transformer(model, uniform(4))
+    net = Transformer(model, uniform_bits(4))
     net.set_quantized(True)
     net.train()
     net(torch.rand(32, 6, 3))
