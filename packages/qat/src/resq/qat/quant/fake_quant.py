@@ -49,7 +49,7 @@ def _straight_through(x: torch.Tensor, value: torch.Tensor, inside: torch.Tensor
 
 
 def _rounded(x: torch.Tensor, scale: float, zero_point: int) -> torch.Tensor:
-    return torch.floor(x / scale + 0.5) + zero_point
+    return x.detach().div(scale).add_(0.5).floor_().add_(zero_point)
 
 
 def quantize(x: torch.Tensor, qparams: QParams) -> torch.Tensor:
@@ -62,9 +62,9 @@ def fake_quantize(x: torch.Tensor, qparams: QParams) -> torch.Tensor:
     """scale · (quantize(x) − z) with a clipping STE."""
     with torch.no_grad():
         rounded = _rounded(x, qparams.scale, qparams.zero_point)
-        clamped = torch.clamp(rounded, qparams.quant_min, qparams.quant_max)
-        inside = rounded == clamped
-        value = (clamped - qparams.zero_point) * qparams.scale
+        value = rounded.clamp(qparams.quant_min, qparams.quant_max)
+        inside = rounded.eq_(value)
+        value.sub_(qparams.zero_point).mul_(qparams.scale)
     return _straight_through(x, value, inside)
 
 
@@ -78,9 +78,9 @@ def fake_quantize_bias(bias: torch.Tensor, scale: float, bound: int) -> torch.Te
     clamped to `bound` (see `intops.bias_bound`); clipping STE."""
     with torch.no_grad():
         rounded = _rounded(bias, scale, 0)
-        clamped = torch.clamp(rounded, -bound, bound)
-        inside = rounded == clamped
-    return _straight_through(bias, clamped * scale, inside)
+        value = rounded.clamp(-bound, bound)
+        inside = rounded.eq_(value)
+    return _straight_through(bias, value.mul_(scale), inside)
 
 
 class FakeQuantize(nn.Module):

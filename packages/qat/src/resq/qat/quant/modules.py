@@ -41,10 +41,11 @@ def _emit(
 ) -> QTensor:
     """The module output: fake-quantized, or requantized from an integer accumulator whose
     unit is `accumulator_scale` (then bit-exact with the integer reference)."""
-    if accumulator_scale is None:
-        out = quantizer(value)
-    else:
-        out = quantizer.requantize(value, accumulator_scale)
+    out = (
+        quantizer(value)
+        if accumulator_scale is None
+        else quantizer.requantize(value, accumulator_scale)
+    )
     return QTensor(out, quantizer.qparams() if quantizer.enabled else None)
 
 

@@ -30,12 +30,17 @@ class QParams(BaseModel):
 
     @property
     def quant_min(self) -> int:
-        half = 1 << (self.bit_width - 1)
-        return -half + 1 if self.scheme == "symmetric" else -half
+        return quant_range(self.bit_width, self.scheme)[0]
 
     @property
     def quant_max(self) -> int:
-        return (1 << (self.bit_width - 1)) - 1
+        return quant_range(self.bit_width, self.scheme)[1]
+
+
+def quant_range(bit_width: int, scheme: ConcreteScheme) -> tuple[int, int]:
+    """(quant_min, quant_max) of a signed `bit_width`-bit integer under `scheme`."""
+    half = 1 << (bit_width - 1)
+    return (-half + 1 if scheme == "symmetric" else -half), half - 1
 
 
 def symmetry(x_min: float, x_max: float) -> float:
@@ -54,8 +59,7 @@ def qparams_from_range(
 ) -> QParams:
     """Scale and zero point covering [x_min, x_max] (widened to include 0)."""
     x_min, x_max = min(x_min, 0.0), max(x_max, 0.0)
-    probe = QParams(scale=1.0, zero_point=0, bit_width=bit_width, scheme=scheme)
-    q_min, q_max = probe.quant_min, probe.quant_max
+    q_min, q_max = quant_range(bit_width, scheme)
     if scheme == "symmetric":
         scale = max(abs(x_min), abs(x_max)) / q_max
         zero_point = 0
