@@ -12,15 +12,14 @@ nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 TORCH = "torch==2.13.0"
-TEST_DEPS = ["pytest", "hypothesis", "jsonschema"]
+TEST_DEPS = ["pytest", "hypothesis", "jsonschema", "fusesoc==2.4.7", "edalize==0.6.8"]
+ORDER = ("spec", "qat", "estimator", "optimizer", "hdlgen", "deploy")
+"""The packages in dependency order: each depends only on packages before it."""
 
 
 def packages() -> list[str]:
     """Every package directory, in dependency order (resq-spec first)."""
-    found = sorted(
-        p.name for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").is_file()
-    )
-    return ["spec", *[name for name in found if name != "spec"]]
+    return [name for name in ORDER if (ROOT / "packages" / name / "pyproject.toml").is_file()]
 
 
 def install_all(session: nox.Session) -> None:

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 from resq.qat.intops import requantize
 
-REPO = Path(__file__).resolve().parents[2]
-CORE = REPO / "cores" / "resq_pkg"
+Simulate = Callable[[str, list[str], Path], subprocess.CompletedProcess[str]]
+
 ACC_BITS = 48
-
-
-def _ghdl() -> str:
-    found = shutil.which("ghdl")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("ghdl must be installed in CI (.ci/run installs it)")
-        pytest.skip("ghdl is not installed (outside CI)")
-    return found
 
 
 EDGES = [
@@ -55,32 +45,22 @@ def _vectors(rng: np.random.Generator, count: int) -> list[str]:
     return lines
 
 
-def _simulate(ghdl: str, work: Path, vectors: Path) -> subprocess.CompletedProcess[str]:
-    flags = ["--std=08", f"--workdir={work}", f"-P{work}"]
-    for source, library in (
-        (CORE / "rtl" / "resq_pkg.vhd", "resq"),
-        (CORE / "tb" / "resq_pkg_tb.vhd", "resq"),
-    ):
-        subprocess.run([ghdl, "-a", *flags, f"--work={library}", str(source)], check=True, cwd=work)
-    subprocess.run([ghdl, "-e", *flags, "--work=resq", "resq_pkg_tb"], check=True, cwd=work)
-    return subprocess.run(
-        [ghdl, "-r", *flags, "--work=resq", "resq_pkg_tb", f"-gVECTORS_g={vectors}"],
-        capture_output=True, text=True, cwd=work, timeout=300,
-    )  # fmt: skip
-
-
-def test_requantize_in_vhdl_equals_the_integer_reference(tmp_path: Path) -> None:
-    ghdl = _ghdl()
+@pytest.mark.parametrize("style", ["dsp", "lut"])
+def test_requantize_in_vhdl_equals_the_integer_reference(
+    tmp_path: Path, style: str, simulate: Simulate
+) -> None:
     vectors = tmp_path / "vectors.txt"
     lines = _vectors(np.random.default_rng(2026), 2000)
     vectors.write_text("\n".join(lines) + "\n")
-    done = _simulate(ghdl, tmp_path, vectors)
+    args = [f"--VECTORS={vectors}", f"--MULT_STYLE={style}"]
+    done = simulate("resq:ip:pkg", args, tmp_path / "pass")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2000 vectors passed" in done.stdout + done.stderr
+    assert f"MULT_STYLE={style} " in done.stdout
+    assert "2000 vectors passed" in done.stdout
 
     expected = int(lines[17].rsplit(" ", 1)[1])
     lines[17] = lines[17].rsplit(" ", 1)[0] + f" {expected + 1}"
     vectors.write_text("\n".join(lines) + "\n")
-    corrupted = _simulate(ghdl, tmp_path, vectors)
+    corrupted = simulate("resq:ip:pkg", args, tmp_path / "fail")
     assert corrupted.returncode != 0
     assert "vector 17: got" in corrupted.stdout + corrupted.stderr

@@ -18,6 +18,7 @@ package resq_pkg is
     return signed;
 
   -- resq_requantize: clamp(round_shift(acc * multiplier, shift) + zero_point) as width bits.
+  -- style "dsp" writes the product as "*" (synthesis maps it to DSP48), "lut" as shift-add.
   function resq_requantize(
     acc        : signed;
     multiplier : natural;
@@ -25,8 +26,21 @@ package resq_pkg is
     zero_point : integer;
     quant_min  : integer;
     quant_max  : integer;
-    width      : positive
+    width      : positive;
+    style      : string := "dsp"
   ) return signed;
+
+  -- a * b with a'length + b'length bits. style "dsp": the "*" operator, which synthesis maps
+  -- to DSP48 slices; "lut": a shift-and-add network that synthesis keeps in LUTs.
+  function resq_multiply(a, b : signed; style : string) return signed;
+
+  -- True for the multiplier styles the IP accept: "dsp" and "lut".
+  function resq_is_mult_style(style : string) return boolean;
+
+  -- Element index (0-based, element 0 in the low bits) of a word of packed signed elements
+  -- of width bits each.
+  function resq_element(word : std_logic_vector; index : natural; width : positive)
+    return signed;
 
 end package resq_pkg;
 
@@ -61,16 +75,49 @@ package body resq_pkg is
     zero_point : integer;
     quant_min  : integer;
     quant_max  : integer;
-    width      : positive
+    width      : positive;
+    style      : string := "dsp"
   ) return signed is
     constant PRODUCT_BITS_c : positive := acc'length + MULTIPLIER_BITS_c;
     variable product_v      : signed(PRODUCT_BITS_c - 1 downto 0);
     variable shifted_v      : signed(PRODUCT_BITS_c downto 0);
   begin
-    product_v := acc * to_signed(multiplier, MULTIPLIER_BITS_c);
+    product_v := resq_multiply(acc, to_signed(multiplier, MULTIPLIER_BITS_c), style);
     shifted_v := resize(resq_round_shift(product_v, shift), PRODUCT_BITS_c + 1)
                  + to_signed(zero_point, PRODUCT_BITS_c + 1);
     return resq_saturate(shifted_v, quant_min, quant_max, width);
+  end function;
+
+  function resq_multiply(a, b : signed; style : string) return signed is
+    constant WIDTH_c : positive := a'length + b'length;
+    alias b_a        : signed(b'length - 1 downto 0) is b;
+    variable sum_v   : signed(WIDTH_c - 1 downto 0);
+  begin
+    if style = "dsp" then
+      return a * b;
+    end if;
+    sum_v := (others => '0');
+    for bit_i in 0 to b'length - 2 loop
+      if b_a(bit_i) = '1' then
+        sum_v := sum_v + shift_left(resize(a, WIDTH_c), bit_i);
+      end if;
+    end loop;
+    if b_a(b'length - 1) = '1' then
+      sum_v := sum_v - shift_left(resize(a, WIDTH_c), b'length - 1);
+    end if;
+    return sum_v;
+  end function;
+
+  function resq_is_mult_style(style : string) return boolean is
+  begin
+    return style = "dsp" or style = "lut";
+  end function;
+
+  function resq_element(word : std_logic_vector; index : natural; width : positive)
+    return signed is
+    alias word_a : std_logic_vector(word'length - 1 downto 0) is word;
+  begin
+    return signed(word_a((index + 1) * width - 1 downto index * width));
   end function;
 
 end package body resq_pkg;
