@@ -34,3 +34,9 @@ def simulate() -> Callable[[str, list[str], Path], subprocess.CompletedProcess[s
     """`fusesoc --cores-root cores run --target sim VLNV ARGS` in a given build root."""
     require_tools("ghdl", "fusesoc")
     return _simulate
+
+
+@pytest.fixture
+def synthesis_tools() -> None:
+    """ghdl and yosys on PATH (skip outside CI, fail in CI)."""
+    require_tools("ghdl", "yosys")

@@ -105,6 +105,10 @@ begin
     severity failure;
   assert PRODUCT_c <= ACC_BITS
     report "resq_linear: ACC_BITS is narrower than one product" severity failure;
+  assert OUTPUT_MIN >= -2 ** (OUTPUT_BITS - 1) and OUTPUT_MAX < 2 ** (OUTPUT_BITS - 1)
+    and OUTPUT_MIN <= OUTPUT_ZERO and OUTPUT_ZERO <= OUTPUT_MAX
+    report "resq_linear: OUTPUT_MIN..OUTPUT_MAX must hold OUTPUT_ZERO and fit OUTPUT_BITS"
+    severity failure;
 
   x_addr <= row_r;
   w_addr <= out_r * CHUNKS_c + chunk_r;
@@ -206,8 +210,11 @@ begin
         if RELU and y_v < to_signed(OUTPUT_ZERO, OUTPUT_BITS) then
           y_v := to_signed(OUTPUT_ZERO, OUTPUT_BITS);
         end if;
-        y_row_r((out2_r + 1) * OUTPUT_BITS - 1 downto out2_r * OUTPUT_BITS)
-          <= std_logic_vector(y_v);
+        for o in 0 to OUT_FEATURES - 1 loop
+          if o = out2_r then
+            y_row_r((o + 1) * OUTPUT_BITS - 1 downto o * OUTPUT_BITS) <= std_logic_vector(y_v);
+          end if;
+        end loop;
       end if;
     end if;
   end process requantize;

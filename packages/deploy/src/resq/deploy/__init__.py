@@ -1,0 +1,1 @@
+"""resq.deploy: GHDL simulation, Yosys resource estimates and Vivado builds."""

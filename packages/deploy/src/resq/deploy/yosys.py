@@ -1,0 +1,156 @@
+"""Open-source resource counts: VHDL-2008 → `ghdl synth` → Verilog → Yosys `synth_xilinx`.
+
+Two workarounds for GHDL 2.0 → Yosys 0.23 (see hdl-toolchain-notes.md):
+- GHDL's Verilog drops the `ram_style` attribute. The memories of cores/ carry their style in
+  their name (`block_ram`, `distributed_ram`), and the Yosys script sets the attribute back.
+- GHDL writes one-hot multiplexers as `case` without `default`, which Yosys turns into
+  latches. `add_case_defaults` adds `default: <lhs> <= 'bx;` (the VHDL case was complete).
+Every result reports its latch cells (LDCE/LDPE), which must be 0.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from resq.spec import Resources, ResqError
+from resq.spec.atomic import write_text_atomic
+
+PART_FAMILY = "xc7"
+"""`synth_xilinx -family`: 7-series (Spartan-7, Artix-7)."""
+
+LUTRAM_LUTS: dict[str, int] = {
+    "RAM32M": 4, "RAM64M": 4, "RAM128X1D": 4, "RAM256X1S": 4, "RAM128X1S": 2,
+    "RAM32X1D": 2, "RAM64X1D": 2, "RAM32X1S": 1, "RAM64X1S": 1, "SRL16E": 1, "SRLC32E": 1,
+}  # fmt: skip
+"""LUTs that one distributed-RAM or shift-register cell occupies."""
+
+LATCH_CELLS = ("LDCE", "LDPE")
+
+_CASE = re.compile(r"(case \([^)]*\)\n)(.*?)(\n\s*endcase)", re.DOTALL)
+_FIRST_TARGET = re.compile(r":\s*(.+?)\s*<=")
+
+
+class ToolError(ResqError):
+    """A synthesis tool is missing or failed; the message names the tool and its log."""
+
+
+class VhdlSource(BaseModel):
+    """One VHDL-2008 file and the library it is analysed into."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: Path
+    library: str = "work"
+
+
+class YosysReport(BaseModel):
+    """Resources of one design from Yosys, the raw cell counts and the latch count."""
+
+    model_config = ConfigDict(frozen=True)
+
+    top: str
+    generics: dict[str, int | str | bool] = Field(default_factory=dict)
+    resources: Resources
+    cells: dict[str, int]
+    latches: int = Field(description="LDCE + LDPE cells; a correct design has none")
+    seconds: float = Field(description="wall time of ghdl synth plus Yosys")
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise ToolError(f"{name} is not installed: apt-get install -y ghdl yosys")
+    return found
+
+
+def _run(command: Sequence[str], cwd: Path, what: str) -> str:
+    done = subprocess.run(list(command), cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ToolError(f"{what} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
+    return done.stdout
+
+
+def _generic_image(value: int | str | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def add_case_defaults(verilog: str) -> str:
+    """Add `default: <lhs> <= 'bx;` to every `case` that has no default."""
+
+    def fix(match: re.Match[str]) -> str:
+        head, body, tail = match.groups()
+        target = _FIRST_TARGET.search(body)
+        if "default" in body or target is None:
+            return match.group(0)
+        return f"{head}{body}\n      default: {target.group(1)} <= 'bx;{tail}"
+
+    return _CASE.sub(fix, verilog)
+
+
+def to_verilog(
+    sources: Sequence[VhdlSource], top: str, generics: Mapping[str, int | str | bool], work: Path
+) -> Path:
+    """Analyse `sources` and write `<top>.v`: `ghdl synth` of `top` (in the last source's
+    library) with `generics`, case defaults added."""
+    ghdl = _tool("ghdl")
+    work.mkdir(parents=True, exist_ok=True)
+    flags = ["--std=08", f"--workdir={work}", f"-P{work}"]
+    for source in sources:
+        _run([ghdl, "-a", *flags, f"--work={source.library}", str(source.path)], work,
+             f"ghdl -a {source.path.name}")  # fmt: skip
+    library = sources[-1].library
+    overrides = [f"-g{name}={_generic_image(value)}" for name, value in generics.items()]
+    verilog = _run([ghdl, "synth", *flags, f"--work={library}", *overrides, "--out=verilog", top],
+                   work, f"ghdl synth {top}")  # fmt: skip
+    path = work / f"{top}.v"
+    write_text_atomic(path, add_case_defaults(verilog))
+    return path
+
+
+def resources_from_cells(cells: Mapping[str, int]) -> Resources:
+    """Budget units from Yosys cell counts: LUT1..6, LUTRAM, FD* flip-flops, RAMB36 + ½ RAMB18,
+    DSP48E1."""
+    lut = sum(n for cell, n in cells.items() if re.fullmatch(r"LUT[1-6]", cell))
+    lutram = sum(LUTRAM_LUTS[cell] * n for cell, n in cells.items() if cell in LUTRAM_LUTS)
+    ff = sum(n for cell, n in cells.items() if cell.startswith("FD"))
+    bram36 = cells.get("RAMB36E1", 0) + 0.5 * cells.get("RAMB18E1", 0)
+    return Resources(lut=lut, lutram=lutram, ff=ff, bram36=bram36, dsp=cells.get("DSP48E1", 0))
+
+
+def estimate(
+    sources: Sequence[VhdlSource],
+    top: str,
+    generics: Mapping[str, int | str | bool],
+    work: Path,
+    nodsp: bool = False,
+) -> YosysReport:
+    """ghdl synth + Yosys synth_xilinx of `top`; `nodsp` keeps every multiply out of DSPs."""
+    began = time.perf_counter()
+    verilog = to_verilog(sources, top, generics, work)
+    stat = work / f"{top}.stat.json"
+    script = "\n".join([
+        f"read_verilog {verilog.name}",
+        'setattr -set ram_style "block" m:*block_ram*',
+        'setattr -set ram_style "distributed" m:*distributed_ram*',
+        f"synth_xilinx -family {PART_FAMILY} -flatten -noiopad -noclkbuf -top {top}"
+        + (" -nodsp" if nodsp else ""),
+        f"tee -q -o {stat.name} stat -json",
+    ])  # fmt: skip
+    write_text_atomic(work / f"{top}.ys", script + "\n")
+    _run([_tool("yosys"), "-q", f"{top}.ys"], work, f"yosys {top}.ys")
+    design = json.loads(stat.read_text())["design"]
+    cells = {str(k): int(v) for k, v in design.get("num_cells_by_type", {}).items()}
+    return YosysReport(
+        top=top, generics=dict(generics), resources=resources_from_cells(cells), cells=cells,
+        latches=sum(cells.get(cell, 0) for cell in LATCH_CELLS),
+        seconds=round(time.perf_counter() - began, 2),
+    )  # fmt: skip

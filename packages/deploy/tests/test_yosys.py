@@ -1,0 +1,31 @@
+"""Pure parts of resq.deploy.yosys: case defaults and cell → resource conversion."""
+
+from __future__ import annotations
+
+from resq.deploy.yosys import add_case_defaults, resources_from_cells
+
+CASE = """  always @*
+    case (n100_o)
+      2'b10: n104_o <= n93_o;
+      2'b01: n104_o <= 3'b011;
+    endcase
+  always @*
+    case (s)
+      1'b1: y <= a;
+      default: y <= b;
+    endcase
+"""
+
+
+def test_a_case_without_default_gets_one_and_others_stay() -> None:
+    fixed = add_case_defaults(CASE)
+    assert "default: n104_o <= 'bx;\n    endcase" in fixed
+    assert fixed.count("default") == 2
+    assert add_case_defaults(fixed) == fixed
+
+
+def test_cells_become_budget_units() -> None:
+    cells = {"LUT2": 3, "LUT6": 4, "MUXF7": 9, "RAM32M": 2, "SRLC32E": 1, "FDRE": 5,
+             "FDCE": 1, "RAMB36E1": 1, "RAMB18E1": 3, "DSP48E1": 2, "INV": 7}  # fmt: skip
+    r = resources_from_cells(cells)
+    assert (r.lut, r.lutram, r.ff, r.bram36, r.dsp) == (7, 9, 6, 2.5, 2)
