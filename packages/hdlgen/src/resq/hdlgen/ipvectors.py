@@ -88,7 +88,7 @@ def linear_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -
     bound = bias_bound(x_qp.bit_width, w_qp.bit_width, n_in)
     weight = _uniform(rng, w_qp, (n_out, n_in))
     bias = rng.integers(-bound // 8, bound // 8 + 1, size=n_out, dtype=np.int64)
-    bias[0] = bound if n_out > 1 else bias[0]
+    bias[0] = bound
     x = _uniform(rng, x_qp, (samples, rows, n_in))
     probe = (x - x_qp.zero_point) @ (weight - w_qp.zero_point).T
     multiplier, shift = _spread_multiplier(probe, y_qp.bit_width)
