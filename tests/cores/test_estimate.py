@@ -36,11 +36,15 @@ def test_buffer_ram_style_is_honoured(tmp_path: Path, style: str) -> None:
 
 
 @pytest.mark.usefixtures("synthesis_tools")
-@pytest.mark.parametrize("style", ["dsp", "lut"])
-def test_linear_multiplier_style_is_honoured_without_latches(tmp_path: Path, style: str) -> None:
+@pytest.mark.parametrize(("bits", "style"), [(8, "dsp"), (8, "lut"), (4, "dsp")])
+def test_linear_multiplier_style_is_honoured_without_latches(
+    tmp_path: Path, bits: int, style: str
+) -> None:
+    """The DSP count proves the datapath survived synthesis: at 4 bit it once did not, when
+    GHDL wrote an arithmetic shift right as Verilog's logical `>>`."""
     shape: dict[str, int | str | bool] = {
-        "ROWS": 24, "IN_FEATURES": 16, "OUT_FEATURES": 16, "INPUT_BITS": 8, "WEIGHT_BITS": 8,
-        "OUTPUT_BITS": 8, "PAR": 4, "MULT_STYLE": style, "RELU": False,
+        "ROWS": 24, "IN_FEATURES": 16, "OUT_FEATURES": 16, "INPUT_BITS": bits,
+        "WEIGHT_BITS": bits, "OUTPUT_BITS": bits, "PAR": 4, "MULT_STYLE": style, "RELU": False,
     }  # fmt: skip
     report = _estimate(LINEAR, "resq_linear", linear_case(shape).generics, tmp_path)
     if style == "dsp":

@@ -17,6 +17,17 @@ package resq_pkg is
   function resq_saturate(value : signed; quant_min, quant_max : integer; width : positive)
     return signed;
 
+  -- clamp(round_shift(value, shift) + zero_point, quant_min, quant_max) as width bits: the
+  -- tail of every requantization (resq.qat.intops.requantize after the product).
+  function resq_round_saturate(
+    value      : signed;
+    shift      : positive;
+    zero_point : integer;
+    quant_min  : integer;
+    quant_max  : integer;
+    width      : positive
+  ) return signed;
+
   -- resq_requantize: clamp(round_shift(acc * multiplier, shift) + zero_point) as width bits.
   -- style "dsp" writes the product as "*" (synthesis maps it to DSP48), "lut" as shift-add.
   function resq_requantize(
@@ -49,9 +60,15 @@ package body resq_pkg is
   function resq_round_shift(value : signed; shift : positive) return signed is
     constant WIDTH_c : positive := value'length + 1;
     variable sum_v   : signed(WIDTH_c - 1 downto 0);
+    variable out_v   : signed(value'length - 1 downto 0);
   begin
     sum_v := resize(value, WIDTH_c) + shift_left(to_signed(1, WIDTH_c), shift - 1);
-    return resize(shift_right(sum_v, shift), value'length);
+    -- The arithmetic shift as wiring: GHDL 2.0 writes shift_right of a signed value as
+    -- Verilog ">>", which is a logical shift, so synthesis would lose the sign.
+    for bit_i in out_v'range loop
+      out_v(bit_i) := sum_v(minimum(bit_i + shift, WIDTH_c - 1));
+    end loop;
+    return out_v;
   end function;
 
   function resq_saturate(value : signed; quant_min, quant_max : integer; width : positive)
@@ -78,14 +95,24 @@ package body resq_pkg is
     width      : positive;
     style      : string := "dsp"
   ) return signed is
-    constant PRODUCT_BITS_c : positive := acc'length + MULTIPLIER_BITS_c;
-    variable product_v      : signed(PRODUCT_BITS_c - 1 downto 0);
-    variable shifted_v      : signed(PRODUCT_BITS_c downto 0);
   begin
-    product_v := resq_multiply(acc, to_signed(multiplier, MULTIPLIER_BITS_c), style);
-    shifted_v := resize(resq_round_shift(product_v, shift), PRODUCT_BITS_c + 1)
-                 + to_signed(zero_point, PRODUCT_BITS_c + 1);
-    return resq_saturate(shifted_v, quant_min, quant_max, width);
+    return resq_round_saturate(resq_multiply(acc, to_signed(multiplier, MULTIPLIER_BITS_c), style),
+                               shift, zero_point, quant_min, quant_max, width);
+  end function;
+
+  function resq_round_saturate(
+    value      : signed;
+    shift      : positive;
+    zero_point : integer;
+    quant_min  : integer;
+    quant_max  : integer;
+    width      : positive
+  ) return signed is
+    constant WIDTH_c : positive := maximum(value'length + 1, 33);
+    variable sum_v   : signed(WIDTH_c - 1 downto 0);
+  begin
+    sum_v := resize(resq_round_shift(value, shift), WIDTH_c) + to_signed(zero_point, WIDTH_c);
+    return resq_saturate(sum_v, quant_min, quant_max, width);
   end function;
 
   function resq_multiply(a, b : signed; style : string) return signed is

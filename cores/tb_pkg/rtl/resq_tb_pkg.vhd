@@ -22,6 +22,20 @@ package resq_tb_pkg is
   -- "NAME=value" for a report line.
   function generic_image(name : string; value : integer) return string;
 
+  -- One run of a start/done IP: a start pulse, then clock edges until done; cycles counts
+  -- them (start edge included). Returns one edge after done.
+  procedure run_once(signal clk : in std_logic; signal start : out std_logic;
+                     signal done : in std_logic; variable cycles : out natural);
+
+  -- Compares one output row; a mismatch is reported as a warning (so that all are listed)
+  -- naming the sample and row, and counted in errors.
+  procedure check_row(name : string; sample, row : natural; got, expected : std_logic_vector;
+                      variable errors : inout natural);
+
+  -- The closing lines every testbench prints: cycles, samples, mismatches, PASSED or FAILED
+  -- (a failure of severity failure when anything mismatched or no sample ran).
+  procedure finish_check(name, vectors : string; samples, cycles, errors : natural);
+
 end package resq_tb_pkg;
 
 package body resq_tb_pkg is
@@ -66,5 +80,42 @@ package body resq_tb_pkg is
   begin
     return " " & name & "=" & integer'image(value);
   end function;
+
+  procedure run_once(signal clk : in std_logic; signal start : out std_logic;
+                     signal done : in std_logic; variable cycles : out natural) is
+    variable cycles_v : natural;
+  begin
+    wait until rising_edge(clk);
+    start <= '1';
+    wait until rising_edge(clk);
+    start    <= '0';
+    cycles_v := 1;
+    while done /= '1' loop
+      wait until rising_edge(clk);
+      cycles_v := cycles_v + 1;
+    end loop;
+    wait until rising_edge(clk);
+    cycles := cycles_v;
+  end procedure;
+
+  procedure check_row(name : string; sample, row : natural; got, expected : std_logic_vector;
+                      variable errors : inout natural) is
+  begin
+    if got /= expected then
+      errors := errors + 1;
+      report name & ": MISMATCH sample " & integer'image(sample) & " row " & integer'image(row)
+        & ": got " & to_hstring(got) & ", expected " & to_hstring(expected)
+        severity warning;
+    end if;
+  end procedure;
+
+  procedure finish_check(name, vectors : string; samples, cycles, errors : natural) is
+  begin
+    assert samples > 0 report name & ": no samples in " & vectors severity failure;
+    report name & ": cycles=" & integer'image(cycles) & " samples=" & integer'image(samples)
+      & " mismatches=" & integer'image(errors);
+    assert errors = 0 report name & ": FAILED" severity failure;
+    report name & ": PASSED";
+  end procedure;
 
 end package body resq_tb_pkg;

@@ -15,10 +15,17 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from resq.qat.intmodel import LinearNode
+from resq.qat.intmodel import AddNode, AttentionNode, BatchNormNode, LinearNode, MeanNode
 from resq.qat.intops import accumulator_bits, bias_bound
-from resq.qat.intref import linear_int
-from resq.qat.quant.qparams import ConcreteScheme, QParams, quant_range, quantize_multiplier
+from resq.qat.intref import add_int, attention_int, batchnorm_int, linear_int, mean_int
+from resq.qat.quant.qparams import (
+    ConcreteScheme,
+    QParams,
+    quant_range,
+    quantize_multiplier,
+    quantize_multiplier_pair,
+)
+from resq.qat.softmax import EXP2, EXP_BITS, FRAC_BITS
 from resq.spec.atomic import write_text_atomic
 
 Generic = int | str | bool
@@ -76,6 +83,26 @@ def _binary(value: int, bits: int) -> str:
     return format(value & ((1 << bits) - 1), f"0{bits}b")
 
 
+def packed(values: np.ndarray, bits: int) -> str:
+    """A VHDL std_logic_vector literal's digits: `bits`-bit two's complement elements,
+    element 0 in the low (rightmost) bits."""
+    return "".join(_binary(int(v), bits) for v in reversed(np.asarray(values).ravel()))
+
+
+def _output_generics(y_qp: QParams) -> dict[str, Generic]:
+    return {"OUTPUT_BITS": y_qp.bit_width, "OUTPUT_ZERO": y_qp.zero_point,
+            "OUTPUT_MIN": y_qp.quant_min, "OUTPUT_MAX": y_qp.quant_max}  # fmt: skip
+
+
+def _style(shape: Mapping[str, Generic]) -> dict[str, Generic]:
+    return {"PAR": int(shape["PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"])}
+
+
+def _rows_lines(*tensors: np.ndarray) -> list[str]:
+    """Per sample, the rows of every tensor in turn (each tensor (samples, rows, n))."""
+    return [_row(r) for sample in zip(*tensors, strict=True) for t in sample for r in t]
+
+
 def linear_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
     """A resq_linear case. `shape` sets ROWS, IN_FEATURES, OUT_FEATURES, INPUT_BITS,
     WEIGHT_BITS, OUTPUT_BITS (2..16), PAR, MULT_STYLE and RELU; the rest is drawn."""
@@ -117,8 +144,145 @@ def linear_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -
     return IpCase(ip="linear", generics=generics, samples=samples, lines=lines)
 
 
+def add_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
+    """A resq_add case. `shape` sets ROWS, FEATURES, A_BITS, B_BITS, OUTPUT_BITS, PAR and
+    MULT_STYLE; the rest is drawn so that the sum spreads over the output range."""
+    rng = np.random.default_rng(seed)
+    rows, width = int(shape["ROWS"]), int(shape["FEATURES"])
+    a_qp, b_qp, y_qp = (_tensor(rng, int(shape[k])) for k in ("A_BITS", "B_BITS", "OUTPUT_BITS"))
+    real_a, real_b = (
+        float(rng.uniform(0.3, 0.9)) * 2.0 ** (y_qp.bit_width - qp.bit_width) for qp in (a_qp, b_qp)
+    )
+    m_a, m_b, shift = quantize_multiplier_pair(real_a, real_b)
+    acc_bits = accumulator_bits(max(a_qp.bit_width, b_qp.bit_width), 15, 2)
+    node = AddNode(name="add", component="AddPE", output="y", accumulator_bits=acc_bits,
+                   inputs=("a", "b"), multipliers=(m_a, m_b), shift=shift)  # fmt: skip
+    a = _uniform(rng, a_qp, (samples, rows, width))
+    b = _uniform(rng, b_qp, (samples, rows, width))
+    y = add_int(a, a_qp, b, b_qp, node, y_qp)
+    generics: dict[str, Generic] = {
+        "ROWS": rows, "FEATURES": width, "A_BITS": a_qp.bit_width, "B_BITS": b_qp.bit_width,
+        "ACC_BITS": acc_bits, "A_ZERO": a_qp.zero_point, "B_ZERO": b_qp.zero_point,
+        **_output_generics(y_qp), "A_MULTIPLIER": m_a, "B_MULTIPLIER": m_b, "SHIFT": shift,
+        **_style(shape),
+    }  # fmt: skip
+    return IpCase(ip="add", generics=generics, samples=samples,
+                  lines=[str(samples), *_rows_lines(a, b, y)])  # fmt: skip
+
+
+def batchnorm_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
+    """A resq_batchnorm case. `shape` sets ROWS, FEATURES, INPUT_BITS, WEIGHT_BITS,
+    OUTPUT_BITS, PAR and MULT_STYLE; per-channel weights and biases (one at the bias bound)
+    are drawn and passed as the WEIGHTS and BIASES generics."""
+    rng = np.random.default_rng(seed)
+    rows, width = int(shape["ROWS"]), int(shape["FEATURES"])
+    x_qp, w_qp, y_qp = (
+        _tensor(rng, int(shape[k])) for k in ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS")
+    )
+    acc_bits = accumulator_bits(x_qp.bit_width, w_qp.bit_width, 1)
+    bound = bias_bound(x_qp.bit_width, w_qp.bit_width, 1)
+    weight = _uniform(rng, w_qp, (width,))
+    bias = rng.integers(-bound // 4, bound // 4 + 1, size=width, dtype=np.int64)
+    bias[-1] = -bound
+    x = _uniform(rng, x_qp, (samples, rows, width))
+    probe = (x - x_qp.zero_point) * (weight - w_qp.zero_point) + bias
+    multiplier, shift = _spread_multiplier(probe, y_qp.bit_width)
+    node = BatchNormNode(name="bn", component="BNMHA", output="y", accumulator_bits=acc_bits,
+                         input="x", weight=w_qp, multiplier=multiplier, shift=shift)  # fmt: skip
+    y = batchnorm_int(x, x_qp, weight, w_qp, bias, node, y_qp)
+    generics: dict[str, Generic] = {
+        "ROWS": rows, "FEATURES": width, "INPUT_BITS": x_qp.bit_width,
+        "WEIGHT_BITS": w_qp.bit_width, "ACC_BITS": acc_bits, "INPUT_ZERO": x_qp.zero_point,
+        "WEIGHT_ZERO": w_qp.zero_point, **_output_generics(y_qp), "MULTIPLIER": multiplier,
+        "SHIFT": shift, "WEIGHTS": packed(weight, w_qp.bit_width),
+        "BIASES": packed(bias, acc_bits), **_style(shape),
+    }  # fmt: skip
+    return IpCase(ip="batchnorm", generics=generics, samples=samples,
+                  lines=[str(samples), *_rows_lines(x, y)])  # fmt: skip
+
+
+def gap_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
+    """A resq_gap case. `shape` sets ROWS, FEATURES, INPUT_BITS, OUTPUT_BITS, PAR and
+    MULT_STYLE. Vectors: per sample ROWS input lines and one output line."""
+    rng = np.random.default_rng(seed)
+    rows, width = int(shape["ROWS"]), int(shape["FEATURES"])
+    x_qp, y_qp = (_tensor(rng, int(shape[k])) for k in ("INPUT_BITS", "OUTPUT_BITS"))
+    acc_bits = accumulator_bits(x_qp.bit_width, 0, rows)
+    x = _uniform(rng, x_qp, (samples, rows, width))
+    multiplier, shift = _spread_multiplier((x - x_qp.zero_point).sum(axis=1), y_qp.bit_width)
+    node = MeanNode(name="gap", component="GAP", output="y", accumulator_bits=acc_bits,
+                    input="x", length=rows, multiplier=multiplier, shift=shift)  # fmt: skip
+    y = mean_int(x, x_qp, node, y_qp)
+    generics: dict[str, Generic] = {
+        "ROWS": rows, "FEATURES": width, "INPUT_BITS": x_qp.bit_width, "ACC_BITS": acc_bits,
+        "INPUT_ZERO": x_qp.zero_point, **_output_generics(y_qp), "MULTIPLIER": multiplier,
+        "SHIFT": shift, **_style(shape),
+    }  # fmt: skip
+    return IpCase(ip="gap", generics=generics, samples=samples,
+                  lines=[str(samples), *_rows_lines(x, y[:, None, :])])  # fmt: skip
+
+
+def exp2_table_generic() -> str:
+    """resq.qat.softmax's EXP2 table as the EXP2_TABLE generic (EXP_BITS + 1 bits each)."""
+    return packed(EXP2, EXP_BITS + 1)
+
+
+def attention_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
+    """A resq_attention case. `shape` sets ROWS, FEATURES, HEADS, Q_BITS, K_BITS, V_BITS,
+    OUTPUT_BITS, PROB_BITS, PAR and MULT_STYLE. The logit multiplier spreads scores over a
+    few powers of two, so that the exponential's shift also reaches its limit."""
+    rng = np.random.default_rng(seed)
+    rows, width, heads = int(shape["ROWS"]), int(shape["FEATURES"]), int(shape["HEADS"])
+    q_qp, k_qp, v_qp, y_qp = (
+        _tensor(rng, int(shape[k])) for k in ("Q_BITS", "K_BITS", "V_BITS", "OUTPUT_BITS")
+    )
+    prob_bits, d_head = int(shape["PROB_BITS"]), width // heads
+    q = _uniform(rng, q_qp, (samples, rows, width))
+    k = _uniform(rng, k_qp, (samples, rows, width))
+    v = _uniform(rng, v_qp, (samples, rows, width))
+    probe = (q[..., :d_head] - q_qp.zero_point) @ (k[..., :d_head] - k_qp.zero_point).transpose(0, 2, 1)
+    score_m, score_n = quantize_multiplier(6.0 * (1 << FRAC_BITS) / max(float(np.std(probe)), 1.0))
+    context_bits = accumulator_bits(prob_bits, v_qp.bit_width, rows)
+    spread = (1 << prob_bits) * max(float(np.std(v - v_qp.zero_point)), 1.0) / 3.0
+    m, n = quantize_multiplier((1 << (y_qp.bit_width - 1)) / (2.5 * spread))
+    node = AttentionNode(
+        name="attention", component="MHA", output="y", accumulator_bits=context_bits,
+        query="q", key="k", value="v", n_heads=heads, prob_bits=prob_bits,
+        score_accumulator_bits=accumulator_bits(q_qp.bit_width, k_qp.bit_width, d_head),
+        score_multiplier=score_m, score_shift=score_n, multiplier=m, shift=n,
+    )  # fmt: skip
+    y = attention_int(q, q_qp, k, k_qp, v, v_qp, node, y_qp)
+    generics: dict[str, Generic] = {
+        "ROWS": rows, "FEATURES": width, "HEADS": heads, "Q_BITS": q_qp.bit_width,
+        "K_BITS": k_qp.bit_width, "V_BITS": v_qp.bit_width, "Q_ZERO": q_qp.zero_point,
+        "K_ZERO": k_qp.zero_point, "V_ZERO": v_qp.zero_point, **_output_generics(y_qp),
+        "SCORE_ACC_BITS": node.score_accumulator_bits, "SCORE_MULTIPLIER": score_m,
+        "SCORE_SHIFT": score_n, "PROB_BITS": prob_bits, "FRAC_BITS": FRAC_BITS,
+        "EXP_BITS": EXP_BITS, "EXP2_TABLE": exp2_table_generic(), "ACC_BITS": context_bits,
+        "MULTIPLIER": m, "SHIFT": n, **_style(shape),
+    }  # fmt: skip
+    return IpCase(ip="attention", generics=generics, samples=samples,
+                  lines=[str(samples), *_rows_lines(q, k, v, y)])  # fmt: skip
+
+
+def rom_case(shape: Mapping[str, Generic], samples: int = 1, seed: int = 0) -> IpCase:
+    """A resq_rom case. `shape` sets DEPTH and WIDTH; random words are the INIT generic and,
+    one binary word per line, the expected reads (`samples` is always 1)."""
+    rng = np.random.default_rng(seed)
+    depth, width = int(shape["DEPTH"]), int(shape["WIDTH"])
+    words = rng.integers(0, 1 << width, size=depth, dtype=np.int64)
+    generics: dict[str, Generic] = {"DEPTH": depth, "WIDTH": width, "INIT": packed(words, width)}
+    return IpCase(ip="rom", generics=generics, samples=1,
+                  lines=["1", *(_binary(int(w), width) for w in words)])  # fmt: skip
+
+
 CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {
     "linear": linear_case,
+    "add": add_case,
+    "batchnorm": batchnorm_case,
+    "gap": gap_case,
+    "attention": attention_case,
+    "rom": rom_case,
 }
 """Case builders by IP name."""
 
@@ -134,6 +298,16 @@ DEFAULT_SHAPES: dict[str, dict[str, Generic]] = {
         MULT_STYLE="dsp",
         RELU=False,
     ),
+    "add": dict(ROWS=4, FEATURES=6, A_BITS=8, B_BITS=6, OUTPUT_BITS=8, PAR=4, MULT_STYLE="dsp"),
+    "batchnorm": dict(
+        ROWS=4, FEATURES=6, INPUT_BITS=8, WEIGHT_BITS=8, OUTPUT_BITS=8, PAR=4, MULT_STYLE="dsp"
+    ),
+    "gap": dict(ROWS=5, FEATURES=6, INPUT_BITS=8, OUTPUT_BITS=8, PAR=4, MULT_STYLE="dsp"),
+    "attention": dict(
+        ROWS=5, FEATURES=4, HEADS=2, Q_BITS=8, K_BITS=8, V_BITS=8, OUTPUT_BITS=8, PROB_BITS=8,
+        PAR=1, MULT_STYLE="dsp",
+    ),
+    "rom": dict(DEPTH=12, WIDTH=10),
 }
 """The shapes of the vectors shipped with each core (its `sim` target's defaults)."""
 

@@ -1,0 +1,119 @@
+-- Self-checking testbench of resq_batchnorm. VECTORS (written by resq.hdlgen.ipvectors from
+-- resq.qat.intref.batchnorm_int) holds the number of samples, then per sample ROWS lines of
+-- inputs and ROWS lines of expected outputs; the channel constants arrive as generics. Memories answer one cycle after the
+-- address. Every mismatching row is reported; any mismatch fails the run at the end.
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use std.textio.all;
+
+library resq;
+use resq.resq_tb_pkg.all;
+
+entity resq_batchnorm_tb is
+  generic (
+    VECTORS      : string   := "vectors.txt";
+    ROWS         : positive := 24;
+    FEATURES     : positive := 16;
+    INPUT_BITS   : positive := 8;
+    WEIGHT_BITS  : positive := 8;
+    OUTPUT_BITS  : positive := 8;
+    ACC_BITS     : positive := 18;
+    INPUT_ZERO   : integer  := 0;
+    WEIGHT_ZERO  : integer  := 0;
+    OUTPUT_ZERO  : integer  := 0;
+    OUTPUT_MIN   : integer  := -127;
+    OUTPUT_MAX   : integer  := 127;
+    MULTIPLIER   : natural  := 16384;
+    SHIFT        : positive := 20;
+    WEIGHTS      : std_logic_vector;
+    BIASES       : std_logic_vector;
+    PAR          : positive := 1;
+    MULT_STYLE   : string   := "dsp"
+  );
+end entity resq_batchnorm_tb;
+
+architecture sim of resq_batchnorm_tb is
+
+  subtype x_word_t is std_logic_vector(FEATURES * INPUT_BITS - 1 downto 0);
+  subtype y_word_t is std_logic_vector(FEATURES * OUTPUT_BITS - 1 downto 0);
+  type x_mem_t is array (0 to ROWS - 1) of x_word_t;
+  type y_mem_t is array (0 to ROWS - 1) of y_word_t;
+
+  signal clk     : std_logic := '0';
+  signal rst     : std_logic := '1';
+  signal start   : std_logic := '0';
+  signal done    : std_logic;
+  signal x_addr  : natural range 0 to ROWS - 1;
+  signal x_data  : x_word_t;
+  signal y_addr  : natural range 0 to ROWS - 1;
+  signal y_data  : y_word_t;
+  signal y_we    : std_logic;
+  signal x_mem   : x_mem_t;
+  signal y_mem   : y_mem_t;
+  signal running : boolean := true;
+
+begin
+
+  clk <= not clk after 5 ns when running;
+
+  dut : entity resq.resq_batchnorm
+    generic map (
+      ROWS => ROWS, FEATURES => FEATURES, INPUT_BITS => INPUT_BITS, WEIGHT_BITS => WEIGHT_BITS,
+      OUTPUT_BITS => OUTPUT_BITS, ACC_BITS => ACC_BITS, INPUT_ZERO => INPUT_ZERO,
+      WEIGHT_ZERO => WEIGHT_ZERO, OUTPUT_ZERO => OUTPUT_ZERO, OUTPUT_MIN => OUTPUT_MIN,
+      OUTPUT_MAX => OUTPUT_MAX, MULTIPLIER => MULTIPLIER, SHIFT => SHIFT, WEIGHTS => WEIGHTS,
+      BIASES => BIASES, PAR => PAR, MULT_STYLE => MULT_STYLE
+    )
+    port map (
+      clk => clk, rst => rst, start => start, done => done, x_addr => x_addr,
+      x_data => x_data, y_addr => y_addr, y_data => y_data, y_we => y_we
+    );
+
+  memories : process (clk)
+  begin
+    if rising_edge(clk) then
+      x_data <= x_mem(x_addr);
+      if y_we = '1' then
+        y_mem(y_addr) <= y_data;
+      end if;
+    end if;
+  end process memories;
+
+  check : process
+    file vectors_f      : text;
+    variable samples_v  : integer;
+    variable x_v        : x_word_t;
+    variable expected_v : y_mem_t;
+    variable cycles_v   : natural;
+    variable errors_v   : natural := 0;
+  begin
+    report "resq_batchnorm_tb:" & generic_image("ROWS", ROWS) & generic_image("FEATURES", FEATURES)
+      & generic_image("INPUT_BITS", INPUT_BITS) & generic_image("WEIGHT_BITS", WEIGHT_BITS)
+      & generic_image("OUTPUT_BITS", OUTPUT_BITS) & generic_image("ACC_BITS", ACC_BITS)
+      & generic_image("PAR", PAR) & " MULT_STYLE=" & MULT_STYLE & " VECTORS=" & VECTORS;
+    file_open(vectors_f, VECTORS, read_mode);
+    read_integer(vectors_f, samples_v);
+    wait until rising_edge(clk);
+    rst <= '0';
+    for sample in 0 to samples_v - 1 loop
+      for r in 0 to ROWS - 1 loop
+        read_elements(vectors_f, FEATURES, INPUT_BITS, x_v);
+        x_mem(r) <= x_v;
+      end loop;
+      for r in 0 to ROWS - 1 loop
+        read_elements(vectors_f, FEATURES, OUTPUT_BITS, expected_v(r));
+      end loop;
+      run_once(clk, start, done, cycles_v);
+      for r in 0 to ROWS - 1 loop
+        check_row("resq_batchnorm_tb", sample, r, y_mem(r), expected_v(r), errors_v);
+      end loop;
+    end loop;
+    file_close(vectors_f);
+    finish_check("resq_batchnorm_tb", VECTORS, samples_v, cycles_v, errors_v);
+    running <= false;
+    std.env.finish;
+    wait;
+  end process check;
+
+end architecture sim;
