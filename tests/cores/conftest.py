@@ -40,3 +40,14 @@ def simulate() -> Callable[[str, list[str], Path], subprocess.CompletedProcess[s
 def synthesis_tools() -> None:
     """ghdl and yosys on PATH (skip outside CI, fail in CI)."""
     require_tools("ghdl", "yosys")
+
+
+@pytest.fixture
+def beijing_home() -> Path:
+    """$RESQ_DATA_HOME with beijing-air/ (skip outside CI when absent, fail in CI)."""
+    home = os.environ.get("RESQ_DATA_HOME")
+    if not home or not (Path(home) / "beijing-air").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("RESQ_DATA_HOME must point at the shared datasets in CI")
+        pytest.skip("RESQ_DATA_HOME with beijing-air/ is not set (outside CI)")
+    return Path(home).resolve()

@@ -240,7 +240,9 @@ def attention_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0
     q = _uniform(rng, q_qp, (samples, rows, width))
     k = _uniform(rng, k_qp, (samples, rows, width))
     v = _uniform(rng, v_qp, (samples, rows, width))
-    probe = (q[..., :d_head] - q_qp.zero_point) @ (k[..., :d_head] - k_qp.zero_point).transpose(0, 2, 1)
+    probe = (q[..., :d_head] - q_qp.zero_point) @ (k[..., :d_head] - k_qp.zero_point).transpose(
+        0, 2, 1
+    )
     score_m, score_n = quantize_multiplier(6.0 * (1 << FRAC_BITS) / max(float(np.std(probe)), 1.0))
     context_bits = accumulator_bits(prob_bits, v_qp.bit_width, rows)
     spread = (1 << prob_bits) * max(float(np.std(v - v_qp.zero_point)), 1.0) / 3.0
@@ -304,8 +306,16 @@ DEFAULT_SHAPES: dict[str, dict[str, Generic]] = {
     ),
     "gap": dict(ROWS=5, FEATURES=6, INPUT_BITS=8, OUTPUT_BITS=8, PAR=4, MULT_STYLE="dsp"),
     "attention": dict(
-        ROWS=5, FEATURES=4, HEADS=2, Q_BITS=8, K_BITS=8, V_BITS=8, OUTPUT_BITS=8, PROB_BITS=8,
-        PAR=1, MULT_STYLE="dsp",
+        ROWS=5,
+        FEATURES=4,
+        HEADS=2,
+        Q_BITS=8,
+        K_BITS=8,
+        V_BITS=8,
+        OUTPUT_BITS=8,
+        PROB_BITS=8,
+        PAR=1,
+        MULT_STYLE="dsp",
     ),
     "rom": dict(DEPTH=12, WIDTH=10),
 }

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -27,9 +26,7 @@ from resq.qat.intmodel import (
     MeanNode,
     Node,
 )
-from resq.qat.intref import run
 from resq.spec import ResqError
-from resq.spec.atomic import write_text_atomic
 
 VHDL_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 """What a node or tensor name must look like to become part of a VHDL identifier."""
@@ -103,8 +100,7 @@ class _Design:
         return self.model.tensors[tensor].qparams.bit_width
 
     def word(self, tensor: str) -> int:
-        rows, features = _rows_features(self.model.tensors[tensor].shape)
-        return features * self.bits(tensor)
+        return _rows_features(self.model.tensors[tensor].shape)[1] * self.bits(tensor)
 
     def rows(self, tensor: str) -> int:
         return _rows_features(self.model.tensors[tensor].shape)[0]
@@ -154,7 +150,9 @@ class _Design:
         """The output ports of a node, connected to its output tensor's buffer write port."""
         t = node.output
         self.signals.append(f"signal {t}_buf_we : std_logic;")
-        self.signals.append(f"signal {t}_buf_w_data : std_logic_vector({self.word(t) - 1} downto 0);")
+        self.signals.append(
+            f"signal {t}_buf_w_data : std_logic_vector({self.word(t) - 1} downto 0);"
+        )
         self.signals.append(f"signal {t}_buf_w_addr : natural range 0 to {self.rows(t) - 1};")
         if not with_address:
             self.body.append(f"{t}_buf_w_addr <= 0;")
@@ -352,7 +350,7 @@ def top_vhdl(name: str, model: IntModel, arrays: dict[str, np.ndarray],
         buffers.append(mux)
         buffers.append(
             f"{tensor}_buffer : entity resq.resq_buffer\n"
-            f'  generic map (DEPTH => {rows}, WIDTH => {d.word(tensor)}, '
+            f"  generic map (DEPTH => {rows}, WIDTH => {d.word(tensor)}, "
             f'RAM_STYLE => "{plan.ram_style}")\n'
             f"  port map (clk => clk, we => {tensor}_buf_we, w_addr => {tensor}_buf_w_addr,\n"
             f"            w_data => {tensor}_buf_w_data, r_addr => {tensor}_buf_r_addr,\n"

@@ -123,6 +123,19 @@ def train_qat(
     return QatResult(net, phase, intmodel, arrays, accuracy)
 
 
+def calibrated_intmodel(
+    model: TransformerModel, bits: BitConfig, threshold: float, data: WindowedData, seed: int = 0
+) -> tuple[IntModel, dict[str, np.ndarray]]:
+    """The IntModel of a freshly initialised network whose quantizers are calibrated on the
+    training split, without training: realistic scales and zero points in seconds, for
+    hardware tests and benchmarks where accuracy does not matter but bit-exactness does."""
+    net = build(model, bits, threshold, seed, 1)
+    net.set_quantized(True)
+    calibrate(net, data.train, 64)
+    net.set_exact(True)
+    return export_intmodel(net, data.features, data.target)
+
+
 def float_accuracy(
     model: TransformerModel, bits: BitConfig, data: WindowedData, start: FloatResult
 ) -> Metrics:

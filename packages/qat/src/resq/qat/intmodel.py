@@ -105,7 +105,7 @@ class BatchNormNode(_Node):
 
 
 class MeanNode(_Node):
-    """resq_mean: y = sat(round_shift(Σ_t (x_t − z_x) · m, shift) + z_y) over `length` steps."""
+    """resq_gap: y = sat(round_shift(Σ_t (x_t − z_x) · m, shift) + z_y) over `length` steps."""
 
     op: Literal["mean"] = "mean"
     input: str

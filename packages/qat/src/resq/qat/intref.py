@@ -110,7 +110,7 @@ def batchnorm_int(
 
 
 def mean_int(x: np.ndarray, x_qp: QParams, node: MeanNode, out: QParams) -> np.ndarray:
-    """resq_mean: Σ_t (x_t − z_x) over axis 1 (time), rescaled by s_x / (L · s_y)."""
+    """resq_gap: Σ_t (x_t − z_x) over axis 1 (time), rescaled by s_x / (L · s_y)."""
     acc = check_width((x - x_qp.zero_point).sum(axis=1), node.accumulator_bits, node.name)
     return _requantize_to(acc, node.multiplier, node.shift, out)
 

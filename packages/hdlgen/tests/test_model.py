@@ -1,0 +1,36 @@
+"""Model generation without tools: names that cannot become VHDL, the report parser."""
+
+from __future__ import annotations
+
+import pytest
+from resq.hdlgen.model import HardwarePlan, HdlgenError, entity_name
+from resq.hdlgen.simulation import parse_report
+
+
+@pytest.mark.parametrize("name", ["Airu", "air u", "x;rm", "a__b", "1abc", "a" * 60])
+def test_names_that_cannot_become_vhdl_are_rejected(name: str) -> None:
+    with pytest.raises(HdlgenError, match="cannot become a VHDL identifier"):
+        entity_name(name)
+
+
+def test_spec_names_map_to_an_entity() -> None:
+    assert entity_name("beijing-o3-mixed") == "beijing_o3_mixed_model"
+
+
+def test_node_overrides_take_precedence() -> None:
+    plan = HardwarePlan(par=4, mult_style="lut", nodes={"l0_ffn1": (16, "dsp")})
+    assert plan.choice("l0_ffn1") == (16, "dsp")
+    assert plan.choice("linput") == (4, "lut")
+
+
+def test_report_parser_reads_the_testbench_lines() -> None:
+    output = (
+        "m_tb: node linput                   cycles=506\n"
+        "m_tb: node gap                      cycles=29\n"
+        "m_tb: bit_exact=199/200\nm_tb: cycles=9137 samples=200 mismatches=1\n"
+    )
+    result = parse_report(output, passed=False)
+    assert result.bit_exact == "199/200" and result.cycles == 9137
+    assert result.node_cycles == {"linput": 506, "gap": 29} and not result.passed
+    with pytest.raises(HdlgenError, match="did not report"):
+        parse_report("nothing", passed=False)

@@ -1,0 +1,103 @@
+"""Benchmark: cycles per inference (GHDL) and Yosys resources of the generated airu-size model.
+
+The model of specs/beijing-o3*.yaml (7 features, window 24, d_model 16, one layer, FFN 64;
+the AirU file cannot ship, the Beijing model has the same shape), calibrated on Beijing
+data (resq.qat.experiment.calibrated_intmodel). For each row: bit widths × PAR × multiplier
+style, `--windows` real test windows simulated in GHDL through FuseSoC and compared with the
+integer reference (bit_exact), cycles of the last window, the roofline (94,864 MACs ÷
+multipliers per cycle of the widest layer PAR) and Yosys (ghdl synth → synth_xilinx)
+resources; fits = within the XC7S15 (8,000 LUT, 20 DSP, 10 BRAM36) at ≤ 20,000 cycles.
+
+    python tests/bench/hw_latency.py [--windows 200] [--rows all|quick] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from resq.deploy.yosys import VhdlSource, estimate
+from resq.hdlgen.model import HardwarePlan
+from resq.hdlgen.project import generate
+from resq.hdlgen.simulation import simulate
+from resq.qat.data import load_windows
+from resq.qat.experiment import calibrated_intmodel
+from resq.qat.intref import quantize_input
+from resq.spec import BitConfig, load_spec
+from resq.spec.atomic import write_json_atomic
+from rich.console import Console
+from rich.table import Table
+
+REPO = Path(__file__).resolve().parents[2]
+CORES = REPO / "cores"
+MACS = 94_864
+IP_FILES = [
+    "resq_pkg/rtl/resq_pkg.vhd", "buffer/rtl/resq_buffer_memory.vhd", "buffer/rtl/resq_buffer.vhd",
+    "rom/rtl/resq_rom.vhd", "linear/rtl/resq_linear.vhd", "add/rtl/resq_add.vhd",
+    "batchnorm/rtl/resq_batchnorm.vhd", "gap/rtl/resq_gap.vhd",
+    "attention/rtl/resq_attention.vhd",
+]  # fmt: skip
+ROWS = {
+    "quick": [("beijing-o3-uniform4.yaml", 16, "lut")],
+    "all": [
+        ("beijing-o3-uniform8.yaml", 1, "dsp"), ("beijing-o3-uniform8.yaml", 16, "dsp"),
+        ("beijing-o3-uniform8.yaml", 16, "lut"), ("beijing-o3-uniform4.yaml", 1, "lut"),
+        ("beijing-o3-uniform4.yaml", 16, "lut"), ("beijing-o3-uniform4.yaml", 16, "dsp"),
+        ("beijing-o3-mixed.yaml", 16, "lut"),
+    ],
+}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--windows", type=int, default=200)
+    parser.add_argument("--rows", choices=sorted(ROWS), default="all")
+    parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench")
+    args = parser.parse_args()
+    results = []
+    for spec_file, par, style in ROWS[args.rows]:
+        loaded = load_spec(REPO / "specs" / spec_file)
+        spec = loaded.spec
+        if loaded.manifest is None:
+            raise SystemExit(f"specs/{spec_file} names no dataset manifest")
+        data = load_windows(spec.dataset, loaded.manifest)
+        model, arrays = calibrated_intmodel(
+            spec.model, BitConfig.from_spec(spec), spec.quantization.adaptive_threshold, data
+        )
+        q_in = quantize_input(data.test.x[: args.windows], model.tensors[model.input].qparams)
+        plan = HardwarePlan(par=par, mult_style=style)
+        with tempfile.TemporaryDirectory() as work:
+            generated = generate(spec.name, model, arrays, plan, q_in, Path(work) / "model")
+            sim = simulate(generated, CORES, Path(work) / "build")
+            sources = [VhdlSource(path=CORES / f, library="resq") for f in IP_FILES]
+            sources += [VhdlSource(path=generated.folder / f"{generated.entity}{suffix}",
+                                   library="resq") for suffix in ("_pkg.vhd", ".vhd")]  # fmt: skip
+            report = estimate(sources, generated.entity, {}, Path(work) / "yosys")
+        r = report.resources
+        fits = r.lut <= 8000 and r.dsp <= 20 and r.bram36 <= 10 and sim.cycles <= 20_000
+        results.append({
+            "spec": spec_file, "par": par, "mult_style": style, "bit_exact": sim.bit_exact,
+            "cycles": sim.cycles, "roofline": -(-MACS // par), "node_cycles": sim.node_cycles,
+            "lut": r.lut, "lutram": r.lutram, "ff": r.ff, "bram36": r.bram36, "dsp": r.dsp,
+            "latches": report.latches, "yosys_s": round(report.seconds, 1), "fits": fits,
+        })  # fmt: skip
+    table = Table(
+        title=f"airu-size model: GHDL cycles and Yosys resources ({args.windows} windows)"
+    )
+    for column in ("config", "PAR", "mult", "bit_exact", "cycles", "roofline", "LUT", "LUTRAM",
+                   "FF", "BRAM36", "DSP", "latches", "fits XC7S15"):  # fmt: skip
+        table.add_column(column, justify="right")
+    for row in results:
+        table.add_row(str(row["spec"]).removeprefix("beijing-o3-").removesuffix(".yaml"),
+                      str(row["par"]), str(row["mult_style"]), str(row["bit_exact"]),
+                      f"{row['cycles']:,}", f"{row['roofline']:,}", f"{row['lut']:,.0f}",
+                      f"{row['lutram']:,.0f}", f"{row['ff']:,.0f}", f"{row['bram36']:g}",
+                      f"{row['dsp']:g}", str(row["latches"]), "yes" if row["fits"] else "no")  # fmt: skip
+    Console().print(table)
+    write_json_atomic(args.out / "hw_latency.json", {"windows": args.windows, "rows": results})
+    print(f"wrote {args.out / 'hw_latency.json'}")
+
+
+if __name__ == "__main__":
+    main()
