@@ -4,8 +4,8 @@ Every tensor lives in a `resq_buffer` (one row per word); every node is one IP i
 reads its inputs' buffers and writes its output's; weights, biases and constant tables are
 `resq_rom` instances initialised from a generated package. A sequencer starts node i + 1 when
 node i is done, and multiplexes each buffer's read port to the node that is running.
-`generate` writes the top, the package, a self-checking testbench, the test vectors and a
-FuseSoC core `resq:model:<name>`, all from the integer reference's numbers.
+`top_vhdl` returns the top and the package; resq.hdlgen.project adds a testbench, vectors and a
+FuseSoC core `resq:model:<name>`.
 """
 
 from __future__ import annotations
