@@ -3,17 +3,21 @@
 The model of specs/beijing-o3*.yaml (7 features, window 24, d_model 16, one layer, FFN 64;
 the AirU file cannot ship, the Beijing model has the same shape), calibrated on Beijing
 data (resq.qat.experiment.calibrated_intmodel). For each row: bit widths × PAR × multiplier
-style, `--windows` real test windows simulated in GHDL through FuseSoC and compared with the
-integer reference (bit_exact), cycles of the last window, the roofline (94,864 MACs ÷
+style, `--windows` real test windows (`--par1-windows` at PAR 1, whose simulation is 16 times
+longer) simulated in GHDL through FuseSoC and compared with the integer reference
+(bit_exact), cycles of the last window, the roofline (94,864 MACs ÷
 multipliers per cycle of the widest layer PAR) and Yosys (ghdl synth → synth_xilinx)
 resources; fits = within the XC7S15 (8,000 LUT, 20 DSP, 10 BRAM36) at ≤ 20,000 cycles.
+The JSON is rewritten after every row; `--resume` keeps the rows it already holds.
 
-    python tests/bench/hw_latency.py [--windows 200] [--rows all|quick] [--out DIR]
+    python tests/bench/hw_latency.py [--windows 200] [--par1-windows 20] [--rows all|quick]
+        [--out DIR] [--resume]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 from pathlib import Path
 
@@ -52,11 +56,21 @@ ROWS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--windows", type=int, default=200)
+    parser.add_argument("--par1-windows", type=int, default=20)
     parser.add_argument("--rows", choices=sorted(ROWS), default="all")
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench")
+    parser.add_argument("--resume", action="store_true")
     args = parser.parse_args()
+    out = args.out / "hw_latency.json"
+    done = json.loads(out.read_text())["rows"] if args.resume and out.exists() else []
     results = []
     for spec_file, par, style in ROWS[args.rows]:
+        windows = args.par1_windows if par == 1 else args.windows
+        key = {"spec": spec_file, "par": par, "mult_style": style, "windows": windows}
+        kept = [row for row in done if {k: row[k] for k in key} == key]
+        if kept:
+            results.append(kept[0])
+            continue
         loaded = load_spec(REPO / "specs" / spec_file)
         spec = loaded.spec
         if loaded.manifest is None:
@@ -65,7 +79,7 @@ def main() -> None:
         model, arrays = calibrated_intmodel(
             spec.model, BitConfig.from_spec(spec), spec.quantization.adaptive_threshold, data
         )
-        q_in = quantize_input(data.test.x[: args.windows], model.tensors[model.input].qparams)
+        q_in = quantize_input(data.test.x[:windows], model.tensors[model.input].qparams)
         plan = HardwarePlan(par=par, mult_style=style)
         with tempfile.TemporaryDirectory() as work:
             generated = generate(spec.name, model, arrays, plan, q_in, Path(work) / "model")
@@ -77,14 +91,13 @@ def main() -> None:
         r = report.resources
         fits = r.lut <= 8000 and r.dsp <= 20 and r.bram36 <= 10 and sim.cycles <= 20_000
         results.append({
-            "spec": spec_file, "par": par, "mult_style": style, "bit_exact": sim.bit_exact,
+            **key, "bit_exact": sim.bit_exact,
             "cycles": sim.cycles, "roofline": -(-MACS // par), "node_cycles": sim.node_cycles,
             "lut": r.lut, "lutram": r.lutram, "ff": r.ff, "bram36": r.bram36, "dsp": r.dsp,
             "latches": report.latches, "yosys_s": round(report.seconds, 1), "fits": fits,
         })  # fmt: skip
-    table = Table(
-        title=f"airu-size model: GHDL cycles and Yosys resources ({args.windows} windows)"
-    )
+        write_json_atomic(out, {"rows": results})
+    table = Table(title="airu-size model: GHDL cycles and Yosys resources")
     for column in ("config", "PAR", "mult", "bit_exact", "cycles", "roofline", "LUT", "LUTRAM",
                    "FF", "BRAM36", "DSP", "latches", "fits XC7S15"):  # fmt: skip
         table.add_column(column, justify="right")
@@ -95,8 +108,8 @@ def main() -> None:
                       f"{row['lutram']:,.0f}", f"{row['ff']:,.0f}", f"{row['bram36']:g}",
                       f"{row['dsp']:g}", str(row["latches"]), "yes" if row["fits"] else "no")  # fmt: skip
     Console().print(table)
-    write_json_atomic(args.out / "hw_latency.json", {"windows": args.windows, "rows": results})
-    print(f"wrote {args.out / 'hw_latency.json'}")
+    write_json_atomic(out, {"rows": results})
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

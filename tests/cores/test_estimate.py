@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from resq.deploy.yosys import VhdlSource, YosysReport, estimate
-from resq.hdlgen.ipvectors import linear_case
+from resq.hdlgen.ipvectors import DEFAULT_SHAPES, linear_case
 
 CORES = Path(__file__).resolve().parents[2] / "cores"
 PKG = VhdlSource(path=CORES / "resq_pkg" / "rtl" / "resq_pkg.vhd", library="resq")
@@ -51,3 +51,12 @@ def test_linear_multiplier_style_is_honoured_without_latches(
         assert report.resources.dsp >= 4, report.cells
     else:
         assert report.resources.dsp == 0 and report.resources.lut > 4 * 64, report.cells
+
+
+@pytest.mark.usefixtures("synthesis_tools")
+def test_a_one_row_linear_synthesizes(tmp_path: Path) -> None:
+    """A one-row tensor (the model's output) has one-value address ports, which GHDL writes as
+    an empty Verilog constant."""
+    shape = {**DEFAULT_SHAPES["linear"], "ROWS": 1, "IN_FEATURES": 16, "OUT_FEATURES": 1}
+    report = _estimate(LINEAR, "resq_linear", linear_case(shape).generics, tmp_path)
+    assert report.resources.dsp >= 1, report.cells

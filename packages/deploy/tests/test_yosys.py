@@ -1,8 +1,8 @@
-"""Pure parts of resq.deploy.yosys: case defaults and cell → resource conversion."""
+"""Pure parts of resq.deploy.yosys: case defaults, empty constants, cell → resource conversion."""
 
 from __future__ import annotations
 
-from resq.deploy.yosys import add_case_defaults, resources_from_cells
+from resq.deploy.yosys import add_case_defaults, fill_empty_constants, resources_from_cells
 
 CASE = """  always @*
     case (n100_o)
@@ -22,6 +22,12 @@ def test_a_case_without_default_gets_one_and_others_stay() -> None:
     assert "default: n104_o <= 'bx;\n    endcase" in fixed
     assert fixed.count("default") == 2
     assert add_case_defaults(fixed) == fixed
+
+
+def test_empty_constants_become_one_zero_bit_and_others_stay() -> None:
+    verilog = "  localparam n23_o = 0'b;\n  assign y = {n23_o, 4'b0010, 10'b0};\n"
+    fixed = fill_empty_constants(verilog)
+    assert fixed == "  localparam n23_o = 1'b0;\n  assign y = {n23_o, 4'b0010, 10'b0};\n"
 
 
 def test_cells_become_budget_units() -> None:
