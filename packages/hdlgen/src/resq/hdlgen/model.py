@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +27,7 @@ from resq.qat.intmodel import (
     Node,
 )
 from resq.spec import ResqError
+from resq.spec.hardware import HardwareSpec
 
 VHDL_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 """What a node or tensor name must look like to become part of a VHDL identifier."""
@@ -41,8 +42,9 @@ class HdlgenError(ResqError):
 class HardwarePlan(BaseModel):
     """Concrete hardware choices: MACs per cycle and multiplier style per node, buffer style.
 
-    `par` and `mult_style` are defaults; `nodes` overrides them by node name. A node's PAR
-    is clamped to what its IP accepts (at most its features; a divisor of d_head in attention).
+    `par`, `mult_style` and `ram_style` are defaults; `nodes` overrides the first two by node
+    name and `buffers` the last by tensor name. A node's PAR is clamped to what its IP accepts
+    (at most its features; a divisor of d_head in attention).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -53,6 +55,51 @@ class HardwarePlan(BaseModel):
     nodes: dict[str, tuple[int, Literal["dsp", "lut"]]] = Field(
         default_factory=dict, description="node name → (PAR, MULT_STYLE)"
     )
+    buffers: dict[str, Literal["block", "distributed", "auto"]] = Field(
+        default_factory=dict, description="tensor name → RAM_STYLE of its buffer"
+    )
+
+    @classmethod
+    def from_spec(cls, hardware: HardwareSpec, model: IntModel) -> HardwarePlan:
+        """The plan a spec's `hardware` section fixes: section defaults, then component
+        overrides for every node of that component. A `search` value raises: the search
+        stage (resq-optimizer) chooses those."""
+        searched = [
+            f"hardware.{where}{field}"
+            for where, choice in [("", hardware)] + [
+                (f"components.{c}.", o) for c, o in hardware.components.items()
+            ]
+            for field in ("storage", "parallelism", "multiplier")
+            if getattr(choice, field) == "search"
+        ]  # fmt: skip
+        if searched:
+            raise HdlgenError(
+                f"{', '.join(searched)} {'is' if len(searched) == 1 else 'are'} 'search', which "
+                "only the search stage can resolve; "
+                "give concrete values (storage block|distributed|auto, parallelism 1..64, "
+                "multiplier dsp|lut) to generate without it"
+            )
+        nodes: dict[str, tuple[int, Literal["dsp", "lut"]]] = {}
+        buffers: dict[str, Literal["block", "distributed", "auto"]] = {}
+        for node in model.nodes:
+            override = hardware.components.get(node.component)
+            if override is None:
+                continue
+            par, style = override.parallelism, override.multiplier
+            nodes[node.name] = (
+                int(par or hardware.parallelism),
+                cast(Literal["dsp", "lut"], style or hardware.multiplier),
+            )
+            if override.storage is not None:
+                buffers[node.output] = cast(Literal["block", "distributed", "auto"],
+                                            override.storage)  # fmt: skip
+        return cls(
+            par=int(hardware.parallelism),
+            mult_style=cast(Literal["dsp", "lut"], hardware.multiplier),
+            ram_style=cast(Literal["block", "distributed", "auto"], hardware.storage),
+            nodes=nodes,
+            buffers=buffers,
+        )
 
     def choice(self, node: str) -> tuple[int, str]:
         """(PAR, MULT_STYLE) of one node before clamping."""
@@ -351,7 +398,7 @@ def top_vhdl(name: str, model: IntModel, arrays: dict[str, np.ndarray],
         buffers.append(
             f"{tensor}_buffer : entity resq.resq_buffer\n"
             f"  generic map (DEPTH => {rows}, WIDTH => {d.word(tensor)}, "
-            f'RAM_STYLE => "{plan.ram_style}")\n'
+            f'RAM_STYLE => "{plan.buffers.get(tensor, plan.ram_style)}")\n'
             f"  port map (clk => clk, we => {tensor}_buf_we, w_addr => {tensor}_buf_w_addr,\n"
             f"            w_data => {tensor}_buf_w_data, r_addr => {tensor}_buf_r_addr,\n"
             f"            r_data => {tensor}_buf_r_data);"

@@ -10,10 +10,14 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 from resq.hdlgen.model import HdlgenError
 from resq.hdlgen.project import GeneratedModel
+from resq.spec.atomic import write_text_atomic
 
 _NODE = re.compile(r"node (\w+)\s+cycles=(\d+)")
 _EXACT = re.compile(r"bit_exact=(\d+)/(\d+)")
 _CYCLES = re.compile(r": cycles=(\d+) samples=")
+
+LOG_FILE = "simulation.log"
+"""What FuseSoC and the testbench printed, kept in the build root."""
 
 
 class SimulationResult(BaseModel):
@@ -46,7 +50,8 @@ def parse_report(output: str, passed: bool) -> SimulationResult:
 
 def simulate(generated: GeneratedModel, cores: Path, build_root: Path,
              timeout_s: float = 3600.0) -> SimulationResult:  # fmt: skip
-    """`fusesoc run --target sim` of the generated core with the IP library at `cores`."""
+    """`fusesoc run --target sim` of the generated core with the IP library at `cores`; the
+    output goes to `build_root/simulation.log`."""
     fusesoc = shutil.which("fusesoc")
     if fusesoc is None or shutil.which("ghdl") is None:
         raise HdlgenError("simulation needs fusesoc and ghdl on PATH (pip install fusesoc; "
@@ -55,6 +60,7 @@ def simulate(generated: GeneratedModel, cores: Path, build_root: Path,
                "--build-root", str(build_root), "--target", "sim", generated.vlnv]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
     output = done.stdout + done.stderr
+    write_text_atomic(build_root / LOG_FILE, output)
     if "bit_exact=" not in output:
         raise HdlgenError(f"simulation of {generated.vlnv} failed:\n{output[-4000:]}")
     return parse_report(output, passed=done.returncode == 0)
