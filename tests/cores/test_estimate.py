@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from resq.deploy.yosys import VhdlSource, YosysReport, estimate
@@ -60,3 +63,30 @@ def test_a_one_row_linear_synthesizes(tmp_path: Path) -> None:
     shape = {**DEFAULT_SHAPES["linear"], "ROWS": 1, "IN_FEATURES": 16, "OUT_FEATURES": 1}
     report = _estimate(LINEAR, "resq_linear", linear_case(shape).generics, tmp_path)
     assert report.resources.dsp >= 1, report.cells
+
+
+def _estimate_target(vlnv: str, args: list[str], build_root: Path) -> dict[str, Any]:
+    command = ["fusesoc", "--cores-root", str(CORES), "run", "--build-root", str(build_root),
+               "--target", "estimate", vlnv, *args]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    found = list(build_root.rglob("*.resources.json"))
+    assert len(found) == 1, found
+    report: dict[str, Any] = json.loads(found[0].read_text())
+    assert report["latches"] == 0, report["cells"]
+    return report
+
+
+@pytest.mark.usefixtures("synthesis_tools")
+@pytest.mark.parametrize("ip", ["linear", "add", "batchnorm", "gap", "attention", "buffer", "rom"])
+def test_every_ip_has_an_estimate_target(tmp_path: Path, ip: str) -> None:
+    report = _estimate_target(f"resq:ip:{ip}", [], tmp_path)
+    r = report["resources"]
+    assert report["top"] == f"resq_{ip}" and r["lut"] + r["lutram"] + r["ff"] > 0, report
+
+
+@pytest.mark.usefixtures("synthesis_tools")
+def test_the_estimate_target_takes_generics_from_the_command_line(tmp_path: Path) -> None:
+    report = _estimate_target("resq:ip:linear", ["--PAR=2", "--MULT_STYLE=lut"], tmp_path)
+    assert report["generics"]["PAR"] == 2 and report["generics"]["MULT_STYLE"] == "lut"
+    assert report["resources"]["dsp"] == 0, report["cells"]

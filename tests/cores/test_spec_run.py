@@ -54,7 +54,8 @@ def test_generate_and_simulate_stages_report_bit_exact_and_cycles(tmp_path: Path
     assert sum(simulation["node_cycles"].values()) <= simulation["cycles"]
 
     (tmp_path / "specs" / "searched.yaml").write_text(
-        TINY.replace("name: tiny", "name: searched") + "hardware: {parallelism: search, multiplier: lut, storage: auto}\n"
+        TINY.replace("name: tiny", "name: searched")
+        + "hardware: {parallelism: search, multiplier: lut, storage: auto}\n"
     )
     refused = _spec_run(tmp_path, "specs/searched.yaml", "train,generate")
     assert refused.returncode == 1
