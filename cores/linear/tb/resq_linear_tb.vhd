@@ -148,32 +148,13 @@ begin
       for r in 0 to ROWS - 1 loop
         read_elements(vectors_f, OUT_FEATURES, OUTPUT_BITS, expected_v(r));
       end loop;
-      wait until rising_edge(clk);
-      start <= '1';
-      wait until rising_edge(clk);
-      start    <= '0';
-      cycles_v := 1;
-      while done /= '1' loop
-        wait until rising_edge(clk);
-        cycles_v := cycles_v + 1;
-      end loop;
-      wait until rising_edge(clk);
+      run_once(clk, start, done, cycles_v);
       for r in 0 to ROWS - 1 loop
-        if y_mem(r) /= expected_v(r) then
-          errors_v := errors_v + 1;
-          report "resq_linear_tb: MISMATCH sample " & integer'image(sample) & " row "
-            & integer'image(r) & ": got " & to_hstring(y_mem(r)) & ", expected "
-            & to_hstring(expected_v(r))
-            severity warning;
-        end if;
+        check_row("resq_linear_tb", sample, r, y_mem(r), expected_v(r), errors_v);
       end loop;
     end loop;
     file_close(vectors_f);
-    assert samples_v > 0 report "resq_linear_tb: no samples in " & VECTORS severity failure;
-    report "resq_linear_tb: cycles=" & integer'image(cycles_v) & " samples="
-      & integer'image(samples_v) & " mismatches=" & integer'image(errors_v);
-    assert errors_v = 0 report "resq_linear_tb: FAILED" severity failure;
-    report "resq_linear_tb: PASSED";
+    finish_check("resq_linear_tb", VECTORS, samples_v, cycles_v, errors_v);
     running <= false;
     std.env.finish;
     wait;
