@@ -73,7 +73,19 @@ def test_ip_equals_the_integer_reference(
     assert int(re.findall(r"cycles=(\d+)", done.stdout)[-1]) > 0
 
 
-@pytest.mark.parametrize("ip", ["add", "batchnorm", "gap", "attention"])
+@pytest.mark.parametrize(("rows", "bits"), [(24, 4), (3, 6), (1, 8)])
+def test_relu_equals_the_integer_reference(
+    tmp_path: Path, rows: int, bits: int, simulate: Simulate
+) -> None:
+    """resq_relu has no multiplier and no PAR: a whole row per cycle, ROWS + 4 cycles."""
+    shape: dict[str, Generic] = {"ROWS": rows, "FEATURES": 16, "BITS": bits}
+    done = _run("relu", shape, None, tmp_path, simulate)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "mismatches=0" in done.stdout and f"BITS={bits} " in done.stdout
+    assert f"cycles={rows + 4} " in done.stdout
+
+
+@pytest.mark.parametrize("ip", ["add", "batchnorm", "gap", "attention", "relu"])
 def test_one_corrupted_output_fails_the_run(tmp_path: Path, ip: str, simulate: Simulate) -> None:
     shape = DEFAULT_SHAPES[ip]
     lines = list(CASES[ip](shape, 2, 11).lines)

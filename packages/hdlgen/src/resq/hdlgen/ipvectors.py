@@ -17,7 +17,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 from resq.qat.intmodel import AddNode, AttentionNode, BatchNormNode, LinearNode, MeanNode
 from resq.qat.intops import accumulator_bits, bias_bound
-from resq.qat.intref import add_int, attention_int, batchnorm_int, linear_int, mean_int
+from resq.qat.intref import (
+    add_int,
+    attention_int,
+    batchnorm_int,
+    linear_int,
+    mean_int,
+    relu_int,
+)
 from resq.qat.quant.qparams import (
     ConcreteScheme,
     QParams,
@@ -222,6 +229,20 @@ def gap_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> I
                   lines=[str(samples), *_rows_lines(x, y[:, None, :])])  # fmt: skip
 
 
+def relu_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
+    """A resq_relu case. `shape` sets ROWS, FEATURES and BITS. Vectors: per sample ROWS
+    input lines and ROWS output lines."""
+    rng = np.random.default_rng(seed)
+    rows, width = int(shape["ROWS"]), int(shape["FEATURES"])
+    qp = _tensor(rng, int(shape["BITS"]))
+    x = _uniform(rng, qp, (samples, rows, width))
+    generics: dict[str, Generic] = {
+        "ROWS": rows, "FEATURES": width, "BITS": qp.bit_width, "ZERO": qp.zero_point,
+    }  # fmt: skip
+    return IpCase(ip="relu", generics=generics, samples=samples,
+                  lines=[str(samples), *_rows_lines(x, relu_int(x, qp))])  # fmt: skip
+
+
 def exp2_table_generic() -> str:
     """resq.qat.softmax's EXP2 table as the EXP2_TABLE generic (EXP_BITS + 1 bits each)."""
     return packed(EXP2, EXP_BITS + 1)
@@ -285,6 +306,7 @@ CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {
     "gap": gap_case,
     "attention": attention_case,
     "rom": rom_case,
+    "relu": relu_case,
 }
 """Case builders by IP name."""
 
@@ -318,6 +340,7 @@ DEFAULT_SHAPES: dict[str, dict[str, Generic]] = {
         MULT_STYLE="dsp",
     ),
     "rom": dict(DEPTH=12, WIDTH=10),
+    "relu": dict(ROWS=4, FEATURES=6, BITS=8),
 }
 """The shapes of the vectors shipped with each core (its `sim` target's defaults)."""
 

@@ -55,7 +55,12 @@ def linear_int(
     y = _requantize_to(
         check_width(acc, node.accumulator_bits, node.name), node.multiplier, node.shift, out
     )
-    return np.maximum(y, out.zero_point) if node.relu else y
+    return relu_int(y, out) if node.relu else y
+
+
+def relu_int(q: np.ndarray, qp: QParams) -> np.ndarray:
+    """resq_relu: max(q, z), ReLU in the integer domain (the zero point is real 0)."""
+    return np.maximum(q, qp.zero_point)
 
 
 def add_int(
