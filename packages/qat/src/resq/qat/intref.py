@@ -60,7 +60,8 @@ def linear_int(
 
 def relu_int(q: np.ndarray, qp: QParams) -> np.ndarray:
     """resq_relu: max(q, z), ReLU in the integer domain (the zero point is real 0)."""
-    return np.maximum(q, qp.zero_point)
+    relu: np.ndarray = np.maximum(q, qp.zero_point)
+    return relu
 
 
 def add_int(
