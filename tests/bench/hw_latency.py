@@ -46,10 +46,10 @@ IP_FILES = [
 ROWS = {
     "quick": [("beijing-o3-uniform4.yaml", 16, "lut")],
     "all": [
-        ("beijing-o3-uniform8.yaml", 1, "dsp"), ("beijing-o3-uniform8.yaml", 16, "dsp"),
-        ("beijing-o3-uniform8.yaml", 1, "lut"), ("beijing-o3-uniform4.yaml", 1, "lut"),
-        ("beijing-o3-uniform4.yaml", 16, "lut"), ("beijing-o3-uniform4.yaml", 16, "dsp"),
-        ("beijing-o3-mixed.yaml", 16, "lut"),
+        ("beijing-o3-uniform4.yaml", 16, "dsp"), ("beijing-o3-mixed.yaml", 16, "dsp"),
+        ("beijing-o3-uniform8.yaml", 16, "dsp"), ("beijing-o3-uniform4.yaml", 16, "lut"),
+        ("beijing-o3-uniform8.yaml", 1, "dsp"), ("beijing-o3-uniform8.yaml", 1, "lut"),
+        ("beijing-o3-uniform4.yaml", 1, "lut"),
     ],
 }  # fmt: skip
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from resq.deploy.yosys import add_case_defaults, fill_empty_constants, resources_from_cells
+from resq.deploy.yosys import (
+    add_case_defaults,
+    fill_empty_constants,
+    resources_from_cells,
+    sign_multiplies,
+)
 
 CASE = """  always @*
     case (n100_o)
@@ -28,6 +33,19 @@ def test_empty_constants_become_one_zero_bit_and_others_stay() -> None:
     verilog = "  localparam n23_o = 0'b;\n  assign y = {n23_o, 4'b0010, 10'b0};\n"
     fixed = fill_empty_constants(verilog)
     assert fixed == "  localparam n23_o = 1'b0;\n  assign y = {n23_o, 4'b0010, 10'b0};\n"
+
+
+def test_signed_multiplies_get_signed_operands_and_others_stay() -> None:
+    verilog = (
+        "  assign n223_o = n221_o * n222_o; // smul\n"
+        "  assign n287_o = n284_o * 38'b0100110; // smul\n"
+        "  assign n9_o = n7_o * n8_o; // umul\n"
+    )
+    assert sign_multiplies(verilog) == (
+        "  assign n223_o = $signed(n221_o) * $signed(n222_o); // smul\n"
+        "  assign n287_o = $signed(n284_o) * $signed(38'b0100110); // smul\n"
+        "  assign n9_o = n7_o * n8_o; // umul\n"
+    )
 
 
 def test_cells_become_budget_units() -> None:

@@ -5,6 +5,10 @@ Two workarounds for GHDL 2.0 → Yosys 0.23 (see hdl-toolchain-notes.md):
   their name (`block_ram`, `distributed_ram`), and the Yosys script sets the attribute back.
 - GHDL writes one-hot multiplexers as `case` without `default`, which Yosys turns into
   latches. `add_case_defaults` adds `default: <lhs> <= 'bx;` (the VHDL case was complete).
+- GHDL writes a signed multiply (`smul`) as `*` of unsigned wires, both operands sign-extended
+  to the product's width, so Yosys sees e.g. an 18×18 unsigned product for 9×9 bits and uses
+  two DSP48E1 where one does. `sign_multiplies` writes `$signed(a) * $signed(b)`: the same
+  low bits, and Yosys can drop the copied sign bits.
 - GHDL writes the value of a one-value range (`natural range 0 to 0`, e.g. the row address of
   a one-row tensor) as the empty constant `0'b`, which Yosys rejects; its port is one bit.
   `fill_empty_constants` writes `1'b0` instead.
@@ -38,6 +42,7 @@ LATCH_CELLS = ("LDCE", "LDPE")
 
 _CASE = re.compile(r"(case \([^)]*\)\n)(.*?)(\n\s*endcase)", re.DOTALL)
 _FIRST_TARGET = re.compile(r":\s*(.+?)\s*<=")
+_SMUL = re.compile(r"= (\S+) \* (\S+); // smul")
 _EMPTY_CONSTANT = re.compile(r"(?<![0-9'])0'b(?![01xz])")
 
 
@@ -100,6 +105,11 @@ def add_case_defaults(verilog: str) -> str:
     return _CASE.sub(fix, verilog)
 
 
+def sign_multiplies(verilog: str) -> str:
+    """Mark both operands of every GHDL `smul` as `$signed` (same result width and bits)."""
+    return _SMUL.sub(r"= $signed(\1) * $signed(\2); // smul", verilog)
+
+
 def fill_empty_constants(verilog: str) -> str:
     """Replace GHDL's empty constant `0'b` (a one-value range) by `1'b0`."""
     return _EMPTY_CONSTANT.sub("1'b0", verilog)
@@ -109,7 +119,8 @@ def to_verilog(
     sources: Sequence[VhdlSource], top: str, generics: Mapping[str, int | str | bool], work: Path
 ) -> Path:
     """Analyse `sources` and write `<top>.v`: `ghdl synth` of `top` (in the last source's
-    library) with `generics`, case defaults added and empty constants filled."""
+    library) with `generics`, case defaults added, empty constants filled and multiplies
+    signed."""
     ghdl = _tool("ghdl")
     work.mkdir(parents=True, exist_ok=True)
     flags = ["--std=08", f"--workdir={work}", f"-P{work}"]
@@ -121,7 +132,7 @@ def to_verilog(
     verilog = _run([ghdl, "synth", *flags, f"--work={library}", *overrides, "--out=verilog", top],
                    work, f"ghdl synth {top}")  # fmt: skip
     path = work / f"{top}.v"
-    write_text_atomic(path, add_case_defaults(fill_empty_constants(verilog)))
+    write_text_atomic(path, add_case_defaults(sign_multiplies(fill_empty_constants(verilog))))
     return path
 
 
