@@ -3,8 +3,8 @@
 The model of specs/beijing-o3*.yaml (7 features, window 24, d_model 16, one layer, FFN 64;
 the AirU file cannot ship, the Beijing model has the same shape), calibrated on Beijing
 data (resq.qat.experiment.calibrated_intmodel). For each row (bit widths × PAR × multiplier
-style, attention PAR where it differs): `--windows` real test windows (`--par1-windows` at PAR 1, whose simulation is 16
-times longer) simulated in GHDL through FuseSoC and compared with the integer reference
+style, PAR by node op where it differs): `--windows` real test windows (`--par1-windows` at
+PAR 1, whose simulation is 16 times longer) simulated in GHDL through FuseSoC and compared with the integer reference
 (bit_exact), cycles of the last window, the roofline (94,864 MACs ÷ PAR) and Yosys (ghdl
 synth → synth_xilinx) resources of the whole model; GHDL and Yosys run side by side, one per
 core. fits = within the XC7S15 (8,000 LUT, 20 DSP, 10 BRAM36) at ≤ 20,000 cycles.
@@ -28,7 +28,6 @@ from resq.hdlgen.project import generate
 from resq.hdlgen.simulation import simulate
 from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
-from resq.qat.intmodel import AttentionNode
 from resq.qat.intref import quantize_input
 from resq.spec import BitConfig, load_spec
 from resq.spec.atomic import write_json_atomic
@@ -44,13 +43,21 @@ IP_FILES = [
     "batchnorm/rtl/resq_batchnorm.vhd", "gap/rtl/resq_gap.vhd",
     "attention/rtl/resq_attention.vhd",
 ]  # fmt: skip
-ROWS: dict[str, list[tuple[str, int, str, int | None]]] = {
-    "quick": [("beijing-o3-uniform4.yaml", 16, "lut", None)],
+SMALL = {"add": 1, "batchnorm": 1, "mean": 1}
+"""Element-wise nodes at PAR 1: each lane costs two constant multiplies, and they are short."""
+
+ROWS: dict[str, list[tuple[str, int, str, dict[str, int]]]] = {
+    "quick": [("beijing-o3-uniform4.yaml", 16, "lut", {})],
     "all": [
-        ("beijing-o3-uniform4.yaml", 16, "dsp", None), ("beijing-o3-uniform4.yaml", 8, "dsp", 4),
-        ("beijing-o3-mixed.yaml", 16, "dsp", None), ("beijing-o3-uniform8.yaml", 16, "dsp", None),
-        ("beijing-o3-uniform4.yaml", 16, "lut", None), ("beijing-o3-uniform8.yaml", 1, "dsp", None),
-        ("beijing-o3-uniform8.yaml", 1, "lut", None), ("beijing-o3-uniform4.yaml", 1, "lut", None),
+        ("beijing-o3-uniform4.yaml", 16, "dsp", {}),
+        ("beijing-o3-uniform4.yaml", 8, "dsp", {**SMALL, "attention": 4}),
+        ("beijing-o3-uniform4.yaml", 16, "dsp", {**SMALL, "attention": 4}),
+        ("beijing-o3-mixed.yaml", 8, "dsp", {**SMALL, "attention": 4}),
+        ("beijing-o3-uniform8.yaml", 16, "dsp", {}),
+        ("beijing-o3-uniform4.yaml", 16, "lut", {}),
+        ("beijing-o3-uniform8.yaml", 1, "dsp", {}),
+        ("beijing-o3-uniform8.yaml", 1, "lut", {}),
+        ("beijing-o3-uniform4.yaml", 1, "lut", {}),
     ],
 }  # fmt: skip
 
@@ -66,10 +73,10 @@ def main() -> None:
     out = args.out / "hw_latency.json"
     done = json.loads(out.read_text())["rows"] if args.resume and out.exists() else []
     results = []
-    for spec_file, par, style, attention_par in ROWS[args.rows]:
+    for spec_file, par, style, by_op in ROWS[args.rows]:
         windows = args.par1_windows if par == 1 else args.windows
-        key = {"spec": spec_file, "par": par, "mult_style": style,
-               "attention_par": attention_par or par, "windows": windows}  # fmt: skip
+        key = {"spec": spec_file, "par": par, "mult_style": style, "par_by_op": by_op,
+               "windows": windows}  # fmt: skip
         kept = [row for row in done if {k: row.get(k) for k in key} == key]
         if kept:
             results.append(kept[0])
@@ -83,9 +90,8 @@ def main() -> None:
             spec.model, BitConfig.from_spec(spec), spec.quantization.adaptive_threshold, data
         )
         q_in = quantize_input(data.test.x[:windows], model.tensors[model.input].qparams)
-        attention = [n.name for n in model.nodes if isinstance(n, AttentionNode)]
-        plan = HardwarePlan(par=par, mult_style=style,
-                            nodes=dict.fromkeys(attention, (attention_par or par, style)))  # fmt: skip
+        nodes = {n.name: (by_op[n.op], style) for n in model.nodes if n.op in by_op}
+        plan = HardwarePlan(par=par, mult_style=style, nodes=nodes)
         with tempfile.TemporaryDirectory() as work, ThreadPoolExecutor(2) as pool:
             generated = generate(spec.name, model, arrays, plan, q_in, Path(work) / "model")
             sources = [VhdlSource(path=CORES / f, library="resq") for f in IP_FILES]
@@ -104,12 +110,14 @@ def main() -> None:
         })  # fmt: skip
         write_json_atomic(out, {"rows": results})
     table = Table(title="airu-size model: GHDL cycles and Yosys resources")
-    for column in ("config", "PAR", "attn PAR", "mult", "bit_exact", "cycles", "roofline", "LUT", "LUTRAM",
+    for column in ("config", "PAR", "PAR by op", "mult", "bit_exact", "cycles", "roofline", "LUT", "LUTRAM",
                    "FF", "BRAM36", "DSP", "latches", "fits XC7S15"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in results:
         table.add_row(str(row["spec"]).removeprefix("beijing-o3-").removesuffix(".yaml"),
-                      str(row["par"]), str(row["attention_par"]), str(row["mult_style"]), str(row["bit_exact"]),
+                      str(row["par"]),
+                      " ".join(f"{k}={v}" for k, v in row.get("par_by_op", {}).items()) or "-",
+                      str(row["mult_style"]), str(row["bit_exact"]),
                       f"{row['cycles']:,}", f"{row['roofline']:,}", f"{row['lut']:,.0f}",
                       f"{row['lutram']:,.0f}", f"{row['ff']:,.0f}", f"{row['bram36']:g}",
                       f"{row['dsp']:g}", str(row["latches"]), "yes" if row["fits"] else "no")  # fmt: skip
