@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +26,11 @@ from resq.qat.intmodel import load_intmodel
 from resq.qat.intref import quantize_input
 from resq.spec import StageError
 from resq.spec.atomic import write_json_atomic
-from resq.spec.stage import Stage, StageContext
+from resq.spec.stage import Stage, StageContext, distribution_version
 from rich.console import Console
 
 MODEL_FOLDER = "model"
 GENERATED_FILE = "generated.json"
-
-
-def _version(distribution: str) -> str:
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _ghdl_version() -> str:
@@ -57,7 +49,10 @@ class GenerateStage(Stage):
     sections = ("name", "dataset", "manifest", "hardware", "deploy")
 
     def versions(self) -> dict[str, str]:
-        return {"resq-hdlgen": _version("resq-hdlgen"), "cores": cores_digest(cores_root())}
+        return {
+            "resq-hdlgen": distribution_version("resq-hdlgen"),
+            "cores": cores_digest(cores_root()),
+        }
 
     def run(self, context: StageContext) -> dict[str, Any]:
         loaded = context.loaded
@@ -97,9 +92,9 @@ class SimulateStage(Stage):
 
     def versions(self) -> dict[str, str]:
         return {
-            "resq-hdlgen": _version("resq-hdlgen"),
+            "resq-hdlgen": distribution_version("resq-hdlgen"),
             "cores": cores_digest(cores_root()),
-            "fusesoc": _version("fusesoc"),
+            "fusesoc": distribution_version("fusesoc"),
             "ghdl": _ghdl_version(),
         }
 

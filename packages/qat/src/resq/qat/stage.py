@@ -8,7 +8,6 @@ units) and `history.json` (epochs, best epochs, seconds per epoch).
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
@@ -19,16 +18,9 @@ from resq.qat.intmodel import FORMAT_VERSION, save_intmodel
 from resq.qat.training import PhaseResult
 from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
-from resq.spec.stage import Stage, StageContext
+from resq.spec.stage import Stage, StageContext, distribution_version
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-
-def _version(distribution: str) -> str:
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _history(phase: PhaseResult | None) -> dict[str, Any] | None:
@@ -50,7 +42,7 @@ class TrainStage(Stage):
 
     def versions(self) -> dict[str, str]:
         return {
-            "resq-qat": _version("resq-qat"),
+            "resq-qat": distribution_version("resq-qat"),
             "intmodel": str(FORMAT_VERSION),
             "torch": torch.__version__,
             "numpy": np.__version__,

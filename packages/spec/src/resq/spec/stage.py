@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,6 +34,15 @@ STAGE_PACKAGES: dict[str, str] = {
     "report": "resq-deploy",
 }
 """The distribution that provides each canonical stage."""
+
+
+def distribution_version(distribution: str) -> str:
+    """The installed version of a distribution, `unknown` when it is not installed; for
+    `Stage.versions`."""
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @dataclass(frozen=True)
