@@ -25,6 +25,7 @@ ADD = ("A_BITS", "B_BITS", "OUTPUT_BITS")
 AFFINE = ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS")
 POOL = ("INPUT_BITS", "OUTPUT_BITS")
 ATTENTION = ("Q_BITS", "K_BITS", "V_BITS", "OUTPUT_BITS")
+PRODUCT = ("A_BITS", "B_BITS", "OUTPUT_BITS")
 AIRU = {"ROWS": 24, "FEATURES": 16}
 
 SETTINGS: list[tuple[str, dict[str, Generic]]] = [
@@ -43,6 +44,12 @@ SETTINGS: list[tuple[str, dict[str, Generic]]] = [
                    "MULT_STYLE": "lut"}),
     ("attention", {**AIRU, **_bits(ATTENTION, 6), "HEADS": 4, "PROB_BITS": 8, "PAR": 2,
                    "MULT_STYLE": "lut"}),
+    ("matmul", {"ROWS": 24, "INNER": 16, "COLS": 24, "TRANSPOSE_B": True, **_bits(PRODUCT, 8),
+                "REQUANTIZE": True, "PAR": 1, "MULT_STYLE": "dsp"}),
+    ("matmul", {"ROWS": 24, "INNER": 24, "COLS": 16, "TRANSPOSE_B": False, **_bits(PRODUCT, 4),
+                "REQUANTIZE": True, "PAR": 4, "MULT_STYLE": "lut"}),
+    ("matmul", {"ROWS": 6, "INNER": 16, "COLS": 6, "TRANSPOSE_B": True, **_bits(PRODUCT, 6),
+                "REQUANTIZE": False, "PAR": 16, "MULT_STYLE": "dsp"}),
 ]  # fmt: skip
 
 
@@ -70,7 +77,11 @@ def test_ip_equals_the_integer_reference(
     assert "mismatches=0" in done.stdout and "PASSED" in done.stdout
     assert f"PAR={shape['PAR']} " in done.stdout
     assert f"MULT_STYLE={shape['MULT_STYLE']} " in done.stdout
-    assert int(re.findall(r"cycles=(\d+)", done.stdout)[-1]) > 0
+    cycles = int(re.findall(r"cycles=(\d+)", done.stdout)[-1])
+    if ip == "matmul":
+        products = int(shape["INNER"]) * int(shape["COLS"]) // int(shape["PAR"])
+        assert cycles == int(shape["ROWS"]) * (products + 4) + 2
+    assert cycles > 0
 
 
 @pytest.mark.parametrize(("rows", "bits"), [(24, 4), (3, 6), (1, 8)])
@@ -85,7 +96,27 @@ def test_relu_equals_the_integer_reference(
     assert f"cycles={rows + 4} " in done.stdout
 
 
-@pytest.mark.parametrize("ip", ["add", "batchnorm", "gap", "attention", "relu"])
+@pytest.mark.parametrize(
+    ("rows", "cols", "acc_bits", "prob_bits", "style"),
+    [(24, 24, 19, 8, "dsp"), (5, 7, 12, 6, "lut"), (1, 24, 22, 4, "dsp")],
+)
+def test_softmax_equals_the_integer_reference(
+    tmp_path: Path, rows: int, cols: int, acc_bits: int, prob_bits: int, style: str,
+    simulate: Simulate,
+) -> None:  # fmt: skip
+    """resq_softmax: per row COLS logits, COLS exponentials, COLS divisions and the divider's
+    PROB_BITS + 3 cycles of latency, plus load, latch and write."""
+    shape: dict[str, Generic] = {"ROWS": rows, "COLS": cols, "ACC_BITS": acc_bits,
+                                 "PROB_BITS": prob_bits, "MULT_STYLE": style}  # fmt: skip
+    done = _run("softmax", shape, None, tmp_path, simulate)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "mismatches=0" in done.stdout and f"ACC_BITS={acc_bits} " in done.stdout
+    assert f"cycles={rows * (3 * cols + prob_bits + 6) + 2} " in done.stdout
+
+
+@pytest.mark.parametrize(
+    "ip", ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax"]
+)
 def test_one_corrupted_output_fails_the_run(tmp_path: Path, ip: str, simulate: Simulate) -> None:
     shape = DEFAULT_SHAPES[ip]
     lines = list(CASES[ip](shape, 2, 11).lines)

@@ -53,6 +53,18 @@ package resq_pkg is
   function resq_element(word : std_logic_vector; index : natural; width : positive)
     return signed;
 
+  -- The number of bits of an unsigned that holds value: the smallest b >= 1 with 2^b > value.
+  function resq_bits_for(value : natural) return positive;
+
+  -- if_true when condition, else if_false: a generic-dependent size in a declaration.
+  function resq_select(condition : boolean; if_true, if_false : integer) return integer;
+
+  -- The integer softmax's exponential (resq.qat.softmax): EXP2[u mod 2^frac_bits] shifted
+  -- right by u / 2^frac_bits, 0 once that exceeds exp_bits. table holds the 2^frac_bits
+  -- entries of exp_bits + 1 bits each, entry 0 in the low bits. Result: exp_bits + 1 bits.
+  function resq_exp2(u : unsigned; table : std_logic_vector; frac_bits, exp_bits : positive)
+    return unsigned;
+
 end package resq_pkg;
 
 package body resq_pkg is
@@ -145,6 +157,39 @@ package body resq_pkg is
     alias word_a : std_logic_vector(word'length - 1 downto 0) is word;
   begin
     return signed(word_a((index + 1) * width - 1 downto index * width));
+  end function;
+
+  function resq_bits_for(value : natural) return positive is
+    variable bits_v : positive := 1;
+  begin
+    while 2 ** bits_v <= value loop
+      bits_v := bits_v + 1;
+    end loop;
+    return bits_v;
+  end function;
+
+  function resq_select(condition : boolean; if_true, if_false : integer) return integer is
+  begin
+    if condition then
+      return if_true;
+    end if;
+    return if_false;
+  end function;
+
+  function resq_exp2(u : unsigned; table : std_logic_vector; frac_bits, exp_bits : positive)
+    return unsigned is
+    alias table_a   : std_logic_vector(table'length - 1 downto 0) is table;
+    variable whole_v : unsigned(u'length - 1 downto 0);
+    variable entry_v : unsigned(exp_bits downto 0);
+    variable index_v : natural range 0 to 2 ** frac_bits - 1;
+  begin
+    index_v := to_integer(u(u'low + frac_bits - 1 downto u'low));
+    entry_v := unsigned(table_a((index_v + 1) * (exp_bits + 1) - 1 downto index_v * (exp_bits + 1)));
+    whole_v := shift_right(u, frac_bits);
+    if whole_v > exp_bits then
+      return to_unsigned(0, exp_bits + 1);
+    end if;
+    return shift_right(entry_v, to_integer(whole_v));
   end function;
 
 end package body resq_pkg;

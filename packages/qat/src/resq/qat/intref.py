@@ -74,6 +74,14 @@ def add_int(
     return saturate(round_shift(acc, node.shift) + out.zero_point, out.quant_min, out.quant_max)
 
 
+def matmul_int(
+    a: np.ndarray, a_zero: int, b: np.ndarray, b_zero: int, accumulator_bits: int, where: str
+) -> np.ndarray:
+    """resq_matmul's accumulators: Σ_k (a[…, i, k] − a_zero)(b[…, k, j] − b_zero), checked to
+    fit `accumulator_bits` (signed). For Q·Kᵀ pass K transposed."""
+    return check_width((a - a_zero) @ (b - b_zero), accumulator_bits, where)
+
+
 def attention_int(
     q: np.ndarray,
     q_qp: QParams,
@@ -89,13 +97,13 @@ def attention_int(
     batch, length, width = q.shape
     d_head = width // node.n_heads
 
-    def heads(t: np.ndarray, zero: int) -> np.ndarray:
-        return (t - zero).reshape(batch, length, node.n_heads, d_head).transpose(0, 2, 1, 3)
+    def heads(t: np.ndarray) -> np.ndarray:
+        return t.reshape(batch, length, node.n_heads, d_head).transpose(0, 2, 1, 3)
 
-    scores = heads(q, q_qp.zero_point) @ heads(k, k_qp.zero_point).transpose(0, 1, 3, 2)
-    check_width(scores, node.score_accumulator_bits, f"{node.name} scores")
+    scores = matmul_int(heads(q), q_qp.zero_point, heads(k).transpose(0, 1, 3, 2),
+                        k_qp.zero_point, node.score_accumulator_bits, f"{node.name} scores")  # fmt: skip
     p = softmax_int(scores, node.score_multiplier, node.score_shift, node.prob_bits)
-    context = check_width(p @ heads(v, v_qp.zero_point), node.accumulator_bits, node.name)
+    context = matmul_int(p, 0, heads(v), v_qp.zero_point, node.accumulator_bits, node.name)
     merged = context.transpose(0, 2, 1, 3).reshape(batch, length, width)
     return _requantize_to(merged, node.multiplier, node.shift, out)
 

@@ -1,0 +1,138 @@
+-- Self-checking testbench of resq_matmul. VECTORS (written by resq.hdlgen.ipvectors from
+-- resq.qat.intref.matmul_int) holds the number of samples, then per sample ROWS lines of a,
+-- the lines of b (COLS of INNER elements when TRANSPOSE_B, else INNER of COLS) and ROWS
+-- lines of expected outputs. Memories answer one cycle after the address. Every
+-- mismatching row is reported; any mismatch fails the run at the end.
+library ieee;
+use ieee.std_logic_1164.all;
+use ieee.numeric_std.all;
+use std.textio.all;
+
+library resq;
+use resq.resq_pkg.all;
+use resq.resq_tb_pkg.all;
+
+entity resq_matmul_tb is
+  generic (
+    VECTORS     : string   := "vectors.txt";
+    ROWS        : positive := 24;
+    INNER       : positive := 16;
+    COLS        : positive := 24;
+    TRANSPOSE_B : boolean  := true;
+    A_BITS      : positive := 8;
+    B_BITS      : positive := 8;
+    A_ZERO      : integer  := 0;
+    B_ZERO      : integer  := 0;
+    ACC_BITS    : positive := 21;
+    REQUANTIZE  : boolean  := true;
+    OUTPUT_BITS : positive := 8;
+    OUTPUT_ZERO : integer  := 0;
+    OUTPUT_MIN  : integer  := -127;
+    OUTPUT_MAX  : integer  := 127;
+    MULTIPLIER  : natural  := 16384;
+    SHIFT       : positive := 20;
+    PAR         : positive := 1;
+    MULT_STYLE  : string   := "dsp"
+  );
+end entity resq_matmul_tb;
+
+architecture sim of resq_matmul_tb is
+
+  constant B_ROWS_c  : positive := resq_select(TRANSPOSE_B, COLS, INNER);
+  constant B_WIDTH_c : positive := resq_select(TRANSPOSE_B, INNER, COLS);
+
+  subtype a_word_t is std_logic_vector(INNER * A_BITS - 1 downto 0);
+  subtype b_word_t is std_logic_vector(B_WIDTH_c * B_BITS - 1 downto 0);
+  subtype y_word_t is std_logic_vector(COLS * OUTPUT_BITS - 1 downto 0);
+  type a_mem_t is array (0 to ROWS - 1) of a_word_t;
+  type b_mem_t is array (0 to B_ROWS_c - 1) of b_word_t;
+  type y_mem_t is array (0 to ROWS - 1) of y_word_t;
+
+  signal clk     : std_logic := '0';
+  signal rst     : std_logic := '1';
+  signal start   : std_logic := '0';
+  signal done    : std_logic;
+  signal a_addr  : natural range 0 to ROWS - 1;
+  signal a_data  : a_word_t;
+  signal b_addr  : natural range 0 to B_ROWS_c - 1;
+  signal b_data  : b_word_t;
+  signal y_addr  : natural range 0 to ROWS - 1;
+  signal y_data  : y_word_t;
+  signal y_we    : std_logic;
+  signal a_mem   : a_mem_t;
+  signal b_mem   : b_mem_t;
+  signal y_mem   : y_mem_t;
+  signal running : boolean := true;
+
+begin
+
+  clk <= not clk after 5 ns when running;
+
+  dut : entity resq.resq_matmul
+    generic map (
+      ROWS => ROWS, INNER => INNER, COLS => COLS, TRANSPOSE_B => TRANSPOSE_B,
+      A_BITS => A_BITS, B_BITS => B_BITS, A_ZERO => A_ZERO, B_ZERO => B_ZERO,
+      ACC_BITS => ACC_BITS, REQUANTIZE => REQUANTIZE, OUTPUT_BITS => OUTPUT_BITS,
+      OUTPUT_ZERO => OUTPUT_ZERO, OUTPUT_MIN => OUTPUT_MIN, OUTPUT_MAX => OUTPUT_MAX,
+      MULTIPLIER => MULTIPLIER, SHIFT => SHIFT, PAR => PAR, MULT_STYLE => MULT_STYLE
+    )
+    port map (
+      clk => clk, rst => rst, start => start, done => done, a_addr => a_addr,
+      a_data => a_data, b_addr => b_addr, b_data => b_data, y_addr => y_addr,
+      y_data => y_data, y_we => y_we
+    );
+
+  memories : process (clk)
+  begin
+    if rising_edge(clk) then
+      a_data <= a_mem(a_addr);
+      b_data <= b_mem(b_addr);
+      if y_we = '1' then
+        y_mem(y_addr) <= y_data;
+      end if;
+    end if;
+  end process memories;
+
+  check : process
+    file vectors_f      : text;
+    variable samples_v  : integer;
+    variable a_v        : a_word_t;
+    variable b_v        : b_word_t;
+    variable expected_v : y_mem_t;
+    variable cycles_v   : natural;
+    variable errors_v   : natural := 0;
+  begin
+    report "resq_matmul_tb:" & generic_image("ROWS", ROWS) & generic_image("INNER", INNER)
+      & generic_image("COLS", COLS) & " TRANSPOSE_B=" & boolean'image(TRANSPOSE_B)
+      & generic_image("A_BITS", A_BITS) & generic_image("B_BITS", B_BITS)
+      & generic_image("OUTPUT_BITS", OUTPUT_BITS) & " REQUANTIZE=" & boolean'image(REQUANTIZE)
+      & generic_image("PAR", PAR) & " MULT_STYLE=" & MULT_STYLE & " VECTORS=" & VECTORS;
+    file_open(vectors_f, VECTORS, read_mode);
+    read_integer(vectors_f, samples_v);
+    wait until rising_edge(clk);
+    rst <= '0';
+    for sample in 0 to samples_v - 1 loop
+      for r in 0 to ROWS - 1 loop
+        read_elements(vectors_f, INNER, A_BITS, a_v);
+        a_mem(r) <= a_v;
+      end loop;
+      for r in 0 to B_ROWS_c - 1 loop
+        read_elements(vectors_f, B_WIDTH_c, B_BITS, b_v);
+        b_mem(r) <= b_v;
+      end loop;
+      for r in 0 to ROWS - 1 loop
+        read_elements(vectors_f, COLS, OUTPUT_BITS, expected_v(r));
+      end loop;
+      run_once(clk, start, done, cycles_v);
+      for r in 0 to ROWS - 1 loop
+        check_row("resq_matmul_tb", sample, r, y_mem(r), expected_v(r), errors_v);
+      end loop;
+    end loop;
+    file_close(vectors_f);
+    finish_check("resq_matmul_tb", VECTORS, samples_v, cycles_v, errors_v);
+    running <= false;
+    std.env.finish;
+    wait;
+  end process check;
+
+end architecture sim;
