@@ -26,6 +26,7 @@ AFFINE = ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS")
 POOL = ("INPUT_BITS", "OUTPUT_BITS")
 ATTENTION = ("Q_BITS", "K_BITS", "V_BITS", "OUTPUT_BITS")
 PRODUCT = ("A_BITS", "B_BITS", "OUTPUT_BITS")
+FFN = ("INPUT_BITS", "W1_BITS", "HIDDEN_BITS", "W2_BITS", "OUTPUT_BITS")
 AIRU = {"ROWS": 24, "FEATURES": 16}
 
 SETTINGS: list[tuple[str, dict[str, Generic]]] = [
@@ -50,6 +51,12 @@ SETTINGS: list[tuple[str, dict[str, Generic]]] = [
                 "REQUANTIZE": True, "PAR": 4, "MULT_STYLE": "lut"}),
     ("matmul", {"ROWS": 6, "INNER": 16, "COLS": 6, "TRANSPOSE_B": True, **_bits(PRODUCT, 6),
                 "REQUANTIZE": False, "PAR": 16, "MULT_STYLE": "dsp"}),
+    ("ffn", {"ROWS": 24, "IN_FEATURES": 16, "HIDDEN": 64, "OUT_FEATURES": 16, **_bits(FFN, 4),
+             "RELU": True, "PAR": 16, "MULT_STYLE": "dsp", "RAM_STYLE": "block"}),
+    ("ffn", {"ROWS": 5, "IN_FEATURES": 16, "HIDDEN": 32, "OUT_FEATURES": 16, **_bits(FFN, 8),
+             "RELU": True, "PAR": 4, "MULT_STYLE": "lut", "RAM_STYLE": "distributed"}),
+    ("ffn", {"ROWS": 3, "IN_FEATURES": 7, "HIDDEN": 10, "OUT_FEATURES": 5, **_bits(FFN, 6),
+             "RELU": False, "PAR": 3, "MULT_STYLE": "dsp", "RAM_STYLE": "auto"}),
 ]  # fmt: skip
 
 
@@ -115,7 +122,7 @@ def test_softmax_equals_the_integer_reference(
 
 
 @pytest.mark.parametrize(
-    "ip", ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax"]
+    "ip", ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax", "ffn"]
 )
 def test_one_corrupted_output_fails_the_run(tmp_path: Path, ip: str, simulate: Simulate) -> None:
     shape = DEFAULT_SHAPES[ip]

@@ -111,6 +111,48 @@ def _rows_lines(*tensors: np.ndarray) -> list[str]:
     return [_row(r) for sample in zip(*tensors, strict=True) for t in sample for r in t]
 
 
+def linear_weight_words(weight: np.ndarray, zero_point: int, par: int) -> np.ndarray:
+    """resq_linear's weight memory as (out, chunks · par) elements, chunks = ⌈in / par⌉,
+    padded with the weight zero point: word o · chunks + c holds elements c·par .. c·par+par−1
+    of row o, so `packed` of it is the memory's INIT."""
+    n_out, n_in = weight.shape
+    chunks = -(-n_in // par)
+    words = np.full((n_out, chunks * par), zero_point, dtype=np.int64)
+    words[:, :n_in] = weight
+    return words
+
+
+class _Layer(BaseModel):
+    """A drawn resq_linear layer: its node, integer weight and bias, and its outputs."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    node: LinearNode
+    weight: np.ndarray
+    bias: np.ndarray
+    y: np.ndarray
+
+
+def _linear_layer(rng: np.random.Generator, x: np.ndarray, x_qp: QParams, n_out: int,
+                  w_qp: QParams, y_qp: QParams, relu: bool) -> _Layer:  # fmt: skip
+    """Weights, a bias (one at its bound) and a spreading multiplier for inputs x (…, in)."""
+    n_in = x.shape[-1]
+    acc_bits = accumulator_bits(x_qp.bit_width, w_qp.bit_width, n_in)
+    bound = bias_bound(x_qp.bit_width, w_qp.bit_width, n_in)
+    weight = _uniform(rng, w_qp, (n_out, n_in))
+    bias = rng.integers(-bound // 8, bound // 8 + 1, size=n_out, dtype=np.int64)
+    bias[0] = bound
+    probe = (x - x_qp.zero_point) @ (weight - w_qp.zero_point).T
+    multiplier, shift = _spread_multiplier(probe, y_qp.bit_width)
+    node = LinearNode(
+        name="linear", component="Linput", output="y", accumulator_bits=acc_bits,
+        input="x", in_features=n_in, out_features=n_out, weight=w_qp,
+        multiplier=multiplier, shift=shift, relu=relu,
+    )  # fmt: skip
+    y = linear_int(x, x_qp, weight, w_qp, bias, node, y_qp)
+    return _Layer(node=node, weight=weight, bias=bias, y=y)
+
+
 def linear_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
     """A resq_linear case. `shape` sets ROWS, IN_FEATURES, OUT_FEATURES, INPUT_BITS,
     WEIGHT_BITS, OUTPUT_BITS (2..16), PAR, MULT_STYLE and RELU; the rest is drawn."""
@@ -119,37 +161,65 @@ def linear_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -
     x_qp, w_qp, y_qp = (
         _tensor(rng, int(shape[k])) for k in ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS")
     )
-    acc_bits = accumulator_bits(x_qp.bit_width, w_qp.bit_width, n_in)
-    bound = bias_bound(x_qp.bit_width, w_qp.bit_width, n_in)
-    weight = _uniform(rng, w_qp, (n_out, n_in))
-    bias = rng.integers(-bound // 8, bound // 8 + 1, size=n_out, dtype=np.int64)
-    bias[0] = bound
     x = _uniform(rng, x_qp, (samples, rows, n_in))
-    probe = (x - x_qp.zero_point) @ (weight - w_qp.zero_point).T
-    multiplier, shift = _spread_multiplier(probe, y_qp.bit_width)
-    relu = bool(shape["RELU"])
-    node = LinearNode(
-        name="linear", component="Linput", output="y", accumulator_bits=acc_bits,
-        input="x", in_features=n_in, out_features=n_out, weight=w_qp,
-        multiplier=multiplier, shift=shift, relu=relu,
-    )  # fmt: skip
-    y = linear_int(x, x_qp, weight, w_qp, bias, node, y_qp)
+    layer = _linear_layer(rng, x, x_qp, n_out, w_qp, y_qp, bool(shape["RELU"]))
+    node = layer.node
     generics: dict[str, Generic] = {
         "ROWS": rows, "IN_FEATURES": n_in, "OUT_FEATURES": n_out,
         "INPUT_BITS": x_qp.bit_width, "WEIGHT_BITS": w_qp.bit_width,
-        "OUTPUT_BITS": y_qp.bit_width, "ACC_BITS": acc_bits,
+        "OUTPUT_BITS": y_qp.bit_width, "ACC_BITS": node.accumulator_bits,
         "INPUT_ZERO": x_qp.zero_point, "WEIGHT_ZERO": w_qp.zero_point,
         "OUTPUT_ZERO": y_qp.zero_point, "OUTPUT_MIN": y_qp.quant_min,
-        "OUTPUT_MAX": y_qp.quant_max, "MULTIPLIER": multiplier, "SHIFT": shift,
-        "RELU": relu, "PAR": int(shape["PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"]),
+        "OUTPUT_MAX": y_qp.quant_max, "MULTIPLIER": node.multiplier, "SHIFT": node.shift,
+        "RELU": node.relu, "PAR": int(shape["PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"]),
     }  # fmt: skip
     lines = [str(samples)]
-    lines += [_row(w) for w in weight]
-    lines += [_binary(int(b), acc_bits) for b in bias]
+    lines += [_row(w) for w in layer.weight]
+    lines += [_binary(int(b), node.accumulator_bits) for b in layer.bias]
     for sample in range(samples):
         lines += [_row(r) for r in x[sample]]
-        lines += [_row(r) for r in y[sample]]
+        lines += [_row(r) for r in layer.y[sample]]
     return IpCase(ip="linear", generics=generics, samples=samples, lines=lines)
+
+
+def ffn_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
+    """A resq_ffn case. `shape` sets ROWS, IN_FEATURES, HIDDEN, OUT_FEATURES, INPUT_BITS,
+    W1_BITS, HIDDEN_BITS, W2_BITS, OUTPUT_BITS, RELU, PAR, MULT_STYLE and RAM_STYLE; weights
+    and biases are drawn and passed as the W1, B1, W2, B2 generics. Vectors: per sample the
+    rows of x and of y."""
+    rng = np.random.default_rng(seed)
+    rows, n_in, hidden, n_out = (
+        int(shape[k]) for k in ("ROWS", "IN_FEATURES", "HIDDEN", "OUT_FEATURES")
+    )
+    x_qp, w1_qp, h_qp, w2_qp, y_qp = (
+        _tensor(rng, int(shape[k]))
+        for k in ("INPUT_BITS", "W1_BITS", "HIDDEN_BITS", "W2_BITS", "OUTPUT_BITS")
+    )
+    par = int(shape["PAR"])
+    x = _uniform(rng, x_qp, (samples, rows, n_in))
+    first = _linear_layer(rng, x, x_qp, hidden, w1_qp, h_qp, bool(shape["RELU"]))
+    second = _linear_layer(rng, first.y, h_qp, n_out, w2_qp, y_qp, False)
+    generics: dict[str, Generic] = {
+        "ROWS": rows, "IN_FEATURES": n_in, "HIDDEN": hidden, "OUT_FEATURES": n_out,
+        "INPUT_BITS": x_qp.bit_width, "INPUT_ZERO": x_qp.zero_point,
+    }
+    for index, layer, w_qp, out in ((1, first, w1_qp, h_qp), (2, second, w2_qp, y_qp)):
+        node = layer.node
+        prefix = "HIDDEN" if index == 1 else "OUTPUT"
+        generics |= {
+            f"W{index}_BITS": w_qp.bit_width, f"W{index}_ZERO": w_qp.zero_point,
+            f"ACC{index}_BITS": node.accumulator_bits, f"{prefix}_BITS": out.bit_width,
+            f"{prefix}_ZERO": out.zero_point, f"{prefix}_MIN": out.quant_min,
+            f"{prefix}_MAX": out.quant_max, f"MULTIPLIER{index}": node.multiplier,
+            f"SHIFT{index}": node.shift,
+            **({"RELU": node.relu} if index == 1 else {}),
+            f"W{index}": packed(linear_weight_words(layer.weight, w_qp.zero_point, par),
+                                w_qp.bit_width),
+            f"B{index}": packed(layer.bias, node.accumulator_bits),
+        }  # fmt: skip
+    generics |= {**_style(shape), "RAM_STYLE": str(shape["RAM_STYLE"])}
+    return IpCase(ip="ffn", generics=generics, samples=samples,
+                  lines=[str(samples), *_rows_lines(x, second.y)])  # fmt: skip
 
 
 def add_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
@@ -363,6 +433,7 @@ CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {
     "relu": relu_case,
     "matmul": matmul_case,
     "softmax": softmax_case,
+    "ffn": ffn_case,
 }
 """Case builders by IP name."""
 
@@ -410,6 +481,21 @@ DEFAULT_SHAPES: dict[str, dict[str, Generic]] = {
         MULT_STYLE="dsp",
     ),
     "softmax": dict(ROWS=3, COLS=5, ACC_BITS=19, PROB_BITS=8, MULT_STYLE="dsp"),
+    "ffn": dict(
+        ROWS=3,
+        IN_FEATURES=4,
+        HIDDEN=6,
+        OUT_FEATURES=4,
+        INPUT_BITS=8,
+        W1_BITS=8,
+        HIDDEN_BITS=8,
+        W2_BITS=8,
+        OUTPUT_BITS=8,
+        RELU=True,
+        PAR=2,
+        MULT_STYLE="dsp",
+        RAM_STYLE="auto",
+    ),
 }
 """The shapes of the vectors shipped with each core (its `sim` target's defaults)."""
 

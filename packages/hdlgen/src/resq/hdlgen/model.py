@@ -16,7 +16,7 @@ from typing import Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from resq.hdlgen.ipvectors import Generic, packed
+from resq.hdlgen.ipvectors import Generic, linear_weight_words, packed
 from resq.qat.intmodel import (
     AddNode,
     AttentionNode,
@@ -224,9 +224,7 @@ def _linear(d: _Design, stage: int, node: LinearNode) -> None:
     par = min(par, node.in_features)
     chunks = -(-node.in_features // par)
     wb = node.weight.bit_width
-    weight = d.arrays[f"{node.name}.weight"]
-    padded = np.full((node.out_features, chunks * par), node.weight.zero_point, dtype=np.int64)
-    padded[:, : node.in_features] = weight
+    padded = linear_weight_words(d.arrays[f"{node.name}.weight"], node.weight.zero_point, par)
     x_addr, x_data = d.read(node.input, stage, node.name, "x")
     for port, depth, width, bits in (
         ("w", node.out_features * chunks, par * wb, packed(padded, wb)),
