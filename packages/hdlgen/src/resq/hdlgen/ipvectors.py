@@ -200,8 +200,12 @@ def ffn_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> I
     first = _linear_layer(rng, x, x_qp, hidden, w1_qp, h_qp, bool(shape["RELU"]))
     second = _linear_layer(rng, first.y, h_qp, n_out, w2_qp, y_qp, False)
     generics: dict[str, Generic] = {
-        "ROWS": rows, "IN_FEATURES": n_in, "HIDDEN": hidden, "OUT_FEATURES": n_out,
-        "INPUT_BITS": x_qp.bit_width, "INPUT_ZERO": x_qp.zero_point,
+        "ROWS": rows,
+        "IN_FEATURES": n_in,
+        "HIDDEN": hidden,
+        "OUT_FEATURES": n_out,
+        "INPUT_BITS": x_qp.bit_width,
+        "INPUT_ZERO": x_qp.zero_point,
     }
     for index, layer, w_qp, out in ((1, first, w1_qp, h_qp), (2, second, w2_qp, y_qp)):
         node = layer.node
