@@ -57,12 +57,17 @@ SETTINGS: list[tuple[str, dict[str, Generic]]] = [
              "RELU": True, "PAR": 4, "MULT_STYLE": "lut", "RAM_STYLE": "distributed"}),
     ("ffn", {"ROWS": 3, "IN_FEATURES": 7, "HIDDEN": 10, "OUT_FEATURES": 5, **_bits(FFN, 6),
              "RELU": False, "PAR": 3, "MULT_STYLE": "dsp", "RAM_STYLE": "auto"}),
+    ("mha", {**AIRU, "HEADS": 1, "BITS": 4, "PROB_BITS": 8, "PAR": 16, "ATTENTION_PAR": 4,
+             "MULT_STYLE": "dsp", "RAM_STYLE": "distributed"}),
+    ("mha", {"ROWS": 6, "FEATURES": 8, "HEADS": 2, "BITS": 8, "PROB_BITS": 6, "PAR": 1,
+             "ATTENTION_PAR": 2, "MULT_STYLE": "lut", "RAM_STYLE": "block"}),
 ]  # fmt: skip
 
 
 def _id(setting: tuple[str, dict[str, Generic]]) -> str:
     ip, shape = setting
-    bits = max(int(v) for k, v in shape.items() if k.endswith("_BITS") and k != "PROB_BITS")
+    bits = max(int(v) for k, v in shape.items()
+               if (k == "BITS" or k.endswith("_BITS")) and k != "PROB_BITS")  # fmt: skip
     return f"{ip}-b{bits}-par{shape['PAR']}-{shape['MULT_STYLE']}"
 
 
@@ -122,7 +127,7 @@ def test_softmax_equals_the_integer_reference(
 
 
 @pytest.mark.parametrize(
-    "ip", ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax", "ffn"]
+    "ip", ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax", "ffn", "mha"]
 )
 def test_one_corrupted_output_fails_the_run(tmp_path: Path, ip: str, simulate: Simulate) -> None:
     shape = DEFAULT_SHAPES[ip]

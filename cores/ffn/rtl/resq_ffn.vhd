@@ -63,48 +63,29 @@ end entity resq_ffn;
 
 architecture rtl of resq_ffn is
 
-  constant CHUNKS1_c : positive := (IN_FEATURES + PAR - 1) / PAR;
-  constant CHUNKS2_c : positive := (HIDDEN + PAR - 1) / PAR;
   constant H_WIDTH_c : positive := HIDDEN * HIDDEN_BITS;
 
   signal done1    : std_logic;
-  signal w1_addr  : natural range 0 to HIDDEN * CHUNKS1_c - 1;
-  signal w1_data  : std_logic_vector(PAR * W1_BITS - 1 downto 0);
-  signal b1_addr  : natural range 0 to HIDDEN - 1;
-  signal b1_data  : std_logic_vector(ACC1_BITS - 1 downto 0);
   signal h_w_addr : natural range 0 to ROWS - 1;
   signal h_w_data : std_logic_vector(H_WIDTH_c - 1 downto 0);
   signal h_we     : std_logic;
   signal h_r_addr : natural range 0 to ROWS - 1;
   signal h_r_data : std_logic_vector(H_WIDTH_c - 1 downto 0);
-  signal w2_addr  : natural range 0 to OUT_FEATURES * CHUNKS2_c - 1;
-  signal w2_data  : std_logic_vector(PAR * W2_BITS - 1 downto 0);
-  signal b2_addr  : natural range 0 to OUT_FEATURES - 1;
-  signal b2_data  : std_logic_vector(ACC2_BITS - 1 downto 0);
 
 begin
 
-  w1_rom : entity resq.resq_rom
-    generic map (DEPTH => HIDDEN * CHUNKS1_c, WIDTH => PAR * W1_BITS, INIT => W1)
-    port map (clk => clk, r_addr => w1_addr, r_data => w1_data);
-
-  b1_rom : entity resq.resq_rom
-    generic map (DEPTH => HIDDEN, WIDTH => ACC1_BITS, INIT => B1)
-    port map (clk => clk, r_addr => b1_addr, r_data => b1_data);
-
-  linear1 : entity resq.resq_linear
+  linear1 : entity resq.resq_projection
     generic map (
       ROWS => ROWS, IN_FEATURES => IN_FEATURES, OUT_FEATURES => HIDDEN,
       INPUT_BITS => INPUT_BITS, WEIGHT_BITS => W1_BITS, OUTPUT_BITS => HIDDEN_BITS,
       ACC_BITS => ACC1_BITS, INPUT_ZERO => INPUT_ZERO, WEIGHT_ZERO => W1_ZERO,
       OUTPUT_ZERO => HIDDEN_ZERO, OUTPUT_MIN => HIDDEN_MIN, OUTPUT_MAX => HIDDEN_MAX,
-      MULTIPLIER => MULTIPLIER1, SHIFT => SHIFT1, RELU => RELU, PAR => PAR,
-      MULT_STYLE => MULT_STYLE
+      MULTIPLIER => MULTIPLIER1, SHIFT => SHIFT1, RELU => RELU, WEIGHTS => W1, BIASES => B1,
+      PAR => PAR, MULT_STYLE => MULT_STYLE
     )
     port map (
       clk => clk, rst => rst, start => start, done => done1, x_addr => x_addr,
-      x_data => x_data, w_addr => w1_addr, w_data => w1_data, b_addr => b1_addr,
-      b_data => b1_data, y_addr => h_w_addr, y_data => h_w_data, y_we => h_we
+      x_data => x_data, y_addr => h_w_addr, y_data => h_w_data, y_we => h_we
     );
 
   hidden_buffer : entity resq.resq_buffer
@@ -112,27 +93,18 @@ begin
     port map (clk => clk, we => h_we, w_addr => h_w_addr, w_data => h_w_data,
               r_addr => h_r_addr, r_data => h_r_data);
 
-  w2_rom : entity resq.resq_rom
-    generic map (DEPTH => OUT_FEATURES * CHUNKS2_c, WIDTH => PAR * W2_BITS, INIT => W2)
-    port map (clk => clk, r_addr => w2_addr, r_data => w2_data);
-
-  b2_rom : entity resq.resq_rom
-    generic map (DEPTH => OUT_FEATURES, WIDTH => ACC2_BITS, INIT => B2)
-    port map (clk => clk, r_addr => b2_addr, r_data => b2_data);
-
-  linear2 : entity resq.resq_linear
+  linear2 : entity resq.resq_projection
     generic map (
       ROWS => ROWS, IN_FEATURES => HIDDEN, OUT_FEATURES => OUT_FEATURES,
       INPUT_BITS => HIDDEN_BITS, WEIGHT_BITS => W2_BITS, OUTPUT_BITS => OUTPUT_BITS,
       ACC_BITS => ACC2_BITS, INPUT_ZERO => HIDDEN_ZERO, WEIGHT_ZERO => W2_ZERO,
       OUTPUT_ZERO => OUTPUT_ZERO, OUTPUT_MIN => OUTPUT_MIN, OUTPUT_MAX => OUTPUT_MAX,
-      MULTIPLIER => MULTIPLIER2, SHIFT => SHIFT2, RELU => false, PAR => PAR,
-      MULT_STYLE => MULT_STYLE
+      MULTIPLIER => MULTIPLIER2, SHIFT => SHIFT2, RELU => false, WEIGHTS => W2, BIASES => B2,
+      PAR => PAR, MULT_STYLE => MULT_STYLE
     )
     port map (
       clk => clk, rst => rst, start => done1, done => done, x_addr => h_r_addr,
-      x_data => h_r_data, w_addr => w2_addr, w_data => w2_data, b_addr => b2_addr,
-      b_data => b2_data, y_addr => y_addr, y_data => y_data, y_we => y_we
+      x_data => h_r_data, y_addr => y_addr, y_data => y_data, y_we => y_we
     );
 
 end architecture rtl;

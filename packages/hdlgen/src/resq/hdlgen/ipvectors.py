@@ -323,44 +323,114 @@ def exp2_table_generic() -> str:
     return packed(EXP2, EXP_BITS + 1)
 
 
+def _attention(q: np.ndarray, q_qp: QParams, k: np.ndarray, k_qp: QParams, v: np.ndarray,
+               v_qp: QParams, y_qp: QParams, heads: int, prob_bits: int,
+               ) -> tuple[AttentionNode, np.ndarray]:  # fmt: skip
+    """An attention node for these q, k, v and its outputs. The logit multiplier spreads the
+    scores over a few powers of two, so that the exponential's shift also reaches its limit."""
+    rows, width = q.shape[-2:]
+    d_head = width // heads
+    probe = (q[..., :d_head] - q_qp.zero_point) @ np.swapaxes(k[..., :d_head] - k_qp.zero_point,
+                                                               -1, -2)  # fmt: skip
+    score_m, score_n = quantize_multiplier(6.0 * (1 << FRAC_BITS) / max(float(np.std(probe)), 1.0))
+    spread = (1 << prob_bits) * max(float(np.std(v - v_qp.zero_point)), 1.0) / 3.0
+    m, n = quantize_multiplier((1 << (y_qp.bit_width - 1)) / (2.5 * spread))
+    node = AttentionNode(
+        name="attention", component="MHA", output="y",
+        accumulator_bits=accumulator_bits(prob_bits, v_qp.bit_width, rows),
+        query="q", key="k", value="v", n_heads=heads, prob_bits=prob_bits,
+        score_accumulator_bits=accumulator_bits(q_qp.bit_width, k_qp.bit_width, d_head),
+        score_multiplier=score_m, score_shift=score_n, multiplier=m, shift=n,
+    )  # fmt: skip
+    return node, attention_int(q, q_qp, k, k_qp, v, v_qp, node, y_qp)
+
+
+def _softmax_generics(node: AttentionNode) -> dict[str, Generic]:
+    return {"SCORE_ACC_BITS": node.score_accumulator_bits,
+            "SCORE_MULTIPLIER": node.score_multiplier, "SCORE_SHIFT": node.score_shift,
+            "PROB_BITS": node.prob_bits, "FRAC_BITS": FRAC_BITS, "EXP_BITS": EXP_BITS,
+            "EXP2_TABLE": exp2_table_generic()}  # fmt: skip
+
+
 def attention_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
     """A resq_attention case. `shape` sets ROWS, FEATURES, HEADS, Q_BITS, K_BITS, V_BITS,
-    OUTPUT_BITS, PROB_BITS, PAR and MULT_STYLE. The logit multiplier spreads scores over a
-    few powers of two, so that the exponential's shift also reaches its limit."""
+    OUTPUT_BITS, PROB_BITS, PAR and MULT_STYLE."""
     rng = np.random.default_rng(seed)
     rows, width, heads = int(shape["ROWS"]), int(shape["FEATURES"]), int(shape["HEADS"])
     q_qp, k_qp, v_qp, y_qp = (
         _tensor(rng, int(shape[k])) for k in ("Q_BITS", "K_BITS", "V_BITS", "OUTPUT_BITS")
     )
-    prob_bits, d_head = int(shape["PROB_BITS"]), width // heads
     q = _uniform(rng, q_qp, (samples, rows, width))
     k = _uniform(rng, k_qp, (samples, rows, width))
     v = _uniform(rng, v_qp, (samples, rows, width))
-    probe = (q[..., :d_head] - q_qp.zero_point) @ (k[..., :d_head] - k_qp.zero_point).transpose(
-        0, 2, 1
-    )
-    score_m, score_n = quantize_multiplier(6.0 * (1 << FRAC_BITS) / max(float(np.std(probe)), 1.0))
-    context_bits = accumulator_bits(prob_bits, v_qp.bit_width, rows)
-    spread = (1 << prob_bits) * max(float(np.std(v - v_qp.zero_point)), 1.0) / 3.0
-    m, n = quantize_multiplier((1 << (y_qp.bit_width - 1)) / (2.5 * spread))
-    node = AttentionNode(
-        name="attention", component="MHA", output="y", accumulator_bits=context_bits,
-        query="q", key="k", value="v", n_heads=heads, prob_bits=prob_bits,
-        score_accumulator_bits=accumulator_bits(q_qp.bit_width, k_qp.bit_width, d_head),
-        score_multiplier=score_m, score_shift=score_n, multiplier=m, shift=n,
-    )  # fmt: skip
-    y = attention_int(q, q_qp, k, k_qp, v, v_qp, node, y_qp)
+    node, y = _attention(q, q_qp, k, k_qp, v, v_qp, y_qp, heads, int(shape["PROB_BITS"]))
     generics: dict[str, Generic] = {
         "ROWS": rows, "FEATURES": width, "HEADS": heads, "Q_BITS": q_qp.bit_width,
         "K_BITS": k_qp.bit_width, "V_BITS": v_qp.bit_width, "Q_ZERO": q_qp.zero_point,
         "K_ZERO": k_qp.zero_point, "V_ZERO": v_qp.zero_point, **_output_generics(y_qp),
-        "SCORE_ACC_BITS": node.score_accumulator_bits, "SCORE_MULTIPLIER": score_m,
-        "SCORE_SHIFT": score_n, "PROB_BITS": prob_bits, "FRAC_BITS": FRAC_BITS,
-        "EXP_BITS": EXP_BITS, "EXP2_TABLE": exp2_table_generic(), "ACC_BITS": context_bits,
-        "MULTIPLIER": m, "SHIFT": n, **_style(shape),
+        **_softmax_generics(node), "ACC_BITS": node.accumulator_bits,
+        "MULTIPLIER": node.multiplier, "SHIFT": node.shift, **_style(shape),
     }  # fmt: skip
     return IpCase(ip="attention", generics=generics, samples=samples,
                   lines=[str(samples), *_rows_lines(q, k, v, y)])  # fmt: skip
+
+
+def _projection_generics(prefix: str, layer: _Layer, par: int) -> dict[str, Generic]:
+    """resq_projection's generics of one drawn layer under resq_mha's names <prefix>_…."""
+    node = layer.node
+    return {
+        f"{prefix}_WEIGHT_BITS": node.weight.bit_width,
+        f"{prefix}_WEIGHT_ZERO": node.weight.zero_point,
+        f"{prefix}_ACC_BITS": node.accumulator_bits, f"{prefix}_MULTIPLIER": node.multiplier,
+        f"{prefix}_SHIFT": node.shift,
+        f"{prefix}_WEIGHTS": packed(linear_weight_words(layer.weight, node.weight.zero_point,
+                                                        par), node.weight.bit_width),
+        f"{prefix}_BIASES": packed(layer.bias, node.accumulator_bits),
+    }  # fmt: skip
+
+
+def _range_generics(prefix: str, qp: QParams) -> dict[str, Generic]:
+    return {f"{prefix}_BITS": qp.bit_width, f"{prefix}_ZERO": qp.zero_point,
+            f"{prefix}_MIN": qp.quant_min, f"{prefix}_MAX": qp.quant_max}  # fmt: skip
+
+
+def mha_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
+    """A resq_mha case. `shape` sets ROWS, FEATURES, HEADS, BITS (every tensor and weight),
+    PROB_BITS, PAR, ATTENTION_PAR, MULT_STYLE and RAM_STYLE; the four projections are drawn
+    as for resq_linear, their ROMs passed as <P>_WEIGHTS and <P>_BIASES. Vectors: per sample
+    the rows of x and of y."""
+    rng = np.random.default_rng(seed)
+    rows, width, heads = int(shape["ROWS"]), int(shape["FEATURES"]), int(shape["HEADS"])
+    bits, par = int(shape["BITS"]), int(shape["PAR"])
+    x_qp = _tensor(rng, bits)
+    x = _uniform(rng, x_qp, (samples, rows, width))
+    layers: dict[str, _Layer] = {}
+    ranges: dict[str, QParams] = {}
+    for prefix in ("Q", "K", "V"):
+        w_qp, ranges[prefix] = _tensor(rng, bits), _tensor(rng, bits)
+        layers[prefix] = _linear_layer(rng, x, x_qp, width, w_qp, ranges[prefix], False)
+    ranges["C"] = _tensor(rng, bits)
+    node, c = _attention(layers["Q"].y, ranges["Q"], layers["K"].y, ranges["K"],
+                         layers["V"].y, ranges["V"], ranges["C"], heads,
+                         int(shape["PROB_BITS"]))  # fmt: skip
+    w_qp, ranges["OUTPUT"] = _tensor(rng, bits), _tensor(rng, bits)
+    layers["O"] = _linear_layer(rng, c, ranges["C"], width, w_qp, ranges["OUTPUT"], False)
+    generics: dict[str, Generic] = {
+        "ROWS": rows, "FEATURES": width, "HEADS": heads, "INPUT_BITS": bits,
+        "INPUT_ZERO": x_qp.zero_point,
+    }  # fmt: skip
+    for prefix in ("Q", "K", "V"):
+        generics |= _projection_generics(prefix, layers[prefix], par)
+        generics |= _range_generics(prefix, ranges[prefix])
+    generics |= {**_range_generics("C", ranges["C"]), "C_ACC_BITS": node.accumulator_bits,
+                 "C_MULTIPLIER": node.multiplier, "C_SHIFT": node.shift,
+                 **_softmax_generics(node), **_projection_generics("O", layers["O"], par),
+                 **_range_generics("OUTPUT", ranges["OUTPUT"]), "PAR": par,
+                 "ATTENTION_PAR": int(shape["ATTENTION_PAR"]),
+                 "MULT_STYLE": str(shape["MULT_STYLE"]),
+                 "RAM_STYLE": str(shape["RAM_STYLE"])}  # fmt: skip
+    return IpCase(ip="mha", generics=generics, samples=samples,
+                  lines=[str(samples), *_rows_lines(x, layers["O"].y)])  # fmt: skip
 
 
 def matmul_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
@@ -438,6 +508,7 @@ CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {
     "matmul": matmul_case,
     "softmax": softmax_case,
     "ffn": ffn_case,
+    "mha": mha_case,
 }
 """Case builders by IP name."""
 
@@ -497,6 +568,17 @@ DEFAULT_SHAPES: dict[str, dict[str, Generic]] = {
         OUTPUT_BITS=8,
         RELU=True,
         PAR=2,
+        MULT_STYLE="dsp",
+        RAM_STYLE="auto",
+    ),
+    "mha": dict(
+        ROWS=4,
+        FEATURES=4,
+        HEADS=2,
+        BITS=8,
+        PROB_BITS=8,
+        PAR=2,
+        ATTENTION_PAR=1,
         MULT_STYLE="dsp",
         RAM_STYLE="auto",
     ),
