@@ -38,7 +38,8 @@ REPO = Path(__file__).resolve().parents[2]
 CORES = REPO / "cores"
 MACS = 94_864
 IP_FILES = [
-    "resq_pkg/rtl/resq_pkg.vhd", "buffer/rtl/resq_buffer_memory.vhd", "buffer/rtl/resq_buffer.vhd",
+    "resq_pkg/rtl/resq_pkg.vhd", "resq_pkg/rtl/resq_divider.vhd",
+    "buffer/rtl/resq_buffer_memory.vhd", "buffer/rtl/resq_buffer.vhd",
     "rom/rtl/resq_rom.vhd", "linear/rtl/resq_linear.vhd", "add/rtl/resq_add.vhd",
     "batchnorm/rtl/resq_batchnorm.vhd", "gap/rtl/resq_gap.vhd",
     "attention/rtl/resq_attention.vhd",

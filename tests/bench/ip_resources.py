@@ -49,7 +49,8 @@ def _rows(quick: bool) -> list[tuple[str, int, int, str]]:
 
 
 def _sources(ip: str) -> list[VhdlSource]:
-    return [VhdlSource(path=CORES / "resq_pkg" / "rtl" / "resq_pkg.vhd", library="resq"),
+    return [VhdlSource(path=CORES / "resq_pkg" / "rtl" / f"{f}.vhd", library="resq")
+            for f in ("resq_pkg", "resq_divider")] + [
             VhdlSource(path=CORES / ip / "rtl" / f"resq_{ip}.vhd", library="resq")]  # fmt: skip
 
 

@@ -66,35 +66,23 @@ end entity resq_attention;
 
 architecture rtl of resq_attention is
 
-  function bits_for(value : natural) return positive is
-    variable bits_v : positive := 1;
-  begin
-    while 2 ** bits_v <= value loop
-      bits_v := bits_v + 1;
-    end loop;
-    return bits_v;
-  end function;
-
   constant D_HEAD_c   : positive := FEATURES / HEADS;
   constant CHUNKS_c   : positive := D_HEAD_c / PAR;
   -- t = round_shift(score * m, n) keeps the product width.
   constant T_BITS_c   : positive := SCORE_ACC_BITS + MULTIPLIER_BITS_c;
   constant E_BITS_c   : positive := EXP_BITS + 1;
   -- D = sum of ROWS values of at most 2^EXP_BITS.
-  constant D_BITS_c   : positive := EXP_BITS + 1 + bits_for(ROWS);
+  constant D_BITS_c   : positive := EXP_BITS + 1 + resq_bits_for(ROWS);
   -- Quotients are at most 2^PROB_BITS: PROB_BITS + 1 bits, one restoring stage each.
   constant QUO_BITS_c : positive := PROB_BITS + 1;
   constant NUM_BITS_c : positive := D_BITS_c + QUO_BITS_c + 1;
   constant PROB_MAX_c : natural  := 2 ** PROB_BITS - 1;
-  constant TABLE_c    : std_logic_vector(EXP2_TABLE'length - 1 downto 0) := EXP2_TABLE;
 
   type state_t is (IDLE_s, LOAD_s, LATCH_s, SCORE_s, SCORE_WAIT_s, EXP_s, DIVIDE_s,
                    DIVIDE_WAIT_s, CONTEXT_s, CONTEXT_WAIT_s, WRITE_s);
   type t_array_t is array (0 to ROWS - 1) of signed(T_BITS_c - 1 downto 0);
   type e_array_t is array (0 to ROWS - 1) of unsigned(E_BITS_c - 1 downto 0);
   type p_array_t is array (0 to ROWS - 1) of unsigned(QUO_BITS_c - 1 downto 0);
-  type num_array_t is array (0 to QUO_BITS_c) of unsigned(NUM_BITS_c - 1 downto 0);
-  type quo_array_t is array (0 to QUO_BITS_c) of unsigned(QUO_BITS_c - 1 downto 0);
   type acc_array_t is array (0 to PAR - 1) of signed(ACC_BITS - 1 downto 0);
 
   signal state_r     : state_t := IDLE_s;
@@ -118,10 +106,10 @@ architecture rtl of resq_attention is
   signal e_r         : e_array_t := (others => (others => '0'));
   signal sum_r       : unsigned(D_BITS_c - 1 downto 0) := (others => '0');
   signal p_r         : p_array_t := (others => (others => '0'));
-  -- Division pipeline: stage s holds a partial remainder and the quotient bits found so far.
-  signal div_valid_r : std_logic_vector(0 to QUO_BITS_c) := (others => '0');
-  signal num_r       : num_array_t := (others => (others => '0'));
-  signal quo_r       : quo_array_t := (others => (others => '0'));
+  signal dividing    : std_logic;
+  signal dividend    : unsigned(NUM_BITS_c - 1 downto 0);
+  signal quo_valid   : std_logic;
+  signal quotient    : unsigned(QUO_BITS_c - 1 downto 0);
   signal context_r   : acc_array_t := (others => (others => '0'));
   signal y_r         : std_logic_vector(FEATURES * OUTPUT_BITS - 1 downto 0) := (others => '0');
   signal done_r      : std_logic := '0';
@@ -140,20 +128,6 @@ architecture rtl of resq_attention is
       sum_v := sum_v + resize(resq_multiply(a_v, b_v, MULT_STYLE), SCORE_ACC_BITS);
     end loop;
     return sum_v;
-  end function;
-
-  function exp2_of(u : unsigned) return unsigned is
-    variable whole_v : unsigned(u'length - 1 downto 0);
-    variable entry_v : unsigned(E_BITS_c - 1 downto 0);
-    variable index_v : natural range 0 to 2 ** FRAC_BITS - 1;
-  begin
-    index_v := to_integer(u(FRAC_BITS - 1 downto 0));
-    entry_v := unsigned(TABLE_c((index_v + 1) * E_BITS_c - 1 downto index_v * E_BITS_c));
-    whole_v := shift_right(u, FRAC_BITS);
-    if whole_v > EXP_BITS then
-      return to_unsigned(0, E_BITS_c);
-    end if;
-    return shift_right(entry_v, to_integer(whole_v));
   end function;
 
 begin
@@ -180,6 +154,16 @@ begin
   y_we   <= '1' when state_r = WRITE_s else '0';
   done   <= done_r;
 
+  dividing <= '1' when state_r = DIVIDE_s else '0';
+  dividend <= shift_left(resize(e_r(0), NUM_BITS_c), PROB_BITS)
+              + resize(shift_right(sum_r, 1), NUM_BITS_c);
+
+  divider : entity resq.resq_divider
+    generic map (DIVIDEND_BITS => NUM_BITS_c, DIVISOR_BITS => D_BITS_c,
+                 QUOTIENT_BITS => QUO_BITS_c)
+    port map (clk => clk, in_valid => dividing, dividend => dividend, divisor => sum_r,
+              out_valid => quo_valid, quotient => quotient);
+
   control : process (clk)
     variable base_v  : signed(SCORE_ACC_BITS - 1 downto 0);
     variable score_v : signed(SCORE_ACC_BITS - 1 downto 0);
@@ -190,14 +174,12 @@ begin
     variable p_v     : signed(QUO_BITS_c downto 0);
     variable acc_v   : signed(ACC_BITS - 1 downto 0);
     variable y_v     : signed(OUTPUT_BITS - 1 downto 0);
-    variable shifted : unsigned(NUM_BITS_c - 1 downto 0);
     variable offset  : natural;
   begin
     if rising_edge(clk) then
       done_r         <= '0';
       valid1_r       <= '0';
       valid2_r       <= '0';
-      div_valid_r(0) <= '0';
       offset         := head_r * D_HEAD_c + chunk1_r * PAR;
 
       -- Q.K^T: accumulate chunks of one score; a finished score becomes a logit t.
@@ -255,20 +237,8 @@ begin
         end if;
       end if;
 
-      -- Division pipeline: stage s decides quotient bit QUO_BITS - s.
-      for s in QUO_BITS_c downto 1 loop
-        div_valid_r(s) <= div_valid_r(s - 1);
-        shifted := shift_left(resize(sum_r, NUM_BITS_c), QUO_BITS_c - s);
-        if num_r(s - 1) >= shifted then
-          num_r(s) <= num_r(s - 1) - shifted;
-          quo_r(s) <= quo_r(s - 1) or shift_left(to_unsigned(1, QUO_BITS_c), QUO_BITS_c - s);
-        else
-          num_r(s) <= num_r(s - 1);
-          quo_r(s) <= quo_r(s - 1);
-        end if;
-      end loop;
-      if div_valid_r(QUO_BITS_c) = '1' then
-        p_r(ROWS - 1)      <= minimum(quo_r(QUO_BITS_c), to_unsigned(PROB_MAX_c, QUO_BITS_c));
+      if quo_valid = '1' then
+        p_r(ROWS - 1)      <= minimum(quotient, to_unsigned(PROB_MAX_c, QUO_BITS_c));
         p_r(0 to ROWS - 2) <= p_r(1 to ROWS - 1);
         count_r            <= count_r + 1;
       end if;
@@ -326,7 +296,7 @@ begin
           end if;
         when EXP_s =>
           u_v := unsigned(resize(t_max_r, T_BITS_c + 1) - resize(t_r(0), T_BITS_c + 1));
-          e_v := exp2_of(u_v);
+          e_v := resq_exp2(u_v, EXP2_TABLE, FRAC_BITS, EXP_BITS);
           t_r(0 to ROWS - 2) <= t_r(1 to ROWS - 1);
           e_r(ROWS - 1)      <= e_v;
           e_r(0 to ROWS - 2) <= e_r(1 to ROWS - 1);
@@ -338,10 +308,6 @@ begin
             count_r <= count_r + 1;
           end if;
         when DIVIDE_s =>
-          div_valid_r(0)     <= '1';
-          num_r(0)           <= shift_left(resize(e_r(0), NUM_BITS_c), PROB_BITS)
-                                + resize(shift_right(sum_r, 1), NUM_BITS_c);
-          quo_r(0)           <= (others => '0');
           e_r(0 to ROWS - 2) <= e_r(1 to ROWS - 1);
           if j_r = ROWS - 1 then
             j_r     <= 0;
@@ -378,7 +344,6 @@ begin
         state_r        <= IDLE_s;
         valid1_r       <= '0';
         valid2_r       <= '0';
-        div_valid_r(0) <= '0';
         done_r         <= '0';
       end if;
     end if;
