@@ -61,6 +61,12 @@ SETTINGS: list[tuple[str, dict[str, Generic]]] = [
              "MULT_STYLE": "dsp", "RAM_STYLE": "distributed"}),
     ("mha", {"ROWS": 6, "FEATURES": 8, "HEADS": 2, "BITS": 8, "PROB_BITS": 6, "PAR": 1,
              "ATTENTION_PAR": 2, "MULT_STYLE": "lut", "RAM_STYLE": "block"}),
+    ("encoder_layer", {**AIRU, "HEADS": 1, "HIDDEN": 64, "BITS": 4, "PROB_BITS": 8, "PAR": 16,
+                       "ATTENTION_PAR": 4, "ELEMENT_PAR": 1, "MULT_STYLE": "dsp",
+                       "ELEMENT_MULT_STYLE": "lut", "RAM_STYLE": "distributed"}),
+    ("encoder_layer", {"ROWS": 5, "FEATURES": 8, "HEADS": 2, "HIDDEN": 12, "BITS": 6,
+                       "PROB_BITS": 6, "PAR": 4, "ATTENTION_PAR": 2, "ELEMENT_PAR": 8,
+                       "MULT_STYLE": "lut", "ELEMENT_MULT_STYLE": "dsp", "RAM_STYLE": "block"}),
 ]  # fmt: skip
 
 
@@ -127,8 +133,10 @@ def test_softmax_equals_the_integer_reference(
 
 
 @pytest.mark.parametrize(
-    "ip", ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax", "ffn", "mha"]
-)
+    "ip",
+    ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax", "ffn", "mha",
+     "encoder_layer"],
+)  # fmt: skip
 def test_one_corrupted_output_fails_the_run(tmp_path: Path, ip: str, simulate: Simulate) -> None:
     shape = DEFAULT_SHAPES[ip]
     lines = list(CASES[ip](shape, 2, 11).lines)

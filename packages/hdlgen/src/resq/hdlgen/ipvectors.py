@@ -97,9 +97,9 @@ def packed(values: np.ndarray, bits: int) -> str:
     return "".join(_binary(int(v), bits) for v in reversed(np.asarray(values).ravel()))
 
 
-def _output_generics(y_qp: QParams) -> dict[str, Generic]:
-    return {"OUTPUT_BITS": y_qp.bit_width, "OUTPUT_ZERO": y_qp.zero_point,
-            "OUTPUT_MIN": y_qp.quant_min, "OUTPUT_MAX": y_qp.quant_max}  # fmt: skip
+def _range_generics(prefix: str, qp: QParams) -> dict[str, Generic]:
+    return {f"{prefix}_BITS": qp.bit_width, f"{prefix}_ZERO": qp.zero_point,
+            f"{prefix}_MIN": qp.quant_min, f"{prefix}_MAX": qp.quant_max}  # fmt: skip
 
 
 def _style(shape: Mapping[str, Generic]) -> dict[str, Generic]:
@@ -128,6 +128,17 @@ class _Layer(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     node: LinearNode
+    weight: np.ndarray
+    bias: np.ndarray
+    y: np.ndarray
+
+
+class _Norm(BaseModel):
+    """A drawn resq_batchnorm layer: its node, per-channel weights and biases, its outputs."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    node: BatchNormNode
     weight: np.ndarray
     bias: np.ndarray
     y: np.ndarray
@@ -182,6 +193,29 @@ def linear_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -
     return IpCase(ip="linear", generics=generics, samples=samples, lines=lines)
 
 
+def _ffn_block(rng: np.random.Generator, x: np.ndarray, x_qp: QParams, qps: list[QParams],
+               sizes: tuple[int, int], relu: bool, par: int, out_prefix: str) -> _Block:  # fmt: skip
+    """resq_ffn's two linears; qps are the first weights', hidden, second weights' and
+    output QParams, sizes (hidden, output features), the output range named `out_prefix`."""
+    w1_qp, h_qp, w2_qp, y_qp = qps
+    first = _linear_layer(rng, x, x_qp, sizes[0], w1_qp, h_qp, relu)
+    second = _linear_layer(rng, first.y, h_qp, sizes[1], w2_qp, y_qp, False)
+    generics: dict[str, Generic] = {}
+    for index, layer, out in ((1, first, h_qp), (2, second, y_qp)):
+        node = layer.node
+        generics |= {
+            f"W{index}_BITS": node.weight.bit_width, f"W{index}_ZERO": node.weight.zero_point,
+            f"ACC{index}_BITS": node.accumulator_bits,
+            **_range_generics("HIDDEN" if index == 1 else out_prefix, out),
+            f"MULTIPLIER{index}": node.multiplier, f"SHIFT{index}": node.shift,
+            **({"RELU": node.relu} if index == 1 else {}),
+            f"W{index}": packed(linear_weight_words(layer.weight, node.weight.zero_point, par),
+                                node.weight.bit_width),
+            f"B{index}": packed(layer.bias, node.accumulator_bits),
+        }  # fmt: skip
+    return _Block(generics=generics, y=second.y, y_qp=y_qp)
+
+
 def ffn_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
     """A resq_ffn case. `shape` sets ROWS, IN_FEATURES, HIDDEN, OUT_FEATURES, INPUT_BITS,
     W1_BITS, HIDDEN_BITS, W2_BITS, OUTPUT_BITS, RELU, PAR, MULT_STYLE and RAM_STYLE; weights
@@ -191,39 +225,31 @@ def ffn_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> I
     rows, n_in, hidden, n_out = (
         int(shape[k]) for k in ("ROWS", "IN_FEATURES", "HIDDEN", "OUT_FEATURES")
     )
-    x_qp, w1_qp, h_qp, w2_qp, y_qp = (
+    x_qp, *qps = (
         _tensor(rng, int(shape[k]))
         for k in ("INPUT_BITS", "W1_BITS", "HIDDEN_BITS", "W2_BITS", "OUTPUT_BITS")
     )
-    par = int(shape["PAR"])
     x = _uniform(rng, x_qp, (samples, rows, n_in))
-    first = _linear_layer(rng, x, x_qp, hidden, w1_qp, h_qp, bool(shape["RELU"]))
-    second = _linear_layer(rng, first.y, h_qp, n_out, w2_qp, y_qp, False)
+    block = _ffn_block(rng, x, x_qp, qps, (hidden, n_out), bool(shape["RELU"]),
+                       int(shape["PAR"]), "OUTPUT")  # fmt: skip
     generics: dict[str, Generic] = {
-        "ROWS": rows,
-        "IN_FEATURES": n_in,
-        "HIDDEN": hidden,
-        "OUT_FEATURES": n_out,
-        "INPUT_BITS": x_qp.bit_width,
-        "INPUT_ZERO": x_qp.zero_point,
-    }
-    for index, layer, w_qp, out in ((1, first, w1_qp, h_qp), (2, second, w2_qp, y_qp)):
-        node = layer.node
-        prefix = "HIDDEN" if index == 1 else "OUTPUT"
-        generics |= {
-            f"W{index}_BITS": w_qp.bit_width, f"W{index}_ZERO": w_qp.zero_point,
-            f"ACC{index}_BITS": node.accumulator_bits, f"{prefix}_BITS": out.bit_width,
-            f"{prefix}_ZERO": out.zero_point, f"{prefix}_MIN": out.quant_min,
-            f"{prefix}_MAX": out.quant_max, f"MULTIPLIER{index}": node.multiplier,
-            f"SHIFT{index}": node.shift,
-            **({"RELU": node.relu} if index == 1 else {}),
-            f"W{index}": packed(linear_weight_words(layer.weight, w_qp.zero_point, par),
-                                w_qp.bit_width),
-            f"B{index}": packed(layer.bias, node.accumulator_bits),
-        }  # fmt: skip
-    generics |= {**_style(shape), "RAM_STYLE": str(shape["RAM_STYLE"])}
+        "ROWS": rows, "IN_FEATURES": n_in, "HIDDEN": hidden, "OUT_FEATURES": n_out,
+        "INPUT_BITS": x_qp.bit_width, "INPUT_ZERO": x_qp.zero_point, **block.generics,
+        **_style(shape), "RAM_STYLE": str(shape["RAM_STYLE"]),
+    }  # fmt: skip
     return IpCase(ip="ffn", generics=generics, samples=samples,
-                  lines=[str(samples), *_rows_lines(x, second.y)])  # fmt: skip
+                  lines=[str(samples), *_rows_lines(x, block.y)])  # fmt: skip
+
+
+def _add_node(rng: np.random.Generator, a_qp: QParams, b_qp: QParams, y_qp: QParams) -> AddNode:
+    """An add node whose two multipliers (0.3..0.9 of a unit step each) spread the sum."""
+    real_a, real_b = (
+        float(rng.uniform(0.3, 0.9)) * 2.0 ** (y_qp.bit_width - qp.bit_width) for qp in (a_qp, b_qp)
+    )
+    m_a, m_b, shift = quantize_multiplier_pair(real_a, real_b)
+    acc_bits = accumulator_bits(max(a_qp.bit_width, b_qp.bit_width), 15, 2)
+    return AddNode(name="add", component="AddPE", output="y", accumulator_bits=acc_bits,
+                   inputs=("a", "b"), multipliers=(m_a, m_b), shift=shift)  # fmt: skip
 
 
 def add_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
@@ -232,24 +258,35 @@ def add_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> I
     rng = np.random.default_rng(seed)
     rows, width = int(shape["ROWS"]), int(shape["FEATURES"])
     a_qp, b_qp, y_qp = (_tensor(rng, int(shape[k])) for k in ("A_BITS", "B_BITS", "OUTPUT_BITS"))
-    real_a, real_b = (
-        float(rng.uniform(0.3, 0.9)) * 2.0 ** (y_qp.bit_width - qp.bit_width) for qp in (a_qp, b_qp)
-    )
-    m_a, m_b, shift = quantize_multiplier_pair(real_a, real_b)
-    acc_bits = accumulator_bits(max(a_qp.bit_width, b_qp.bit_width), 15, 2)
-    node = AddNode(name="add", component="AddPE", output="y", accumulator_bits=acc_bits,
-                   inputs=("a", "b"), multipliers=(m_a, m_b), shift=shift)  # fmt: skip
+    node = _add_node(rng, a_qp, b_qp, y_qp)
     a = _uniform(rng, a_qp, (samples, rows, width))
     b = _uniform(rng, b_qp, (samples, rows, width))
     y = add_int(a, a_qp, b, b_qp, node, y_qp)
     generics: dict[str, Generic] = {
         "ROWS": rows, "FEATURES": width, "A_BITS": a_qp.bit_width, "B_BITS": b_qp.bit_width,
-        "ACC_BITS": acc_bits, "A_ZERO": a_qp.zero_point, "B_ZERO": b_qp.zero_point,
-        **_output_generics(y_qp), "A_MULTIPLIER": m_a, "B_MULTIPLIER": m_b, "SHIFT": shift,
-        **_style(shape),
+        "ACC_BITS": node.accumulator_bits, "A_ZERO": a_qp.zero_point, "B_ZERO": b_qp.zero_point,
+        **_range_generics("OUTPUT", y_qp), "A_MULTIPLIER": node.multipliers[0],
+        "B_MULTIPLIER": node.multipliers[1], "SHIFT": node.shift, **_style(shape),
     }  # fmt: skip
     return IpCase(ip="add", generics=generics, samples=samples,
                   lines=[str(samples), *_rows_lines(a, b, y)])  # fmt: skip
+
+
+def _batchnorm_layer(rng: np.random.Generator, x: np.ndarray, x_qp: QParams, w_qp: QParams,
+                     y_qp: QParams) -> _Norm:  # fmt: skip
+    """Per-channel weights, biases (the last at the bias bound) and a spreading multiplier."""
+    width = int(x.shape[-1])
+    acc_bits = accumulator_bits(x_qp.bit_width, w_qp.bit_width, 1)
+    bound = bias_bound(x_qp.bit_width, w_qp.bit_width, 1)
+    weight = _uniform(rng, w_qp, (width,))
+    bias = rng.integers(-bound // 4, bound // 4 + 1, size=width, dtype=np.int64)
+    bias[-1] = -bound
+    probe = (x - x_qp.zero_point) * (weight - w_qp.zero_point) + bias
+    multiplier, shift = _spread_multiplier(probe, y_qp.bit_width)
+    node = BatchNormNode(name="bn", component="BNMHA", output="y", accumulator_bits=acc_bits,
+                         input="x", weight=w_qp, multiplier=multiplier, shift=shift)  # fmt: skip
+    y = batchnorm_int(x, x_qp, weight, w_qp, bias, node, y_qp)
+    return _Norm(node=node, weight=weight, bias=bias, y=y)
 
 
 def batchnorm_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
@@ -261,26 +298,18 @@ def batchnorm_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0
     x_qp, w_qp, y_qp = (
         _tensor(rng, int(shape[k])) for k in ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS")
     )
-    acc_bits = accumulator_bits(x_qp.bit_width, w_qp.bit_width, 1)
-    bound = bias_bound(x_qp.bit_width, w_qp.bit_width, 1)
-    weight = _uniform(rng, w_qp, (width,))
-    bias = rng.integers(-bound // 4, bound // 4 + 1, size=width, dtype=np.int64)
-    bias[-1] = -bound
     x = _uniform(rng, x_qp, (samples, rows, width))
-    probe = (x - x_qp.zero_point) * (weight - w_qp.zero_point) + bias
-    multiplier, shift = _spread_multiplier(probe, y_qp.bit_width)
-    node = BatchNormNode(name="bn", component="BNMHA", output="y", accumulator_bits=acc_bits,
-                         input="x", weight=w_qp, multiplier=multiplier, shift=shift)  # fmt: skip
-    y = batchnorm_int(x, x_qp, weight, w_qp, bias, node, y_qp)
+    norm = _batchnorm_layer(rng, x, x_qp, w_qp, y_qp)
     generics: dict[str, Generic] = {
         "ROWS": rows, "FEATURES": width, "INPUT_BITS": x_qp.bit_width,
-        "WEIGHT_BITS": w_qp.bit_width, "ACC_BITS": acc_bits, "INPUT_ZERO": x_qp.zero_point,
-        "WEIGHT_ZERO": w_qp.zero_point, **_output_generics(y_qp), "MULTIPLIER": multiplier,
-        "SHIFT": shift, "WEIGHTS": packed(weight, w_qp.bit_width),
-        "BIASES": packed(bias, acc_bits), **_style(shape),
+        "WEIGHT_BITS": w_qp.bit_width, "ACC_BITS": norm.node.accumulator_bits,
+        "INPUT_ZERO": x_qp.zero_point, "WEIGHT_ZERO": w_qp.zero_point,
+        **_range_generics("OUTPUT", y_qp), "MULTIPLIER": norm.node.multiplier, "SHIFT": norm.node.shift,
+        "WEIGHTS": packed(norm.weight, w_qp.bit_width),
+        "BIASES": packed(norm.bias, norm.node.accumulator_bits), **_style(shape),
     }  # fmt: skip
     return IpCase(ip="batchnorm", generics=generics, samples=samples,
-                  lines=[str(samples), *_rows_lines(x, y)])  # fmt: skip
+                  lines=[str(samples), *_rows_lines(x, norm.y)])  # fmt: skip
 
 
 def gap_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
@@ -297,7 +326,7 @@ def gap_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> I
     y = mean_int(x, x_qp, node, y_qp)
     generics: dict[str, Generic] = {
         "ROWS": rows, "FEATURES": width, "INPUT_BITS": x_qp.bit_width, "ACC_BITS": acc_bits,
-        "INPUT_ZERO": x_qp.zero_point, **_output_generics(y_qp), "MULTIPLIER": multiplier,
+        "INPUT_ZERO": x_qp.zero_point, **_range_generics("OUTPUT", y_qp), "MULTIPLIER": multiplier,
         "SHIFT": shift, **_style(shape),
     }  # fmt: skip
     return IpCase(ip="gap", generics=generics, samples=samples,
@@ -367,7 +396,7 @@ def attention_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0
     generics: dict[str, Generic] = {
         "ROWS": rows, "FEATURES": width, "HEADS": heads, "Q_BITS": q_qp.bit_width,
         "K_BITS": k_qp.bit_width, "V_BITS": v_qp.bit_width, "Q_ZERO": q_qp.zero_point,
-        "K_ZERO": k_qp.zero_point, "V_ZERO": v_qp.zero_point, **_output_generics(y_qp),
+        "K_ZERO": k_qp.zero_point, "V_ZERO": v_qp.zero_point, **_range_generics("OUTPUT", y_qp),
         **_softmax_generics(node), "ACC_BITS": node.accumulator_bits,
         "MULTIPLIER": node.multiplier, "SHIFT": node.shift, **_style(shape),
     }  # fmt: skip
@@ -389,9 +418,39 @@ def _projection_generics(prefix: str, layer: _Layer, par: int) -> dict[str, Gene
     }  # fmt: skip
 
 
-def _range_generics(prefix: str, qp: QParams) -> dict[str, Generic]:
-    return {f"{prefix}_BITS": qp.bit_width, f"{prefix}_ZERO": qp.zero_point,
-            f"{prefix}_MIN": qp.quant_min, f"{prefix}_MAX": qp.quant_max}  # fmt: skip
+class _Block(BaseModel):
+    """A drawn composite: its generics (without shape and style), outputs and their range."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    generics: dict[str, Generic]
+    y: np.ndarray
+    y_qp: QParams
+
+
+def _mha_block(rng: np.random.Generator, x: np.ndarray, x_qp: QParams, bits: int, heads: int,
+               prob_bits: int, par: int, out_prefix: str) -> _Block:  # fmt: skip
+    """resq_mha's four projections (drawn as for resq_linear) around an attention."""
+    width = int(x.shape[-1])
+    layers: dict[str, _Layer] = {}
+    ranges: dict[str, QParams] = {}
+    for prefix in ("Q", "K", "V"):
+        w_qp, ranges[prefix] = _tensor(rng, bits), _tensor(rng, bits)
+        layers[prefix] = _linear_layer(rng, x, x_qp, width, w_qp, ranges[prefix], False)
+    ranges["C"] = _tensor(rng, bits)
+    node, c = _attention(layers["Q"].y, ranges["Q"], layers["K"].y, ranges["K"],
+                         layers["V"].y, ranges["V"], ranges["C"], heads, prob_bits)  # fmt: skip
+    w_qp, y_qp = _tensor(rng, bits), _tensor(rng, bits)
+    layers["O"] = _linear_layer(rng, c, ranges["C"], width, w_qp, y_qp, False)
+    generics: dict[str, Generic] = {}
+    for prefix in ("Q", "K", "V"):
+        generics |= _projection_generics(prefix, layers[prefix], par)
+        generics |= _range_generics(prefix, ranges[prefix])
+    generics |= {**_range_generics("C", ranges["C"]), "C_ACC_BITS": node.accumulator_bits,
+                 "C_MULTIPLIER": node.multiplier, "C_SHIFT": node.shift,
+                 **_softmax_generics(node), **_projection_generics("O", layers["O"], par),
+                 **_range_generics(out_prefix, y_qp)}  # fmt: skip
+    return _Block(generics=generics, y=layers["O"].y, y_qp=y_qp)
 
 
 def mha_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
@@ -401,36 +460,75 @@ def mha_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> I
     the rows of x and of y."""
     rng = np.random.default_rng(seed)
     rows, width, heads = int(shape["ROWS"]), int(shape["FEATURES"]), int(shape["HEADS"])
-    bits, par = int(shape["BITS"]), int(shape["PAR"])
+    bits = int(shape["BITS"])
     x_qp = _tensor(rng, bits)
     x = _uniform(rng, x_qp, (samples, rows, width))
-    layers: dict[str, _Layer] = {}
-    ranges: dict[str, QParams] = {}
-    for prefix in ("Q", "K", "V"):
-        w_qp, ranges[prefix] = _tensor(rng, bits), _tensor(rng, bits)
-        layers[prefix] = _linear_layer(rng, x, x_qp, width, w_qp, ranges[prefix], False)
-    ranges["C"] = _tensor(rng, bits)
-    node, c = _attention(layers["Q"].y, ranges["Q"], layers["K"].y, ranges["K"],
-                         layers["V"].y, ranges["V"], ranges["C"], heads,
-                         int(shape["PROB_BITS"]))  # fmt: skip
-    w_qp, ranges["OUTPUT"] = _tensor(rng, bits), _tensor(rng, bits)
-    layers["O"] = _linear_layer(rng, c, ranges["C"], width, w_qp, ranges["OUTPUT"], False)
+    block = _mha_block(rng, x, x_qp, bits, heads, int(shape["PROB_BITS"]), int(shape["PAR"]),
+                       "OUTPUT")  # fmt: skip
     generics: dict[str, Generic] = {
         "ROWS": rows, "FEATURES": width, "HEADS": heads, "INPUT_BITS": bits,
-        "INPUT_ZERO": x_qp.zero_point,
+        "INPUT_ZERO": x_qp.zero_point, **block.generics, "PAR": int(shape["PAR"]),
+        "ATTENTION_PAR": int(shape["ATTENTION_PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"]),
+        "RAM_STYLE": str(shape["RAM_STYLE"]),
     }  # fmt: skip
-    for prefix in ("Q", "K", "V"):
-        generics |= _projection_generics(prefix, layers[prefix], par)
-        generics |= _range_generics(prefix, ranges[prefix])
-    generics |= {**_range_generics("C", ranges["C"]), "C_ACC_BITS": node.accumulator_bits,
-                 "C_MULTIPLIER": node.multiplier, "C_SHIFT": node.shift,
-                 **_softmax_generics(node), **_projection_generics("O", layers["O"], par),
-                 **_range_generics("OUTPUT", ranges["OUTPUT"]), "PAR": par,
-                 "ATTENTION_PAR": int(shape["ATTENTION_PAR"]),
-                 "MULT_STYLE": str(shape["MULT_STYLE"]),
-                 "RAM_STYLE": str(shape["RAM_STYLE"])}  # fmt: skip
     return IpCase(ip="mha", generics=generics, samples=samples,
-                  lines=[str(samples), *_rows_lines(x, layers["O"].y)])  # fmt: skip
+                  lines=[str(samples), *_rows_lines(x, block.y)])  # fmt: skip
+
+
+def _add_generics(prefix: str, node: AddNode, y_qp: QParams) -> dict[str, Generic]:
+    return {f"{prefix}_ACC_BITS": node.accumulator_bits,
+            f"{prefix}_A_MULTIPLIER": node.multipliers[0],
+            f"{prefix}_B_MULTIPLIER": node.multipliers[1], f"{prefix}_SHIFT": node.shift,
+            **_range_generics(prefix, y_qp)}  # fmt: skip
+
+
+def _norm_generics(prefix: str, norm: _Norm, out_prefix: str, y_qp: QParams) -> dict[str, Generic]:
+    node = norm.node
+    return {f"{prefix}_WEIGHT_BITS": node.weight.bit_width,
+            f"{prefix}_WEIGHT_ZERO": node.weight.zero_point,
+            f"{prefix}_ACC_BITS": node.accumulator_bits, f"{prefix}_MULTIPLIER": node.multiplier,
+            f"{prefix}_SHIFT": node.shift,
+            f"{prefix}_WEIGHTS": packed(norm.weight, node.weight.bit_width),
+            f"{prefix}_BIASES": packed(norm.bias, node.accumulator_bits),
+            **_range_generics(out_prefix, y_qp)}  # fmt: skip
+
+
+def encoder_layer_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
+    """A resq_encoder_layer case. `shape` sets ROWS, FEATURES, HEADS, HIDDEN, BITS (every
+    tensor and weight), PROB_BITS, PAR, ATTENTION_PAR, ELEMENT_PAR, MULT_STYLE,
+    ELEMENT_MULT_STYLE and RAM_STYLE. The chain is that of resq.qat's encoder layer:
+    m = mha(x), s1 = add(x, m), n1 = batchnorm(s1), f = ffn(n1) (ReLU inside),
+    s2 = add(n1, f), y = batchnorm(s2). Vectors: per sample the rows of x and of y."""
+    rng = np.random.default_rng(seed)
+    rows, width, heads = int(shape["ROWS"]), int(shape["FEATURES"]), int(shape["HEADS"])
+    hidden, bits, par = int(shape["HIDDEN"]), int(shape["BITS"]), int(shape["PAR"])
+    x_qp = _tensor(rng, bits)
+    x = _uniform(rng, x_qp, (samples, rows, width))
+    mha = _mha_block(rng, x, x_qp, bits, heads, int(shape["PROB_BITS"]), par, "MHA")
+    s1_qp = _tensor(rng, bits)
+    add1 = _add_node(rng, x_qp, mha.y_qp, s1_qp)
+    s1 = add_int(x, x_qp, mha.y, mha.y_qp, add1, s1_qp)
+    w_qp, n1_qp = _tensor(rng, bits), _tensor(rng, bits)
+    norm1 = _batchnorm_layer(rng, s1, s1_qp, w_qp, n1_qp)
+    ffn = _ffn_block(rng, norm1.y, n1_qp, [_tensor(rng, bits) for _ in range(4)],
+                     (hidden, width), True, par, "FFN")  # fmt: skip
+    s2_qp = _tensor(rng, bits)
+    add2 = _add_node(rng, n1_qp, ffn.y_qp, s2_qp)
+    s2 = add_int(norm1.y, n1_qp, ffn.y, ffn.y_qp, add2, s2_qp)
+    w_qp, y_qp = _tensor(rng, bits), _tensor(rng, bits)
+    norm2 = _batchnorm_layer(rng, s2, s2_qp, w_qp, y_qp)
+    generics: dict[str, Generic] = {
+        "ROWS": rows, "FEATURES": width, "HEADS": heads, "HIDDEN": hidden, "INPUT_BITS": bits,
+        "INPUT_ZERO": x_qp.zero_point, **mha.generics, **_add_generics("ADD1", add1, s1_qp),
+        **_norm_generics("BN1", norm1, "BN1", n1_qp), **ffn.generics,
+        **_add_generics("ADD2", add2, s2_qp), **_norm_generics("BN2", norm2, "OUTPUT", y_qp),
+        "PAR": par, "ATTENTION_PAR": int(shape["ATTENTION_PAR"]),
+        "ELEMENT_PAR": int(shape["ELEMENT_PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"]),
+        "ELEMENT_MULT_STYLE": str(shape["ELEMENT_MULT_STYLE"]),
+        "RAM_STYLE": str(shape["RAM_STYLE"]),
+    }  # fmt: skip
+    return IpCase(ip="encoder_layer", generics=generics, samples=samples,
+                  lines=[str(samples), *_rows_lines(x, norm2.y)])  # fmt: skip
 
 
 def matmul_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
@@ -449,7 +547,7 @@ def matmul_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -
     multiplier, shift = _spread_multiplier(acc, y_qp.bit_width)
     if requant:
         y = requantize(acc, multiplier, shift, y_qp.zero_point, y_qp.quant_min, y_qp.quant_max)
-        outputs = _output_generics(y_qp)
+        outputs = _range_generics("OUTPUT", y_qp)
     else:
         y = acc
         outputs = {"OUTPUT_BITS": acc_bits, "OUTPUT_ZERO": 0, "OUTPUT_MIN": -(1 << (acc_bits - 1)),
@@ -509,6 +607,7 @@ CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {
     "softmax": softmax_case,
     "ffn": ffn_case,
     "mha": mha_case,
+    "encoder_layer": encoder_layer_case,
 }
 """Case builders by IP name."""
 
@@ -580,6 +679,20 @@ DEFAULT_SHAPES: dict[str, dict[str, Generic]] = {
         PAR=2,
         ATTENTION_PAR=1,
         MULT_STYLE="dsp",
+        RAM_STYLE="auto",
+    ),
+    "encoder_layer": dict(
+        ROWS=4,
+        FEATURES=4,
+        HEADS=2,
+        HIDDEN=6,
+        BITS=8,
+        PROB_BITS=8,
+        PAR=2,
+        ATTENTION_PAR=1,
+        ELEMENT_PAR=2,
+        MULT_STYLE="dsp",
+        ELEMENT_MULT_STYLE="lut",
         RAM_STYLE="auto",
     ),
 }
