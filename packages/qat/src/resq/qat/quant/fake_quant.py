@@ -22,34 +22,15 @@ from torch import nn
 Scheme = Literal["symmetric", "asymmetric", "adaptive"]
 
 
-class _StraightThrough(torch.autograd.Function):
-    """Forward: a given quantized value. Backward: the gradient where `inside`, else zero."""
-
-    @staticmethod
-    def forward(
-        ctx: torch.autograd.function.FunctionCtx,
-        x: torch.Tensor,
-        value: torch.Tensor,
-        inside: torch.Tensor,
-    ) -> torch.Tensor:
-        ctx.save_for_backward(inside)
-        return value
-
-    @staticmethod
-    def backward(
-        ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor
-    ) -> tuple[torch.Tensor, None, None]:
-        (inside,) = ctx.saved_tensors  # type: ignore[attr-defined]
-        return grad * inside, None, None
-
-
 def _straight_through(x: torch.Tensor, value: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
-    out: torch.Tensor = _StraightThrough.apply(x, value, inside)  # type: ignore[no-untyped-call]
-    return out
+    """Forward: `value` exactly (x − x.detach() is 0). Backward: the gradient where `inside`
+    (a 0/1 mask), else zero. Built from tensor operations, so autograd stays in C++."""
+    return value + (x - x.detach()) * inside
 
 
 def _rounded(x: torch.Tensor, scale: float, zero_point: int) -> torch.Tensor:
-    return x.detach().div(scale).add_(0.5).floor_().add_(zero_point)
+    rounded = x.detach().div(scale).add_(0.5).floor_()
+    return rounded.add_(zero_point) if zero_point else rounded
 
 
 def quantize(x: torch.Tensor, qparams: QParams) -> torch.Tensor:
@@ -64,7 +45,9 @@ def fake_quantize(x: torch.Tensor, qparams: QParams) -> torch.Tensor:
         rounded = _rounded(x, qparams.scale, qparams.zero_point)
         value = rounded.clamp(qparams.quant_min, qparams.quant_max)
         inside = rounded.eq_(value)
-        value.sub_(qparams.zero_point).mul_(qparams.scale)
+        if qparams.zero_point:
+            value.sub_(qparams.zero_point)
+        value.mul_(qparams.scale)
     return _straight_through(x, value, inside)
 
 
@@ -133,19 +116,21 @@ class FakeQuantize(nn.Module):
         if cached is None:
             if not self.observer.initialised:
                 raise RuntimeError("FakeQuantize has observed nothing yet")
-            low, high = float(self.observer.min_val), float(self.observer.max_val)
+            low, high = self.observer.range
             cached = self._cache["qparams"] = qparams_from_range(
                 low, high, self.bit_width, self.chosen
             )
         return cached
 
     def observe(self, x: torch.Tensor) -> None:
-        """Update the range (training, weights, or first use) and, if adaptive, the scheme."""
+        """Update the range (training, weights, or first use) and, if adaptive, the scheme.
+        The cached qparams are dropped only when the range moved."""
         if self.training or self.observer.tracks_latest or not self.observer.initialised:
+            if not self.observer(x):
+                return
             self._cache.clear()
-            self.observer(x)
             if self.scheme == "adaptive":
-                low, high = float(self.observer.min_val), float(self.observer.max_val)
+                low, high = self.observer.range
                 self.asymmetric.fill_(choose_scheme(low, high, self.threshold) == "asymmetric")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import nn
 
 
 class MinMaxObserver(nn.Module):
-    """Running global minimum and maximum over every batch seen."""
+    """Running global minimum and maximum over every batch seen.
+
+    The range lives in the `min_val`/`max_val` buffers (saved in state_dict) and, for the
+    per-batch bookkeeping of `FakeQuantize`, as Python floats (`range`), so that a batch that
+    does not move the range costs one reduction and no tensor writes.
+    """
 
     min_val: torch.Tensor
     max_val: torch.Tensor
@@ -20,15 +26,37 @@ class MinMaxObserver(nn.Module):
         super().__init__()
         self.register_buffer("min_val", torch.tensor(float("inf"), dtype=torch.float64))
         self.register_buffer("max_val", torch.tensor(float("-inf"), dtype=torch.float64))
+        self._range: tuple[float, float] | None = None
+
+    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
+        self._range = None
+        super()._load_from_state_dict(*args, **kwargs)
+
+    @property
+    def range(self) -> tuple[float, float]:
+        """(minimum, maximum) observed so far; (inf, −inf) before the first tensor."""
+        if self._range is None:
+            self._range = (float(self.min_val), float(self.max_val))
+        return self._range
 
     @property
     def initialised(self) -> bool:
-        return math.isfinite(float(self.min_val))
+        return math.isfinite(self.range[0])
 
-    def forward(self, x: torch.Tensor) -> None:
-        low, high = torch.aminmax(x.detach())
-        self.min_val.copy_(torch.minimum(self.min_val, low.double()))
-        self.max_val.copy_(torch.maximum(self.max_val, high.double()))
+    def _set(self, low: float, high: float) -> bool:
+        """Store the range; True when it changed."""
+        if (low, high) == self.range:
+            return False
+        self._range = (low, high)
+        self.min_val.fill_(low)
+        self.max_val.fill_(high)
+        return True
+
+    def forward(self, x: torch.Tensor) -> bool:
+        """Observe x; True when the range changed."""
+        low, high = (float(v) for v in torch.aminmax(x.detach()))
+        old_low, old_high = self.range
+        return self._set(min(old_low, low), max(old_high, high))
 
 
 class TensorMinMaxObserver(MinMaxObserver):
@@ -36,10 +64,9 @@ class TensorMinMaxObserver(MinMaxObserver):
 
     tracks_latest = True
 
-    def forward(self, x: torch.Tensor) -> None:
-        low, high = torch.aminmax(x.detach())
-        self.min_val.copy_(low)
-        self.max_val.copy_(high)
+    def forward(self, x: torch.Tensor) -> bool:
+        low, high = (float(v) for v in torch.aminmax(x.detach()))
+        return self._set(low, high)
 
 
 class EMAMinMaxObserver(MinMaxObserver):
@@ -49,11 +76,10 @@ class EMAMinMaxObserver(MinMaxObserver):
         super().__init__()
         self.momentum = momentum
 
-    def forward(self, x: torch.Tensor) -> None:
-        low, high = (v.double() for v in torch.aminmax(x.detach()))
+    def forward(self, x: torch.Tensor) -> bool:
+        low, high = (float(v) for v in torch.aminmax(x.detach()))
         if not self.initialised:
-            self.min_val.copy_(low)
-            self.max_val.copy_(high)
-            return
-        self.min_val.mul_(1 - self.momentum).add_(self.momentum * low)
-        self.max_val.mul_(1 - self.momentum).add_(self.momentum * high)
+            return self._set(low, high)
+        old_low, old_high = self.range
+        keep = 1 - self.momentum
+        return self._set(keep * old_low + self.momentum * low, keep * old_high + self.momentum * high)
