@@ -82,4 +82,6 @@ class EMAMinMaxObserver(MinMaxObserver):
             return self._set(low, high)
         old_low, old_high = self.range
         keep = 1 - self.momentum
-        return self._set(keep * old_low + self.momentum * low, keep * old_high + self.momentum * high)
+        return self._set(
+            keep * old_low + self.momentum * low, keep * old_high + self.momentum * high
+        )
