@@ -59,6 +59,7 @@ ROWS: dict[str, list[tuple[str, int, str, dict[str, tuple[int, str]]]]] = {
         ("beijing-o3-uniform4.yaml", 1, "lut", {}),
         ("beijing-o3-uniform8.yaml", 1, "lut", {}),
         ("beijing-o3-uniform4.yaml", 16, "lut", {}),
+        ("beijing-o3-uniform8.yaml", 4, "dsp", {**SMALL, "attention": (4, "dsp")}),
         ("beijing-o3-uniform8.yaml", 16, "dsp", {}),
     ],
 }  # fmt: skip
