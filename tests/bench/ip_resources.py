@@ -3,7 +3,8 @@
 Each row is one IP of cores/ (ghdl synth → Yosys synth_xilinx, the route of
 resq.deploy.yosys) with the generics of resq.hdlgen.ipvectors' case for that shape (24 rows,
 d_model 16), at 4 and 8 bit, several PAR and both multiplier styles. It shows what one
-instance costs, which is what a generated model pays once per node.
+instance costs, which is what a generated model pays once per node. The last rows are
+matmul, softmax and the composites ffn, mha and encoder_layer at one choice each.
 
     python tests/bench/ip_resources.py [--quick] [--out DIR] [--resume]
 """
@@ -29,6 +30,11 @@ BITS = {
     "add": ("A_BITS", "B_BITS", "OUTPUT_BITS"),
     "batchnorm": ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS"),
     "gap": ("INPUT_BITS", "OUTPUT_BITS"),
+    "matmul": ("A_BITS", "B_BITS", "OUTPUT_BITS"),
+    "softmax": ("PROB_BITS",),
+    "ffn": ("INPUT_BITS", "W1_BITS", "HIDDEN_BITS", "W2_BITS", "OUTPUT_BITS"),
+    "mha": ("BITS",),
+    "encoder_layer": ("BITS",),
 }
 SHAPES: dict[str, dict[str, Generic]] = {
     "linear": {"ROWS": 24, "IN_FEATURES": 16, "OUT_FEATURES": 16},
@@ -36,7 +42,48 @@ SHAPES: dict[str, dict[str, Generic]] = {
     "add": {"ROWS": 24, "FEATURES": 16},
     "batchnorm": {"ROWS": 24, "FEATURES": 16},
     "gap": {"ROWS": 24, "FEATURES": 16},
+    "matmul": {"ROWS": 24, "INNER": 16, "COLS": 24, "TRANSPOSE_B": True, "REQUANTIZE": False},
+    "softmax": {"ROWS": 24, "COLS": 24, "ACC_BITS": 19},
+    "ffn": {"ROWS": 24, "IN_FEATURES": 16, "HIDDEN": 64, "OUT_FEATURES": 16},
+    "mha": {"ROWS": 24, "FEATURES": 16, "HEADS": 1, "ATTENTION_PAR": 4},
+    "encoder_layer": {
+        "ROWS": 24,
+        "FEATURES": 16,
+        "HEADS": 1,
+        "HIDDEN": 64,
+        "ATTENTION_PAR": 4,
+        "ELEMENT_PAR": 1,
+        "ELEMENT_MULT_STYLE": "lut",
+    },
 }
+COMPOSITE_ROWS = [
+    ("matmul", 8, 4, "dsp"),
+    ("softmax", 8, 1, "dsp"),
+    ("ffn", 4, 16, "dsp"),
+    ("mha", 4, 16, "dsp"),
+    ("encoder_layer", 4, 16, "dsp"),
+]
+"""matmul, softmax and the composites at the fitting model's choice (4 bit, linears PAR 16,
+attention PAR 4, element-wise nodes PAR 1 in LUTs); softmax has no PAR, the bits are P."""
+RTL = [
+    "resq_pkg/rtl/resq_pkg.vhd",
+    "resq_pkg/rtl/resq_divider.vhd",
+    "buffer/rtl/resq_buffer_memory.vhd",
+    "buffer/rtl/resq_buffer.vhd",
+    "rom/rtl/resq_rom.vhd",
+    "linear/rtl/resq_linear.vhd",
+    "linear/rtl/resq_projection.vhd",
+    "add/rtl/resq_add.vhd",
+    "batchnorm/rtl/resq_batchnorm.vhd",
+    "gap/rtl/resq_gap.vhd",
+    "attention/rtl/resq_attention.vhd",
+    "matmul/rtl/resq_matmul.vhd",
+    "softmax/rtl/resq_softmax.vhd",
+    "ffn/rtl/resq_ffn.vhd",
+    "mha/rtl/resq_mha.vhd",
+    "encoder_layer/rtl/resq_encoder_layer.vhd",
+]
+"""Every IP's sources in dependency order."""
 PARS = {"linear": (1, 4, 16), "attention": (1, 16), "add": (1, 4), "batchnorm": (1, 4),
         "gap": (1, 4)}  # fmt: skip
 
@@ -45,13 +92,13 @@ def _rows(quick: bool) -> list[tuple[str, int, int, str]]:
     if quick:
         return [("linear", 4, 16, "lut"), ("linear", 8, 1, "dsp")]
     return [(ip, bits, par, style) for ip in PARS for bits in (4, 8) for par in PARS[ip]
-            for style in ("dsp", "lut")]  # fmt: skip
+            for style in ("dsp", "lut")] + COMPOSITE_ROWS  # fmt: skip
 
 
 def _sources(ip: str) -> list[VhdlSource]:
-    return [VhdlSource(path=CORES / "resq_pkg" / "rtl" / f"{f}.vhd", library="resq")
-            for f in ("resq_pkg", "resq_divider")] + [
-            VhdlSource(path=CORES / ip / "rtl" / f"resq_{ip}.vhd", library="resq")]  # fmt: skip
+    """The sources up to and including the IP's own file."""
+    last = next(i for i, f in enumerate(RTL) if f.endswith(f"/resq_{ip}.vhd"))
+    return [VhdlSource(path=CORES / f, library="resq") for f in RTL[: last + 1]]
 
 
 def main() -> None:
@@ -71,6 +118,8 @@ def main() -> None:
             continue
         shape = {**DEFAULT_SHAPES[ip], **SHAPES[ip], **dict.fromkeys(BITS[ip], bits),
                  "PAR": par, "MULT_STYLE": style}  # fmt: skip
+        if ip == "softmax":
+            del shape["PAR"]
         generics = CASES[ip](shape, 1, 0).generics
         with tempfile.TemporaryDirectory() as work:
             report = estimate(_sources(ip), f"resq_{ip}", generics, Path(work))
