@@ -37,6 +37,12 @@ def simulate() -> Callable[[str, list[str], Path], subprocess.CompletedProcess[s
 
 
 @pytest.fixture
+def fusesoc_tools() -> None:
+    """ghdl and fusesoc on PATH (skip outside CI, fail in CI)."""
+    require_tools("ghdl", "fusesoc")
+
+
+@pytest.fixture
 def synthesis_tools() -> None:
     """ghdl and yosys on PATH (skip outside CI, fail in CI)."""
     require_tools("ghdl", "yosys")
