@@ -61,6 +61,8 @@ SETTINGS: list[tuple[str, dict[str, Generic]]] = [
              "MULT_STYLE": "dsp", "RAM_STYLE": "distributed"}),
     ("mha", {"ROWS": 6, "FEATURES": 8, "HEADS": 2, "BITS": 8, "PROB_BITS": 6, "PAR": 1,
              "ATTENTION_PAR": 2, "MULT_STYLE": "lut", "RAM_STYLE": "block"}),
+    ("mha", {"ROWS": 5, "FEATURES": 12, "HEADS": 3, "BITS": 6, "PROB_BITS": 7, "PAR": 5,
+             "ATTENTION_PAR": 1, "MULT_STYLE": "dsp", "RAM_STYLE": "auto"}),
     ("encoder_layer", {**AIRU, "HEADS": 1, "HIDDEN": 64, "BITS": 4, "PROB_BITS": 8, "PAR": 16,
                        "ATTENTION_PAR": 4, "ELEMENT_PAR": 1, "MULT_STYLE": "dsp",
                        "ELEMENT_MULT_STYLE": "lut", "RAM_STYLE": "distributed"}),
