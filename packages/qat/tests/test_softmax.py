@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from resq.qat.intops import round_shift
 from resq.qat.quant.qparams import quantize_multiplier
-from resq.qat.softmax import EXP2, EXP_BITS, logit_multiplier, softmax_int
+from resq.qat.softmax import EXP2, EXP_BITS, FRAC_BITS, logit_multiplier, softmax_int
 
 
 def test_exp_table_starts_at_one_and_halves_over_the_table() -> None:
@@ -33,3 +34,17 @@ def test_integer_softmax_tracks_the_float_softmax(prob_bits: int) -> None:
 def test_integer_softmax_of_equal_scores_is_uniform() -> None:
     p = softmax_int(np.zeros((1, 8), dtype=np.int64), 20000, 14, 8)
     assert p.tolist() == [[32] * 8]
+
+
+def test_integer_softmax_follows_its_documented_formula() -> None:
+    """The module docstring's steps, one by one, over distances u well past the table."""
+    rng = np.random.default_rng(3)
+    acc = rng.integers(-40_000, 40_000, size=(200, 24))
+    m, n, prob_bits = 23_000, 14, 6
+    t = round_shift(acc * m, n)
+    u = t.max(axis=-1, keepdims=True) - t
+    assert u.max() > (EXP_BITS + 1) << FRAC_BITS
+    e = EXP2[u % (1 << FRAC_BITS)] >> np.minimum(u // (1 << FRAC_BITS), EXP_BITS + 1)
+    d = e.sum(axis=-1, keepdims=True)
+    expected = np.minimum((e * 2**prob_bits + d // 2) // d, 2**prob_bits - 1)
+    assert np.array_equal(softmax_int(acc, m, n, prob_bits), expected)

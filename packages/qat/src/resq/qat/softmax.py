@@ -30,6 +30,19 @@ def exp2_table() -> np.ndarray:
 
 EXP2 = exp2_table()
 
+EXP_RANGE = (EXP_BITS + 1) << FRAC_BITS
+"""From u = EXP_RANGE on, e = EXP2[f] >> (E + 1) = 0 (every EXP2 entry is below 2^(E+1))."""
+
+
+def exp_of_distance() -> np.ndarray:
+    """e(u) = EXP2[u mod 2^F] >> min(u >> F, E + 1) for u = 0 .. EXP_RANGE; e(EXP_RANGE) = 0."""
+    u = np.arange(EXP_RANGE + 1, dtype=Int)
+    table: np.ndarray = EXP2[u & ((1 << FRAC_BITS) - 1)] >> np.minimum(u >> FRAC_BITS, EXP_BITS + 1)
+    return table
+
+
+EXP_OF_DISTANCE = exp_of_distance()
+
 
 def logit_multiplier(scale_q: float, scale_k: float, d_head: int) -> float:
     """M: real factor from a score accumulator to the base-2 logit in units of 2^−F."""
@@ -39,9 +52,8 @@ def logit_multiplier(scale_q: float, scale_k: float, d_head: int) -> float:
 def softmax_int(acc: np.ndarray, multiplier: int, shift: int, prob_bits: int) -> np.ndarray:
     """resq_softmax over the last axis: integer probabilities p in [0, 2^P − 1]."""
     t = round_shift(np.asarray(acc, dtype=Int) * Int(multiplier), shift)
-    u = t.max(axis=-1, keepdims=True) - t
-    k = np.minimum(u >> FRAC_BITS, EXP_BITS + 1)
-    e = EXP2[u & ((1 << FRAC_BITS) - 1)] >> k
+    u = np.minimum(t.max(axis=-1, keepdims=True) - t, EXP_RANGE)
+    e = EXP_OF_DISTANCE[u]
     denominator = e.sum(axis=-1, keepdims=True)
     p = ((e << prob_bits) + (denominator >> 1)) // denominator
     probabilities: np.ndarray = np.minimum(p, (1 << prob_bits) - 1)

@@ -22,10 +22,10 @@ from torch import nn
 Scheme = Literal["symmetric", "asymmetric", "adaptive"]
 
 
-def _straight_through(x: torch.Tensor, value: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
-    """Forward: `value` exactly (x − x.detach() is 0). Backward: the gradient where `inside`
-    (a 0/1 mask), else zero. Built from tensor operations, so autograd stays in C++."""
-    return value + (x - x.detach()) * inside
+FUSED_MAX_ELEMENTS = 8192
+"""In training mode, tensors up to this size (weights, biases) use PyTorch's fused
+fake-quantization kernel: one operation, where the exact form costs about ten small ones.
+Above it the exact form is faster (the fused CPU kernel is slower per element)."""
 
 
 def _rounded(x: torch.Tensor, scale: float, zero_point: int) -> torch.Tensor:
@@ -39,16 +39,46 @@ def quantize(x: torch.Tensor, qparams: QParams) -> torch.Tensor:
     return torch.clamp(rounded, qparams.quant_min, qparams.quant_max)
 
 
+class _StraightThrough(torch.autograd.Function):
+    """Forward: `value`. Backward: the incoming gradient where `inside` (a 0/1 mask), else
+    zero. One autograd node, and the mask is the only tensor kept for the backward pass."""
+
+    @staticmethod
+    def forward(
+        ctx: Any, x: torch.Tensor, value: torch.Tensor, inside: torch.Tensor
+    ) -> torch.Tensor:
+        ctx.save_for_backward(inside)
+        return value
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        (inside,) = ctx.saved_tensors
+        return grad * inside, None, None
+
+
+def _straight_through(x: torch.Tensor, value: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+    result: torch.Tensor = _StraightThrough.apply(x, value, inside)  # type: ignore[no-untyped-call]
+    return result
+
+
+def _fake_quantize(
+    x: torch.Tensor, scale: float, zero_point: int, quant_min: int, quant_max: int
+) -> torch.Tensor:
+    with torch.no_grad():
+        rounded = _rounded(x, scale, zero_point)
+        value = rounded.clamp(quant_min, quant_max)
+        inside = rounded.eq_(value)
+        if zero_point:
+            value.sub_(zero_point)
+        value.mul_(scale)
+    return _straight_through(x, value, inside)
+
+
 def fake_quantize(x: torch.Tensor, qparams: QParams) -> torch.Tensor:
     """scale · (quantize(x) − z) with a clipping STE."""
-    with torch.no_grad():
-        rounded = _rounded(x, qparams.scale, qparams.zero_point)
-        value = rounded.clamp(qparams.quant_min, qparams.quant_max)
-        inside = rounded.eq_(value)
-        if qparams.zero_point:
-            value.sub_(qparams.zero_point)
-        value.mul_(qparams.scale)
-    return _straight_through(x, value, inside)
+    return _fake_quantize(
+        x, qparams.scale, qparams.zero_point, qparams.quant_min, qparams.quant_max
+    )
 
 
 def quantize_bias(bias: torch.Tensor, scale: float, bound: int) -> torch.Tensor:
@@ -59,11 +89,18 @@ def quantize_bias(bias: torch.Tensor, scale: float, bound: int) -> torch.Tensor:
 def fake_quantize_bias(bias: torch.Tensor, scale: float, bound: int) -> torch.Tensor:
     """scale · quantize_bias(bias): a bias at the accumulator's scale s_x·s_w, zero point 0,
     clamped to `bound` (see `intops.bias_bound`); clipping STE."""
-    with torch.no_grad():
-        rounded = _rounded(bias, scale, 0)
-        value = rounded.clamp(-bound, bound)
-        inside = rounded.eq_(value)
-    return _straight_through(bias, value.mul_(scale), inside)
+    return _fake_quantize(bias, scale, 0, -bound, bound)
+
+
+def fused_fake_quantize(
+    x: torch.Tensor, scale: float, zero_point: int, quant_min: int, quant_max: int
+) -> torch.Tensor:
+    """PyTorch's fused kernel where it is the cheaper one (training-mode tensors of at most
+    `FUSED_MAX_ELEMENTS`, integers within 32 bits), else the exact form. The fused kernel
+    rounds x · (1/scale) half to even, so the two differ only on a rounding boundary."""
+    if x.numel() <= FUSED_MAX_ELEMENTS and quant_min >= -(2**31) and quant_max < 2**31:
+        return torch.fake_quantize_per_tensor_affine(x, scale, zero_point, quant_min, quant_max)
+    return _fake_quantize(x, scale, zero_point, quant_min, quant_max)
 
 
 class FakeQuantize(nn.Module):
@@ -71,10 +108,12 @@ class FakeQuantize(nn.Module):
 
     Adaptive: after each training batch, the observed range picks symmetric when
     |max + min| / (max − min) ≤ threshold, else asymmetric; the last choice is kept.
-    Disabled, it is the identity (the float model). `requantize` is bit-exact with the
-    integer reference in eval mode when `exact` is set (the default); in training mode, and
-    with `exact` unset, it is plain fake quantization of the real value (cheaper, and
-    different only where a rounding boundary falls between the two).
+    Disabled, it is the identity (the float model). In eval mode the forward value is
+    `fake_quantize` (round half up, as the integer reference), and `requantize` is bit-exact
+    with the integer reference when `exact` is set (the default). In training mode both use
+    PyTorch's fused fake-quantization kernel, one operation with the same clipping STE: it
+    rounds x · (1/scale) half to even, so it differs from the eval form only where x lies on
+    a rounding boundary, and it halves the cost of QAT's many small per-tensor steps.
     """
 
     asymmetric: torch.Tensor
@@ -133,11 +172,24 @@ class FakeQuantize(nn.Module):
                 low, high = self.observer.range
                 self.asymmetric.fill_(choose_scheme(low, high, self.threshold) == "asymmetric")
 
+    def _fake_quantize(self, x: torch.Tensor, qparams: QParams) -> torch.Tensor:
+        if self.training:
+            return fused_fake_quantize(
+                x, qparams.scale, qparams.zero_point, qparams.quant_min, qparams.quant_max
+            )
+        return fake_quantize(x, qparams)
+
+    def fake_quantize_bias(self, bias: torch.Tensor, scale: float, bound: int) -> torch.Tensor:
+        """`fake_quantize_bias` (eval mode) or its fused training form (see `_fake_quantize`)."""
+        if self.training:
+            return fused_fake_quantize(bias, scale, 0, -bound, bound)
+        return fake_quantize_bias(bias, scale, bound)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.enabled:
             return x
         self.observe(x)
-        return fake_quantize(x, self.qparams())
+        return self._fake_quantize(x, self.qparams())
 
     def requantize(self, y: torch.Tensor, accumulator_scale: float) -> torch.Tensor:
         """Fake-quantize y = accumulator_scale · acc exactly as integer requantization does.
@@ -151,7 +203,7 @@ class FakeQuantize(nn.Module):
         self.observe(y)
         qparams = self.qparams()
         if not self.exact_now:
-            return fake_quantize(y, qparams)
+            return self._fake_quantize(y, qparams)
         m, n = quantize_multiplier(accumulator_scale / qparams.scale)
         acc = torch.round(y.detach().double() / accumulator_scale).long()
         return fake_requantize(y, acc * m, n, qparams)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from resq.qat.intops import bias_bound
-from resq.qat.quant.fake_quant import FakeQuantize, Scheme, fake_quantize_bias, fake_requantize
+from resq.qat.quant.fake_quant import FakeQuantize, Scheme, fake_requantize
 from resq.qat.quant.observers import TensorMinMaxObserver
 from resq.qat.quant.qparams import QParams, quantize_multiplier, quantize_multiplier_pair
 from resq.qat.softmax import logit_multiplier, softmax_int
@@ -29,11 +29,11 @@ class QTensor:
     value: torch.Tensor
     qparams: QParams | None
 
-    def offsets(self) -> torch.Tensor:
-        """The integers q − zero_point, exactly, as float64 (quantized mode only)."""
+    def offsets(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+        """The integers q − zero_point, exactly, as floats of `dtype` (quantized mode only)."""
         if self.qparams is None:
             raise RuntimeError("offsets() of a float tensor")
-        return torch.round(self.value.detach().double() / self.qparams.scale)
+        return torch.round(self.value.detach().to(dtype) / self.qparams.scale)
 
 
 def _emit(
@@ -100,7 +100,7 @@ class QLinear(nn.Module):
             w_qp = self.weight_fq.qparams()
             accumulator_scale = x_qp.scale * w_qp.scale
             bound = bias_bound(x_qp.bit_width, w_qp.bit_width, self.linear.in_features)
-            bias = fake_quantize_bias(bias, accumulator_scale, bound)
+            bias = self.weight_fq.fake_quantize_bias(bias, accumulator_scale, bound)
         y = functional.linear(x.value, weight, bias)
         if self.relu:
             y = torch.relu(y)
@@ -183,7 +183,7 @@ class QBatchNorm(nn.Module):
             a_qp = self.weight_fq.qparams()
             accumulator_scale = x_qp.scale * a_qp.scale
             bound = bias_bound(x_qp.bit_width, a_qp.bit_width, 1)
-            c = fake_quantize_bias(c, accumulator_scale, bound)
+            c = self.weight_fq.fake_quantize_bias(c, accumulator_scale, bound)
         return _emit(self.output_fq, x.value * a + c, accumulator_scale)
 
 
@@ -258,15 +258,23 @@ class QAttention(nn.Module):
         return x.reshape(batch, length, self.n_heads, self.d_head).transpose(1, 2)
 
     def _probabilities(self, q: QTensor, k: QTensor) -> torch.Tensor:
+        """Float softmax (gradient) carrying the integer softmax's value in quantized mode.
+
+        The score accumulators satisfy |acc| < d_head · 2^(b_q + b_k); below 2^24 float32
+        holds every product and partial sum exactly, else float64 does.
+        """
         q_h, k_h = self._heads(q.value), self._heads(k.value)
         scores = q_h @ k_h.transpose(-1, -2) / math.sqrt(self.d_head)
         soft = torch.softmax(scores, dim=-1)
         if q.qparams is None or k.qparams is None:
             return soft
-        acc = (self._heads(q.offsets()) @ self._heads(k.offsets()).transpose(-1, -2)).numpy()
+        bound = self.d_head << (q.qparams.bit_width + k.qparams.bit_width)
+        exact_in = torch.float32 if bound < 2**24 else torch.float64
+        q_i, k_i = self._heads(q.offsets(exact_in)), self._heads(k.offsets(exact_in))
+        acc = (q_i @ k_i.transpose(-1, -2)).numpy().astype(np.int64)
         m, n = quantize_multiplier(logit_multiplier(q.qparams.scale, k.qparams.scale, self.d_head))
-        p = softmax_int(acc.astype(np.int64), m, n, self.prob_bits)
-        exact = torch.from_numpy(p).to(soft.dtype) / (1 << self.prob_bits)
+        p = softmax_int(acc, m, n, self.prob_bits)
+        exact = torch.from_numpy(p).to(soft.dtype).mul_(1.0 / (1 << self.prob_bits))
         return soft + (exact - soft).detach()
 
     def forward(self, x: QTensor) -> QTensor:
