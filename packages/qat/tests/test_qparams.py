@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from resq.qat.quant.fake_quant import fake_quantize
+from resq.qat.quant.fake_quant import FUSED_MAX_ELEMENTS, fake_quantize, fused_fake_quantize
 from resq.qat.quant.qparams import choose_scheme, qparams_from_range, quantize_multiplier
 
 RNG = np.random.default_rng(1234)
@@ -62,6 +62,27 @@ def test_straight_through_gradient_passes_inside_and_stops_outside() -> None:
     fake_quantize(x, qp).sum().backward()
     assert x.grad is not None
     assert x.grad.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize("size", [64, FUSED_MAX_ELEMENTS + 1])
+@pytest.mark.parametrize("scheme", ["symmetric", "asymmetric"])
+def test_training_form_matches_the_exact_form_off_rounding_boundaries(
+    size: int, scheme: str
+) -> None:
+    """Small tensors take PyTorch's fused kernel in training mode, large ones the exact form;
+    both clip the gradient like the STE and agree with `fake_quantize` off a boundary."""
+    qp = qparams_from_range(-2.0, 1.5, 4, scheme)
+    x = torch.from_numpy(RNG.uniform(-3.0, 2.5, size).astype(np.float32)).requires_grad_(True)
+    out = fused_fake_quantize(x, qp.scale, qp.zero_point, qp.quant_min, qp.quant_max)
+    out.sum().backward()
+    steps = x.detach().double() / qp.scale + 0.5
+    away = (steps - steps.floor() - 0.5).abs() < 0.499
+    assert torch.equal(out.detach()[away], fake_quantize(x.detach(), qp)[away])
+    codes = torch.floor(steps) + qp.zero_point
+    inside = (codes >= qp.quant_min) & (codes <= qp.quant_max)
+    assert x.grad is not None
+    assert torch.equal(x.grad[away], inside[away].float())
+    assert (~inside).sum() > size // 10
 
 
 @pytest.mark.parametrize("real", [1e-6, 0.0123, 0.5, 0.99999, 1.0, 3.7, 1000.0])
