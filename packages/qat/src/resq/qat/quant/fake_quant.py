@@ -110,10 +110,9 @@ class FakeQuantize(nn.Module):
     |max + min| / (max − min) ≤ threshold, else asymmetric; the last choice is kept.
     Disabled, it is the identity (the float model). In eval mode the forward value is
     `fake_quantize` (round half up, as the integer reference), and `requantize` is bit-exact
-    with the integer reference when `exact` is set (the default). In training mode both use
-    PyTorch's fused fake-quantization kernel, one operation with the same clipping STE: it
-    rounds x · (1/scale) half to even, so it differs from the eval form only where x lies on
-    a rounding boundary, and it halves the cost of QAT's many small per-tensor steps.
+    with the integer reference when `exact` is set (the default). In training mode both are
+    `fused_fake_quantize`: PyTorch's fused kernel for small tensors, which differs from the
+    eval form only where x lies on a rounding boundary.
     """
 
     asymmetric: torch.Tensor
