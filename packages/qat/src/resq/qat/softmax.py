@@ -50,11 +50,15 @@ def logit_multiplier(scale_q: float, scale_k: float, d_head: int) -> float:
 
 
 def softmax_int(acc: np.ndarray, multiplier: int, shift: int, prob_bits: int) -> np.ndarray:
-    """resq_softmax over the last axis: integer probabilities p in [0, 2^P − 1]."""
+    """resq_softmax over the last axis: integer probabilities p in [0, 2^P − 1].
+
+    Works in place on its own temporaries (they are as large as `acc`)."""
     t = round_shift(np.asarray(acc, dtype=Int) * Int(multiplier), shift)
-    u = np.minimum(t.max(axis=-1, keepdims=True) - t, EXP_RANGE)
-    e = EXP_OF_DISTANCE[u]
+    u = np.subtract(t.max(axis=-1, keepdims=True), t, out=t)
+    e = EXP_OF_DISTANCE[np.minimum(u, EXP_RANGE, out=u)]
     denominator = e.sum(axis=-1, keepdims=True)
-    p = ((e << prob_bits) + (denominator >> 1)) // denominator
-    probabilities: np.ndarray = np.minimum(p, (1 << prob_bits) - 1)
+    e <<= prob_bits
+    e += denominator >> 1
+    e //= denominator
+    probabilities: np.ndarray = np.minimum(e, (1 << prob_bits) - 1, out=e)
     return probabilities

@@ -64,12 +64,12 @@ def _straight_through(x: torch.Tensor, value: torch.Tensor, inside: torch.Tensor
 def _fake_quantize(
     x: torch.Tensor, scale: float, zero_point: int, quant_min: int, quant_max: int
 ) -> torch.Tensor:
+    """scale · (clamp(floor(x / scale + 0.5) + z, q_min, q_max) − z), computed as
+    scale · clamp(floor(x / scale + 0.5), q_min − z, q_max − z) (equal on integers)."""
     with torch.no_grad():
-        rounded = _rounded(x, scale, zero_point)
-        value = rounded.clamp(quant_min, quant_max)
+        rounded = _rounded(x, scale, 0)
+        value = rounded.clamp(quant_min - zero_point, quant_max - zero_point)
         inside = rounded.eq_(value)
-        if zero_point:
-            value.sub_(zero_point)
         value.mul_(scale)
     return _straight_through(x, value, inside)
 
@@ -163,12 +163,13 @@ class FakeQuantize(nn.Module):
     def observe(self, x: torch.Tensor) -> None:
         """Update the range (training, weights, or first use) and, if adaptive, the scheme.
         The cached qparams are dropped only when the range moved."""
-        if self.training or self.observer.tracks_latest or not self.observer.initialised:
-            if not self.observer(x):
+        observer = self.observer
+        if self.training or observer.tracks_latest or not observer.initialised:
+            if not observer.update(x):
                 return
             self._cache.clear()
             if self.scheme == "adaptive":
-                low, high = self.observer.range
+                low, high = observer.range
                 self.asymmetric.fill_(choose_scheme(low, high, self.threshold) == "asymmetric")
 
     def _fake_quantize(self, x: torch.Tensor, qparams: QParams) -> torch.Tensor:

@@ -10,11 +10,11 @@ from torch import nn
 
 
 class MinMaxObserver(nn.Module):
-    """Running global minimum and maximum over every batch seen.
+    """Running global minimum and maximum over every tensor seen by `update`.
 
-    The range lives in the `min_val`/`max_val` buffers (saved in state_dict) and, for the
-    per-batch bookkeeping of `FakeQuantize`, as Python floats (`range`), so that a batch that
-    does not move the range costs one reduction and no tensor writes.
+    The range lives as Python floats (`range`), so that a batch which does not move it costs
+    one reduction and no tensor writes; the `min_val`/`max_val` buffers carry it in
+    state_dict and are written only when it is saved.
     """
 
     min_val: torch.Tensor
@@ -26,37 +26,42 @@ class MinMaxObserver(nn.Module):
         super().__init__()
         self.register_buffer("min_val", torch.tensor(float("inf"), dtype=torch.float64))
         self.register_buffer("max_val", torch.tensor(float("-inf"), dtype=torch.float64))
-        self._range: tuple[float, float] | None = None
+        self._bounds = [math.inf, -math.inf]
+
+    def _save_to_state_dict(self, *args: Any, **kwargs: Any) -> None:
+        self.min_val.fill_(self._bounds[0])
+        self.max_val.fill_(self._bounds[1])
+        super()._save_to_state_dict(*args, **kwargs)
 
     def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
-        self._range = None
         super()._load_from_state_dict(*args, **kwargs)
+        self._bounds[:] = float(self.min_val), float(self.max_val)
 
     @property
     def range(self) -> tuple[float, float]:
         """(minimum, maximum) observed so far; (inf, −inf) before the first tensor."""
-        if self._range is None:
-            self._range = (float(self.min_val), float(self.max_val))
-        return self._range
+        return self._bounds[0], self._bounds[1]
 
     @property
     def initialised(self) -> bool:
-        return math.isfinite(self.range[0])
+        return math.isfinite(self._bounds[0])
 
     def _set(self, low: float, high: float) -> bool:
         """Store the range; True when it changed."""
-        if (low, high) == self.range:
+        if low == self._bounds[0] and high == self._bounds[1]:
             return False
-        self._range = (low, high)
-        self.min_val.fill_(low)
-        self.max_val.fill_(high)
+        self._bounds[:] = low, high
         return True
 
-    def forward(self, x: torch.Tensor) -> bool:
+    def update(self, x: torch.Tensor) -> bool:
         """Observe x; True when the range changed."""
-        low, high = (float(v) for v in torch.aminmax(x.detach()))
-        old_low, old_high = self.range
-        return self._set(min(old_low, low), max(old_high, high))
+        low, high = _extremes(x)
+        return self._set(min(self._bounds[0], low), max(self._bounds[1], high))
+
+
+def _extremes(x: torch.Tensor) -> tuple[float, float]:
+    low, high = torch.aminmax(x.detach())
+    return low.item(), high.item()
 
 
 class TensorMinMaxObserver(MinMaxObserver):
@@ -64,9 +69,8 @@ class TensorMinMaxObserver(MinMaxObserver):
 
     tracks_latest = True
 
-    def forward(self, x: torch.Tensor) -> bool:
-        low, high = (float(v) for v in torch.aminmax(x.detach()))
-        return self._set(low, high)
+    def update(self, x: torch.Tensor) -> bool:
+        return self._set(*_extremes(x))
 
 
 class EMAMinMaxObserver(MinMaxObserver):
@@ -76,11 +80,11 @@ class EMAMinMaxObserver(MinMaxObserver):
         super().__init__()
         self.momentum = momentum
 
-    def forward(self, x: torch.Tensor) -> bool:
-        low, high = (float(v) for v in torch.aminmax(x.detach()))
+    def update(self, x: torch.Tensor) -> bool:
+        low, high = _extremes(x)
         if not self.initialised:
             return self._set(low, high)
-        old_low, old_high = self.range
+        old_low, old_high = self._bounds
         keep = 1 - self.momentum
         return self._set(
             keep * old_low + self.momentum * low, keep * old_high + self.momentum * high
