@@ -25,6 +25,7 @@ from resq.spec import ResqError
 from resq.spec.atomic import write_bytes_atomic
 from resq.spec.training import TrainingSpec
 from torch import nn
+from torch.nn import functional
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,8 @@ class PhaseResult:
     epoch_seconds: list[float] = field(default_factory=list)
 
 
-def _optimizer(net: nn.Module, spec: TrainingSpec) -> torch.optim.Optimizer:
+def make_optimizer(net: nn.Module, spec: TrainingSpec) -> torch.optim.Optimizer:
+    """The optimizer `spec` names (Adam, AdamW or SGD with momentum 0.9) over net's parameters."""
     params = net.parameters()
     if spec.optimizer == "adam":
         return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay)
@@ -95,6 +97,17 @@ def calibrate(net: nn.Module, split: Split, batch_size: int) -> None:
             net(torch.from_numpy(split.x[start : start + batch_size]).to(parameter))
 
 
+def train_step(
+    net: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor
+) -> float:
+    """One mini-batch: forward, MSE loss, backward, optimizer step; returns the loss."""
+    optimizer.zero_grad()
+    loss = functional.mse_loss(net(x), y)
+    loss.backward()  # type: ignore[no-untyped-call]
+    optimizer.step()
+    return float(loss.detach())
+
+
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     buffer = io.BytesIO()
     torch.save(state, buffer)
@@ -115,7 +128,7 @@ def fit(
     """Train `net` for up to `epochs` epochs, stop after `spec.patience` epochs without a
     better validation MSE, and leave `net` at its best epoch. Resumes from `checkpoint`."""
     device = next(net.parameters()).device
-    optimizer = _optimizer(net, spec)
+    optimizer = make_optimizer(net, spec)
     generator = torch.Generator().manual_seed(seed)
     x_all, y_all = torch.from_numpy(train.x), torch.from_numpy(train.y)
     result = PhaseResult(phase, 0, 0, _mse(net, validation))
@@ -127,7 +140,6 @@ def fit(
         generator.set_state(saved["generator"])
         best_state, result = saved["best"], saved["result"]
         log.info("%s: resuming after epoch %d", phase, result.epochs_run)
-    loss_fn = nn.MSELoss()
     while result.epochs_run < epochs and result.epochs_run - result.best_epoch < spec.patience:
         started = time.perf_counter()
         net.train()
@@ -135,11 +147,8 @@ def fit(
         total = 0.0
         for start in range(0, len(order), spec.batch_size):
             index = order[start : start + spec.batch_size]
-            optimizer.zero_grad()
-            loss = loss_fn(net(x_all[index].to(device)), y_all[index].to(device))
-            loss.backward()
-            optimizer.step()
-            total += float(loss.detach()) * len(index)
+            loss = train_step(net, optimizer, x_all[index].to(device), y_all[index].to(device))
+            total += loss * len(index)
         result.epochs_run += 1
         validation_mse = _mse(net, validation)
         if validation_mse < result.best_validation_mse:
