@@ -51,6 +51,20 @@ def test_unknown_key_suggests_the_right_one(project: Path, run_spec) -> None:
     )
 
 
+def test_unknown_observer_is_located(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "quantization:\n  observer: median\n")
+    assert_reported(
+        run_spec("validate", str(file)), file, 10, 3, "quantization.observer", "'minmax' or 'ema'"
+    )
+
+
+def test_ema_momentum_must_lie_in_0_to_1(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "quantization:\n  observer: ema\n  ema_momentum: 0\n")
+    assert_reported(
+        run_spec("validate", str(file)), file, 11, 3, "quantization.ema_momentum", "greater than 0"
+    )
+
+
 @pytest.mark.parametrize("bits", [1, 17])
 def test_bits_outside_2_to_16_are_rejected(project: Path, bits: int, run_spec) -> None:
     file = write(project, GOOD + f"quantization:\n  default_bits: {bits}\n")

@@ -7,6 +7,7 @@ the float weights of the same seed, so their accuracies compare pairwise.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from resq.qat.export import export_intmodel
 from resq.qat.intmodel import IntModel
 from resq.qat.intref import predict as intref_predict
 from resq.qat.models.transformer import Transformer
+from resq.qat.quant.observers import MinMaxObserver
 from resq.qat.training import (
     EpochCallback,
     PhaseResult,
@@ -93,8 +95,10 @@ def train_qat(
     start: FloatResult,
     scratch: Path | None = None,
     on_epoch: EpochCallback | None = None,
+    observer: Callable[[], MinMaxObserver] = MinMaxObserver,
 ) -> QatResult:
-    """QAT from the float weights, then export and evaluation on the test split.
+    """QAT from the float weights, then export and evaluation on the test split. `observer`
+    makes the activation quantizers' observers (`activation_observer`).
 
     Early stopping validates in the training form (plain fake quantization, within 0.6% of
     the integer result in tests/bench/qat_accuracy.py and 20× cheaper than the exact path);
@@ -102,6 +106,7 @@ def train_qat(
     """
     net = build(model, bits, threshold, seed, training.threads)
     net.load_float_state(start.state)
+    net.set_observer(observer)
     net.set_quantized(True)
     net.to(select_device(training.device))
     calibrate(net, data.train, training.batch_size)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from resq.spec.base import SpecModel
 from resq.spec.components import ComponentName, Scheme
 
 Bits = Annotated[int, Field(ge=2, le=16, description="bit width, 2..16")]
+
+Observer = Literal["minmax", "ema"]
 
 
 class ComponentQuantization(SpecModel):
@@ -30,6 +32,14 @@ class QuantizationSpec(SpecModel):
         ge=0,
         le=1,
         description="adaptive: symmetric when |max+min|/(max−min) ≤ threshold, else asymmetric",
+    )
+    observer: Observer = Field(
+        "minmax",
+        description="activation ranges: running min/max over every training batch (minmax), "
+        "or an exponential moving average of each batch's min and max (ema)",
+    )
+    ema_momentum: float = Field(
+        0.01, gt=0, le=1, description="ema: weight of each new batch's min and max"
     )
     components: dict[ComponentName, ComponentQuantization] = Field(
         default_factory=dict, description="overrides by component name"

@@ -10,6 +10,8 @@ scheme.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from resq.qat.quant.fake_quant import FakeQuantize
 from resq.qat.quant.modules import (
@@ -22,6 +24,7 @@ from resq.qat.quant.modules import (
     QMean,
     QTensor,
 )
+from resq.qat.quant.observers import MinMaxObserver
 from resq.spec import BitConfig
 from resq.spec.model import TransformerModel
 from torch import nn
@@ -76,6 +79,13 @@ class Transformer(nn.Module):
         for module in self.modules():
             if isinstance(module, FakeQuantize):
                 module.enabled = enabled
+
+    def set_observer(self, make: Callable[[], MinMaxObserver]) -> None:
+        """Give every activation quantizer a fresh observer from `make` (before calibration);
+        weights, tables and folded BN scales keep observing their latest value."""
+        for module in self.modules():
+            if isinstance(module, FakeQuantize) and not module.observer.tracks_latest:
+                module.observer = make()
 
     def set_exact(self, exact: bool) -> None:
         """Eval-mode requantization bit-exact with the integer reference (True, the default)

@@ -8,7 +8,12 @@ from resq.qat.quant.fake_quant import (
     quantize,
     quantize_bias,
 )
-from resq.qat.quant.observers import EMAMinMaxObserver, MinMaxObserver, TensorMinMaxObserver
+from resq.qat.quant.observers import (
+    EMAMinMaxObserver,
+    MinMaxObserver,
+    TensorMinMaxObserver,
+    activation_observer,
+)
 from resq.qat.quant.qparams import (
     ConcreteScheme,
     QParams,
@@ -26,6 +31,7 @@ __all__ = [
     "QParams",
     "Scheme",
     "TensorMinMaxObserver",
+    "activation_observer",
     "choose_scheme",
     "fake_quantize",
     "fake_quantize_bias",

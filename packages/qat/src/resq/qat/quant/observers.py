@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import torch
+from resq.spec.quantization import Observer
 from torch import nn
 
 
@@ -89,3 +90,12 @@ class EMAMinMaxObserver(MinMaxObserver):
         return self._set(
             keep * old_low + self.momentum * low, keep * old_high + self.momentum * high
         )
+
+
+def activation_observer(kind: Observer, momentum: float = 0.01) -> MinMaxObserver:
+    """A fresh observer for activations: "minmax" (running) or "ema" with `momentum` in (0, 1]."""
+    if kind == "minmax":
+        return MinMaxObserver()
+    if kind == "ema":
+        return EMAMinMaxObserver(momentum)
+    raise ValueError(f"observer {kind!r} is not one of minmax, ema")
