@@ -67,6 +67,39 @@ def test_integer_reference_equals_the_quantized_model_bit_for_bit(
     assert len(np.unique(got)) > 3
 
 
+def _boundary_bias(scale: float) -> float:
+    """A float32 value b whose b / scale + 1/2 floors differently in float32 and float64."""
+    for steps in np.arange(10.5, 200.5):
+        centre = np.float32(steps * scale)
+        candidates = [centre]
+        for direction in (-np.inf, np.inf):
+            b = centre
+            for _ in range(8):
+                b = np.nextafter(b, np.float32(direction))
+                candidates.append(b)
+        for b in candidates:
+            as32 = torch.tensor([b]).div(scale).add_(0.5).floor_().item()
+            as64 = torch.tensor([b], dtype=torch.float64).div(scale).add_(0.5).floor_().item()
+            if as32 != as64:
+                return float(b)
+    raise AssertionError("no float32 bias on a rounding boundary")
+
+
+def test_a_bias_on_a_rounding_boundary_rounds_as_in_the_bit_exact_model(
+    synthetic: WindowedData, small_model: TransformerModel, uniform_bits: Callable[..., BitConfig]
+) -> None:
+    """Export rounds parameters in float64, as the bit-exact (float64) model does."""
+    net = _quantized(small_model, uniform_bits(8), synthetic)
+    scale = net.input_quant.output_fq.qparams().scale * net.linput.weight_fq.qparams().scale
+    bias = _boundary_bias(scale)
+    with torch.no_grad():
+        net.linput.linear.bias[0] = bias
+    model, arrays = export_intmodel(net, synthetic.features, synthetic.target)
+    assert arrays["linput.bias"][0] == np.floor(bias / scale + 0.5)
+    expected = predict(copy.deepcopy(net).double(), synthetic.test.x)
+    np.testing.assert_array_equal(intref.predict(model, arrays, synthetic.test.x), expected)
+
+
 def test_export_records_the_adaptive_choice(
     synthetic: WindowedData, small_model: TransformerModel, uniform_bits: Callable[..., BitConfig]
 ) -> None:

@@ -1,12 +1,13 @@
 """Export a trained quantized `Transformer` to an IntModel (graph, quantization, integer arrays).
 
 Integers come from the same expressions the fake quantizers use (`quantize`,
-`quantize_bias`) on the same float tensors, so the integer reference sees exactly the
+`quantize_bias`) on the same tensors in float64, so the integer reference sees exactly the
 weights QAT trained. Real factors become m / 2^n multipliers here, and nowhere else.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import cast
 
 import numpy as np
@@ -189,9 +190,15 @@ class _Exporter:
 def export_intmodel(
     net: Transformer, features: MinMax, target: MinMax
 ) -> tuple[IntModel, dict[str, np.ndarray]]:
-    """The IntModel and its integer arrays of a trained quantized model (observers initialised)."""
+    """The IntModel and its integer arrays of a trained quantized model (observers initialised).
+
+    Works on a float64 copy of `net`: the precision in which the fake-quantized model is
+    bit-exact with the integer reference, so both fold, observe and round the parameters
+    identically (a float32 parameter can round the other way on a rounding boundary).
+    """
     if not net.quantized:
         raise IntModelError("only a quantized model can be exported; call set_quantized(True)")
+    net = copy.deepcopy(net).double()
     spec = net.spec
     ex = _Exporter(net)
     with torch.no_grad():
