@@ -45,7 +45,9 @@ def test_ema_starts_at_the_first_batch_then_moves_by_its_momentum() -> None:
         low = 0.75 * low + 0.25 * float(batch.min())
         high = 0.75 * high + 0.25 * float(batch.max())
         expected.append((low, high))
-    assert observed(EMAMinMaxObserver(momentum=0.25)) == pytest.approx(expected)
+    got = observed(EMAMinMaxObserver(momentum=0.25))
+    for (low_got, high_got), (low_expected, high_expected) in zip(got, expected, strict=True):
+        assert low_got == pytest.approx(low_expected) and high_got == pytest.approx(high_expected)
 
 
 def test_update_reports_whether_the_range_moved() -> None:
