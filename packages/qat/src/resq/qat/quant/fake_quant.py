@@ -24,7 +24,7 @@ Scheme = Literal["symmetric", "asymmetric", "adaptive"]
 
 FUSED_MAX_ELEMENTS = 8192
 """In training mode, tensors up to this size (weights, biases) use PyTorch's fused
-fake-quantization kernel: one operation, where the exact form costs about ten small ones.
+fake-quantization kernel: one operation, where the exact form takes several small ones.
 Above it the exact form is faster (the fused CPU kernel is slower per element)."""
 
 
