@@ -28,7 +28,7 @@ from resq.hdlgen.project import generate
 from resq.hdlgen.simulation import simulate
 from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
-from resq.qat.intref import quantize_input
+from resq.spec.integer.intref import quantize_input
 from resq.spec import BitConfig, load_spec
 from resq.spec.atomic import write_json_atomic
 from rich.console import Console

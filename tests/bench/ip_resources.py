@@ -4,7 +4,7 @@ Each row is one IP of cores/ (ghdl synth → Yosys synth_xilinx, the route of
 resq.deploy.yosys) with the generics of resq.hdlgen.ipvectors' case for that shape (24 rows,
 d_model 16), at 4 and 8 bit, several PAR and both multiplier styles. It shows what one
 instance costs, which is what a generated model pays once per node. The last rows are
-matmul, softmax and the composites ffn, mha and encoder_layer at one choice each.
+matmul and softmax at one choice each.
 
     python tests/bench/ip_resources.py [--quick] [--out DIR] [--resume]
 """
@@ -32,9 +32,6 @@ BITS = {
     "gap": ("INPUT_BITS", "OUTPUT_BITS"),
     "matmul": ("A_BITS", "B_BITS", "OUTPUT_BITS"),
     "softmax": ("PROB_BITS",),
-    "ffn": ("INPUT_BITS", "W1_BITS", "HIDDEN_BITS", "W2_BITS", "OUTPUT_BITS"),
-    "mha": ("BITS",),
-    "encoder_layer": ("BITS",),
 }
 SHAPES: dict[str, dict[str, Generic]] = {
     "linear": {"ROWS": 24, "IN_FEATURES": 16, "OUT_FEATURES": 16},
@@ -44,27 +41,12 @@ SHAPES: dict[str, dict[str, Generic]] = {
     "gap": {"ROWS": 24, "FEATURES": 16},
     "matmul": {"ROWS": 24, "INNER": 16, "COLS": 24, "TRANSPOSE_B": True, "REQUANTIZE": False},
     "softmax": {"ROWS": 24, "COLS": 24, "ACC_BITS": 19},
-    "ffn": {"ROWS": 24, "IN_FEATURES": 16, "HIDDEN": 64, "OUT_FEATURES": 16},
-    "mha": {"ROWS": 24, "FEATURES": 16, "HEADS": 1, "ATTENTION_PAR": 4},
-    "encoder_layer": {
-        "ROWS": 24,
-        "FEATURES": 16,
-        "HEADS": 1,
-        "HIDDEN": 64,
-        "ATTENTION_PAR": 4,
-        "ELEMENT_PAR": 1,
-        "ELEMENT_MULT_STYLE": "lut",
-    },
 }
 COMPOSITE_ROWS = [
     ("matmul", 8, 4, "dsp"),
     ("softmax", 8, 1, "dsp"),
-    ("ffn", 4, 16, "dsp"),
-    ("mha", 4, 16, "dsp"),
-    ("encoder_layer", 4, 16, "dsp"),
 ]
-"""matmul, softmax and the composites at the fitting model's choice (4 bit, linears PAR 16,
-attention PAR 4, element-wise nodes PAR 1 in LUTs); softmax has no PAR, the bits are P."""
+"""matmul and softmax at one choice each; softmax has no PAR, the bits are P."""
 RTL = [
     "resq_pkg/rtl/resq_pkg.vhd",
     "resq_pkg/rtl/resq_divider.vhd",
@@ -72,16 +54,12 @@ RTL = [
     "buffer/rtl/resq_buffer.vhd",
     "rom/rtl/resq_rom.vhd",
     "linear/rtl/resq_linear.vhd",
-    "linear/rtl/resq_projection.vhd",
     "add/rtl/resq_add.vhd",
     "batchnorm/rtl/resq_batchnorm.vhd",
     "gap/rtl/resq_gap.vhd",
     "attention/rtl/resq_attention.vhd",
     "matmul/rtl/resq_matmul.vhd",
     "softmax/rtl/resq_softmax.vhd",
-    "ffn/rtl/resq_ffn.vhd",
-    "mha/rtl/resq_mha.vhd",
-    "encoder_layer/rtl/resq_encoder_layer.vhd",
 ]
 """Every IP's sources in dependency order."""
 PARS = {"linear": (1, 4, 16), "attention": (1, 16), "add": (1, 4), "batchnorm": (1, 4),

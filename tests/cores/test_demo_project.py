@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
-from resq.qat.intmodel import save_intmodel
+from resq.spec.integer.intmodel import save_intmodel
 from resq.spec import BitConfig, load_spec
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Every IP of cores/ in GHDL through FuseSoC against its integer reference (resq.qat.intref):
+"""Every IP of cores/ in GHDL through FuseSoC against its integer reference (resq.spec.integer.intref):
 bit widths 4, 6 and 8, PAR 1 and above, both multiplier styles; a corrupted vector fails."""
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ AFFINE = ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS")
 POOL = ("INPUT_BITS", "OUTPUT_BITS")
 ATTENTION = ("Q_BITS", "K_BITS", "V_BITS", "OUTPUT_BITS")
 PRODUCT = ("A_BITS", "B_BITS", "OUTPUT_BITS")
-FFN = ("INPUT_BITS", "W1_BITS", "HIDDEN_BITS", "W2_BITS", "OUTPUT_BITS")
 AIRU = {"ROWS": 24, "FEATURES": 16}
 
 SETTINGS: list[tuple[str, dict[str, Generic]]] = [
@@ -51,24 +50,6 @@ SETTINGS: list[tuple[str, dict[str, Generic]]] = [
                 "REQUANTIZE": True, "PAR": 4, "MULT_STYLE": "lut"}),
     ("matmul", {"ROWS": 6, "INNER": 16, "COLS": 6, "TRANSPOSE_B": True, **_bits(PRODUCT, 6),
                 "REQUANTIZE": False, "PAR": 16, "MULT_STYLE": "dsp"}),
-    ("ffn", {"ROWS": 24, "IN_FEATURES": 16, "HIDDEN": 64, "OUT_FEATURES": 16, **_bits(FFN, 4),
-             "RELU": True, "PAR": 16, "MULT_STYLE": "dsp", "RAM_STYLE": "block"}),
-    ("ffn", {"ROWS": 5, "IN_FEATURES": 16, "HIDDEN": 32, "OUT_FEATURES": 16, **_bits(FFN, 8),
-             "RELU": True, "PAR": 4, "MULT_STYLE": "lut", "RAM_STYLE": "distributed"}),
-    ("ffn", {"ROWS": 3, "IN_FEATURES": 7, "HIDDEN": 10, "OUT_FEATURES": 5, **_bits(FFN, 6),
-             "RELU": False, "PAR": 3, "MULT_STYLE": "dsp", "RAM_STYLE": "auto"}),
-    ("mha", {**AIRU, "HEADS": 1, "BITS": 4, "PROB_BITS": 8, "PAR": 16, "ATTENTION_PAR": 4,
-             "MULT_STYLE": "dsp", "RAM_STYLE": "distributed"}),
-    ("mha", {"ROWS": 6, "FEATURES": 8, "HEADS": 2, "BITS": 8, "PROB_BITS": 6, "PAR": 1,
-             "ATTENTION_PAR": 2, "MULT_STYLE": "lut", "RAM_STYLE": "block"}),
-    ("mha", {"ROWS": 5, "FEATURES": 12, "HEADS": 3, "BITS": 6, "PROB_BITS": 7, "PAR": 5,
-             "ATTENTION_PAR": 1, "MULT_STYLE": "dsp", "RAM_STYLE": "auto"}),
-    ("encoder_layer", {**AIRU, "HEADS": 1, "HIDDEN": 64, "BITS": 4, "PROB_BITS": 8, "PAR": 16,
-                       "ATTENTION_PAR": 4, "ELEMENT_PAR": 1, "MULT_STYLE": "dsp",
-                       "ELEMENT_MULT_STYLE": "lut", "RAM_STYLE": "distributed"}),
-    ("encoder_layer", {"ROWS": 5, "FEATURES": 8, "HEADS": 2, "HIDDEN": 12, "BITS": 6,
-                       "PROB_BITS": 6, "PAR": 4, "ATTENTION_PAR": 2, "ELEMENT_PAR": 8,
-                       "MULT_STYLE": "lut", "ELEMENT_MULT_STYLE": "dsp", "RAM_STYLE": "block"}),
 ]  # fmt: skip
 
 
@@ -136,8 +117,7 @@ def test_softmax_equals_the_integer_reference(
 
 @pytest.mark.parametrize(
     "ip",
-    ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax", "ffn", "mha",
-     "encoder_layer"],
+    ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax"],
 )  # fmt: skip
 def test_one_corrupted_output_fails_the_run(tmp_path: Path, ip: str, simulate: Simulate) -> None:
     shape = DEFAULT_SHAPES[ip]

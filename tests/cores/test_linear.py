@@ -1,4 +1,4 @@
-"""resq:ip:linear in GHDL through FuseSoC against resq.qat.intref.linear_int."""
+"""resq:ip:linear in GHDL through FuseSoC against resq.spec.integer.intref.linear_int."""
 
 from __future__ import annotations
 

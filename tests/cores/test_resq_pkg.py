@@ -1,4 +1,4 @@
-"""cores/resq_pkg in GHDL against resq.qat.intops.requantize, including a corrupted vector."""
+"""cores/resq_pkg in GHDL against resq.spec.integer.intops.requantize, including a corrupted vector."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from resq.qat.intops import requantize
+from resq.spec.integer.intops import requantize
 
 Simulate = Callable[[str, list[str], Path], subprocess.CompletedProcess[str]]
 

@@ -1,5 +1,5 @@
 -- resq_add: the element-wise sum of two tensors of the same (ROWS, FEATURES) shape, each with
--- its own quantization, bit for bit resq.qat.intref.add_int:
+-- its own quantization, bit for bit resq.spec.integer.intref.add_int:
 --   y = clamp(round_shift((a - A_ZERO) * A_MULTIPLIER + (b - B_ZERO) * B_MULTIPLIER, SHIFT)
 --             + OUTPUT_ZERO, OUTPUT_MIN, OUTPUT_MAX).
 -- PAR elements per cycle; CHUNKS = ceil(FEATURES / PAR) cycles per row plus three. Memories

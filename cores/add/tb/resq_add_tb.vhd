@@ -1,5 +1,5 @@
 -- Self-checking testbench of resq_add. VECTORS (written by resq.hdlgen.ipvectors from
--- resq.qat.intref.add_int) holds the number of samples, then per sample ROWS lines of a,
+-- resq.spec.integer.intref.add_int) holds the number of samples, then per sample ROWS lines of a,
 -- ROWS lines of b and ROWS lines of expected outputs. Memories answer one cycle after the
 -- address. Every mismatching row is reported; any mismatch fails the run at the end.
 library ieee;

@@ -1,6 +1,6 @@
 -- resq_attention: scaled dot-product attention of already projected Q, K, V (each a
 -- (ROWS, FEATURES) tensor, FEATURES = HEADS * d_head), bit for bit
--- resq.qat.intref.attention_int with the integer softmax of resq.qat.softmax:
+-- resq.spec.integer.intref.attention_int with the integer softmax of resq.spec.integer.softmax:
 --   for every row i and head h (elements h*d_head .. (h+1)*d_head - 1):
 --   score[j] = sum_d (q[i, d] - Q_ZERO) * (k[j, d] - K_ZERO)             (matmul Q.K^T)
 --   t[j]     = round_shift(score[j] * SCORE_MULTIPLIER, SCORE_SHIFT)      (base-2 logit, 2^-F)

@@ -1,5 +1,5 @@
 -- Self-checking testbench of resq_attention. VECTORS (written by resq.hdlgen.ipvectors from
--- resq.qat.intref.attention_int) holds the number of samples, then per sample ROWS lines each
+-- resq.spec.integer.intref.attention_int) holds the number of samples, then per sample ROWS lines each
 -- of q, k, v and of expected outputs. Memories answer one cycle after the address. Every
 -- mismatching row is reported; any mismatch fails the run at the end.
 library ieee;

@@ -1,5 +1,5 @@
 -- resq_batchnorm: batch normalisation folded into a per-channel affine map over the rows of a
--- (ROWS, FEATURES) tensor, bit for bit resq.qat.intref.batchnorm_int:
+-- (ROWS, FEATURES) tensor, bit for bit resq.spec.integer.intref.batchnorm_int:
 --   acc[r, c] = (x[r, c] - INPUT_ZERO) * (a[c] - WEIGHT_ZERO) + bias[c]
 --   y[r, c]   = clamp(round_shift(acc * MULTIPLIER, SHIFT) + OUTPUT_ZERO, OUTPUT_MIN, OUTPUT_MAX)
 -- a and bias are constants: WEIGHTS holds FEATURES elements of WEIGHT_BITS and BIASES

@@ -1,5 +1,5 @@
 -- Self-checking testbench of resq_batchnorm. VECTORS (written by resq.hdlgen.ipvectors from
--- resq.qat.intref.batchnorm_int) holds the number of samples, then per sample ROWS lines of
+-- resq.spec.integer.intref.batchnorm_int) holds the number of samples, then per sample ROWS lines of
 -- inputs and ROWS lines of expected outputs; the channel constants arrive as generics. Memories answer one cycle after the
 -- address. Every mismatching row is reported; any mismatch fails the run at the end.
 library ieee;

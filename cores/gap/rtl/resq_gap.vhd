@@ -1,5 +1,5 @@
 -- resq_gap: global average pooling over the ROWS of a (ROWS, FEATURES) tensor, bit for bit
--- resq.qat.intref.mean_int:
+-- resq.spec.integer.intref.mean_int:
 --   acc[c] = sum_r (x[r, c] - INPUT_ZERO)
 --   y[c]   = clamp(round_shift(acc[c] * MULTIPLIER, SHIFT) + OUTPUT_ZERO, OUTPUT_MIN, OUTPUT_MAX)
 -- (MULTIPLIER and SHIFT fold the division by ROWS.) One input row per cycle, then

@@ -1,5 +1,5 @@
 -- Self-checking testbench of resq_gap. VECTORS (written by resq.hdlgen.ipvectors from
--- resq.qat.intref.mean_int) holds the number of samples, then per sample ROWS lines of
+-- resq.spec.integer.intref.mean_int) holds the number of samples, then per sample ROWS lines of
 -- inputs and one line of expected outputs. Memories answer one cycle after the
 -- address. Every mismatching row is reported; any mismatch fails the run at the end.
 library ieee;

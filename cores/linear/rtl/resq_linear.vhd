@@ -1,5 +1,5 @@
 -- resq_linear: y[r] = requantize(W (x[r] - z_x) ... ) for every row r of a (ROWS, IN_FEATURES)
--- tensor, bit for bit resq.qat.intref.linear_int:
+-- tensor, bit for bit resq.spec.integer.intref.linear_int:
 --   acc[r, o] = sum_i (x[r, i] - INPUT_ZERO) * (w[o, i] - WEIGHT_ZERO) + bias[o]
 --   y[r, o]   = clamp(round_shift(acc * MULTIPLIER, SHIFT) + OUTPUT_ZERO, OUTPUT_MIN, OUTPUT_MAX)
 --   and, when RELU, max(y, OUTPUT_ZERO).

@@ -1,5 +1,5 @@
 -- Self-checking testbench of resq_linear. VECTORS (written by resq.hdlgen.ipvectors from
--- resq.qat.intref.linear_int) holds: the number of samples; OUT_FEATURES lines of weights
+-- resq.spec.integer.intref.linear_int) holds: the number of samples; OUT_FEATURES lines of weights
 -- w[o, 0..IN_FEATURES-1]; OUT_FEATURES lines of biases as ACC_BITS binary digits; then per
 -- sample ROWS lines of inputs and ROWS lines of expected outputs. Memories are modelled with
 -- one cycle of read latency. Every mismatching row is reported (as a warning, so that all

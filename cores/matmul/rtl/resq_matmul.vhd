@@ -1,5 +1,5 @@
 -- resq_matmul: the product of two integer tensors held in row memories, bit for bit
--- resq.qat.intref.matmul_int followed (REQUANTIZE) by requantization:
+-- resq.spec.integer.intref.matmul_int followed (REQUANTIZE) by requantization:
 --   TRANSPOSE_B:     acc[i, j] = sum_d (a[i, d] - A_ZERO) * (b[j, d] - B_ZERO)   (Q.K^T)
 --                    b is (COLS, INNER): row j of b is one word
 --   not TRANSPOSE_B: acc[i, c] = sum_k (a[i, k] - A_ZERO) * (b[k, c] - B_ZERO)   (A.V)

@@ -1,5 +1,5 @@
 -- Self-checking testbench of resq_matmul. VECTORS (written by resq.hdlgen.ipvectors from
--- resq.qat.intref.matmul_int) holds the number of samples, then per sample ROWS lines of a,
+-- resq.spec.integer.intref.matmul_int) holds the number of samples, then per sample ROWS lines of a,
 -- the lines of b (COLS of INNER elements when TRANSPOSE_B, else INNER of COLS) and ROWS
 -- lines of expected outputs. Memories answer one cycle after the address. Every
 -- mismatching row is reported; any mismatch fails the run at the end.

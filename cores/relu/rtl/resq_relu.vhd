@@ -1,5 +1,5 @@
 -- resq_relu: y[r, i] = max(x[r, i], ZERO) for every row r of a (ROWS, FEATURES) tensor of
--- BITS-bit signed elements, bit for bit resq.qat.intref.relu_int (the zero point is real 0).
+-- BITS-bit signed elements, bit for bit resq.spec.integer.intref.relu_int (the zero point is real 0).
 -- One row per cycle: row r is addressed in cycle r, its word returns one cycle later (as
 -- from a resq_buffer) and is written the cycle after that. A start pulse runs all ROWS rows;
 -- done pulses for one cycle after the last write.

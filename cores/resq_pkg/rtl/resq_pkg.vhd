@@ -1,5 +1,5 @@
 -- resq_pkg: the integer arithmetic of resq (docs/integer-arithmetic.md), bit for bit the
--- same as resq.qat.intops: rounding half up by an arithmetic shift, saturation, requantization.
+-- same as resq.spec.integer.intops: rounding half up by an arithmetic shift, saturation, requantization.
 library ieee;
 use ieee.std_logic_1164.all;
 use ieee.numeric_std.all;
@@ -18,7 +18,7 @@ package resq_pkg is
     return signed;
 
   -- clamp(round_shift(value, shift) + zero_point, quant_min, quant_max) as width bits: the
-  -- tail of every requantization (resq.qat.intops.requantize after the product).
+  -- tail of every requantization (resq.spec.integer.intops.requantize after the product).
   function resq_round_saturate(
     value      : signed;
     shift      : positive;
@@ -59,7 +59,7 @@ package resq_pkg is
   -- if_true when condition, else if_false: a generic-dependent size in a declaration.
   function resq_select(condition : boolean; if_true, if_false : integer) return integer;
 
-  -- The integer softmax's exponential (resq.qat.softmax): EXP2[u mod 2^frac_bits] shifted
+  -- The integer softmax's exponential (resq.spec.integer.softmax): EXP2[u mod 2^frac_bits] shifted
   -- right by u / 2^frac_bits, 0 once that exceeds exp_bits. table holds the 2^frac_bits
   -- entries of exp_bits + 1 bits each, entry 0 in the low bits. Result: exp_bits + 1 bits.
   function resq_exp2(u : unsigned; table : std_logic_vector; frac_bits, exp_bits : positive)

@@ -1,6 +1,6 @@
 -- Self-checking testbench of resq_pkg.resq_requantize. Each line of VECTORS holds
 -- "<acc as ACC_BITS binary digits> multiplier shift zero_point quant_min quant_max expected",
--- written by resq.qat.intops.requantize; any mismatch stops the run with a failure.
+-- written by resq.spec.integer.intops.requantize; any mismatch stops the run with a failure.
 library ieee;
 use ieee.std_logic_1164.all;
 use ieee.numeric_std.all;

@@ -1,4 +1,4 @@
--- resq_softmax: the integer softmax of resq.qat.softmax.softmax_int over each row of a
+-- resq_softmax: the integer softmax of resq.spec.integer.softmax.softmax_int over each row of a
 -- (ROWS, COLS) tensor of score accumulators (ACC_BITS-bit signed elements), bit for bit:
 --   t[j] = round_shift(x[j] * MULTIPLIER, SHIFT)                   (base-2 logit, 2^-F)
 --   u[j] = max(t) - t[j];  e[j] = EXP2[u mod 2^F] >> min(u >> F, EXP_BITS + 1)

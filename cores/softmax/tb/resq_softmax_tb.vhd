@@ -1,5 +1,5 @@
 -- Self-checking testbench of resq_softmax. VECTORS (written by resq.hdlgen.ipvectors from
--- resq.qat.softmax.softmax_int) holds the number of samples, then per sample ROWS lines of
+-- resq.spec.integer.softmax.softmax_int) holds the number of samples, then per sample ROWS lines of
 -- score accumulators and ROWS lines of expected probabilities. Memories answer one cycle
 -- after the address. Every mismatching row is reported; any mismatch fails the run.
 library ieee;

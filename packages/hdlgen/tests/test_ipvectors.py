@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from resq.hdlgen.ipvectors import DEFAULT_SHAPES, linear_case, main
-from resq.qat.intops import requantize
+from resq.spec.integer.intops import requantize
 
 
 def test_linear_case_rows_are_the_requantized_dot_products() -> None:

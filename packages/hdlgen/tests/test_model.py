@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from resq.hdlgen.model import HardwarePlan, HdlgenError, entity_name
+from pathlib import Path
+
+from resq.hdlgen.model import HdlgenError, entity_name
+from resq.spec import BitConfig, NodeChoice, NodeHardware, load_spec
+
+REPO = Path(__file__).resolve().parents[3]
 from resq.hdlgen.simulation import parse_report
 
 
@@ -18,9 +23,13 @@ def test_spec_names_map_to_an_entity() -> None:
 
 
 def test_node_overrides_take_precedence() -> None:
-    plan = HardwarePlan(par=4, mult_style="lut", nodes={"l0_ffn1": (16, "dsp")})
-    assert plan.choice("l0_ffn1") == (16, "dsp")
-    assert plan.choice("linput") == (4, "lut")
+    config = BitConfig.from_spec(load_spec(REPO / "specs" / "beijing-o3.yaml").spec)
+    config = config.with_hardware(4, "lut", "block",
+                                  {"l0_ffn1": NodeHardware(parallelism=16, multiplier="dsp")})  # fmt: skip
+    assert config.choice("l0_ffn1", "FFN") == NodeChoice(storage="block", parallelism=16,
+                                                         multiplier="dsp")  # fmt: skip
+    assert config.choice("l0_ffn2", "FFN").parallelism == 4
+    assert config.choice("linput", "Linput").multiplier == "lut"
 
 
 def test_report_parser_reads_the_testbench_lines() -> None:

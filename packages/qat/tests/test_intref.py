@@ -11,17 +11,17 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from resq.qat import intref
 from resq.qat.data import WindowedData, load_windows
 from resq.qat.evaluation import metrics
 from resq.qat.experiment import FloatResult, build, train_float
 from resq.qat.export import export_intmodel
-from resq.qat.intmodel import AttentionNode, LinearNode, MeanNode
-from resq.qat.intops import accumulator_bits, bias_bound
 from resq.qat.models import Transformer
-from resq.qat.quant.qparams import QParams, quantize_multiplier
 from resq.qat.training import calibrate, predict
 from resq.spec import BitConfig, Spec, load_spec
+from resq.spec.integer import intref
+from resq.spec.integer.intmodel import AttentionNode, LinearNode, MeanNode
+from resq.spec.integer.intops import accumulator_bits, bias_bound
+from resq.spec.integer.qparams import QParams, quantize_multiplier
 from resq.spec.model import TransformerModel
 
 REPO = Path(__file__).resolve().parents[3]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from resq.qat.quant.fake_quant import FUSED_MAX_ELEMENTS, fake_quantize, fused_fake_quantize
-from resq.qat.quant.qparams import choose_scheme, qparams_from_range, quantize_multiplier
+from resq.spec.integer.qparams import choose_scheme, qparams_from_range, quantize_multiplier
 
 RNG = np.random.default_rng(1234)
 

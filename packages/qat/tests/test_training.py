@@ -11,9 +11,9 @@ import pytest
 import torch
 from resq.qat.data import WindowedData
 from resq.qat.experiment import build, train_float, train_qat
-from resq.qat.intmodel import IntModelError, load_intmodel, save_intmodel
 from resq.qat.training import fit, select_device
 from resq.spec import BitConfig, ResqError
+from resq.spec.integer.intmodel import IntModelError, load_intmodel, save_intmodel
 from resq.spec.model import TransformerModel
 from resq.spec.training import TrainingSpec
 

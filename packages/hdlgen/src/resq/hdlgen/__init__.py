@@ -1,2 +1,2 @@
 """resq.hdlgen: VHDL from an IntModel, and test vectors for the IP of cores/ from the
-integer reference (`resq.qat.intref`)."""
+integer reference (`resq.spec.integer.intref`)."""

@@ -5,7 +5,11 @@ Another HDL project depends on `resq:gen:model` and instantiates the generator:
     generate:
       airu:
         generator: resq_model
-        parameters: {intmodel: models/airu, name: airu, parallelism: 16, multiplier: lut}
+        parameters: {intmodel: models/airu, name: airu, config: models/airu-config.yaml}
+
+`config` names a BitConfig file (JSON or YAML: per component and per node, bits, PAR,
+multiplier, storage); without it the generator builds the BitConfig the IntModel was trained
+with, where `parallelism`, `multiplier` and `storage` (if given) replace every component's.
 
 FuseSoC runs `resq_gen_model.py <input.yml>` in an empty folder; `run_generator` reads the
 GAPI 1.0 input (files_root, parameters, vlnv) and writes there the VHDL of the model, a
@@ -23,10 +27,9 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from resq.hdlgen.model import HardwarePlan
-from resq.hdlgen.project import GeneratedModel, generate
-from resq.qat.intmodel import load_intmodel
-from resq.spec import ResqError
+from resq.hdlgen.project import GeneratedModel, Target, generate
+from resq.spec import BitConfig, ResqError, load_bitconfig
+from resq.spec.integer.intmodel import IntModel, load_intmodel
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -39,9 +42,12 @@ class GeneratorParameters(BaseModel):
     intmodel: str = Field(description="folder with intmodel.json and intmodel.npz, relative "
                           "to the calling core")  # fmt: skip
     name: str = Field(description="model name; the top entity is <name>_model")
-    parallelism: int = Field(1, ge=1, le=64, description="MACs per cycle of every layer")
-    multiplier: Literal["dsp", "lut"] = "dsp"
-    storage: Literal["block", "distributed", "auto"] = "auto"
+    config: str | None = Field(None, description="BitConfig file, relative to the calling core")
+    parallelism: int | None = Field(None, ge=1, le=64, description="MACs per cycle, every node")
+    multiplier: Literal["dsp", "lut"] | None = None
+    storage: Literal["block", "distributed", "auto"] | None = None
+    part: str = Field("xc7s15ftgb196-2", description="Xilinx part of the synth target")
+    clock_mhz: float = Field(100.0, gt=0, le=1000, description="clock of the XDC, MHz")
     test_windows: int = Field(8, ge=1, le=10_000, description="random input windows to check")
     seed: int = Field(0, ge=0, description="seed of the random test windows")
     testbench: bool = Field(True, description="testbench and vectors in the default target")
@@ -79,12 +85,31 @@ def run_generator(input_file: Path, out: Path) -> GeneratedModel:
         raise ResqError(f"parameters of resq_model for {vlnv}: {problems}") from e
     p = config.parameters
     model, arrays = load_intmodel(config.files_root / p.intmodel)
-    plan = HardwarePlan(par=p.parallelism, mult_style=p.multiplier, ram_style=p.storage)
     qp = model.tensors[model.input].qparams
     shape = (p.test_windows, *model.tensors[model.input].shape)
     q_in = random_windows(shape, qp.quant_min, qp.quant_max, p.seed)
     default = ("rtl", "tb", "vectors") if p.testbench else ("rtl",)
-    return generate(p.name, model, arrays, plan, q_in, out, config.vlnv, default)
+    try:
+        target = Target(board="generator", part=p.part, clock_mhz=p.clock_mhz)
+    except ValidationError as e:
+        raise ResqError(f"parameters of resq_model for {config.vlnv}: part {p.part!r} is not "
+                        "a Xilinx 7-series part name such as xc7s15ftgb196-2") from e  # fmt: skip
+    return generate(p.name, model, arrays, bit_config(p, model, config.files_root), q_in, out,
+                    target, config.vlnv, default)  # fmt: skip
+
+
+def bit_config(p: GeneratorParameters, model: IntModel, files_root: Path) -> BitConfig:
+    """The BitConfig the generator builds: the `config` file, else the IntModel's own with
+    `parallelism`, `multiplier` and `storage` (those given) for every component."""
+    given = [f for f in ("parallelism", "multiplier", "storage") if getattr(p, f) is not None]
+    if p.config is not None:
+        if given:
+            raise ResqError(
+                f"resq_model: give either config or {', '.join(given)}, not both "
+                "(the BitConfig file states every node's hardware)"
+            )
+        return load_bitconfig(files_root / p.config)
+    return model.bits.with_hardware(p.parallelism, p.multiplier, p.storage)
 
 
 def main(argv: list[str] | None = None) -> int:

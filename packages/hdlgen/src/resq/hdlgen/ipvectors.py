@@ -1,7 +1,9 @@
-"""Test vectors for the IP of cores/, computed by the integer reference (`resq.qat.intref`).
+"""Test vectors for the IP of cores/, computed by the integer reference (`resq.spec.integer.intref`).
 
 A case is a complete set of generics for one IP plus the lines of its vector file (the
-format each testbench documents in its header). Shapes and bit widths are chosen by the
+format each testbench documents in its header). The IP of a model node (linear, add,
+batchnorm, gap, attention) gets its generics from the one mapping of the generated top,
+`resq.hdlgen.mapping.ip_instance`, for a drawn node. Shapes and bit widths are chosen by the
 caller; zero points, weights, biases and the requantization multiplier are drawn from a
 seeded generator, with the multiplier chosen so that outputs spread over the output range
 and some saturate. Run `resq-ipvectors IP --set NAME=VALUE ... --out FILE` to write one.
@@ -12,12 +14,26 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from resq.qat.intmodel import AddNode, AttentionNode, BatchNormNode, LinearNode, MeanNode
-from resq.qat.intops import accumulator_bits, bias_bound, requantize
-from resq.qat.intref import (
+from resq.hdlgen.mapping import Generic, ip_instance, packed, range_generics
+from resq.spec import NodeChoice
+from resq.spec.atomic import write_text_atomic
+from resq.spec.components import Multiplier
+from resq.spec.integer.intmodel import (
+    AddNode,
+    AttentionNode,
+    BatchNormNode,
+    LinearNode,
+    MeanNode,
+    Node,
+    SoftmaxParams,
+    TensorInfo,
+)
+from resq.spec.integer.intops import accumulator_bits, bias_bound, requantize
+from resq.spec.integer.intref import (
     add_int,
     attention_int,
     batchnorm_int,
@@ -26,18 +42,14 @@ from resq.qat.intref import (
     mean_int,
     relu_int,
 )
-from resq.qat.quant.qparams import (
+from resq.spec.integer.qparams import (
     ConcreteScheme,
     QParams,
     quant_range,
     quantize_multiplier,
     quantize_multiplier_pair,
 )
-from resq.qat.softmax import EXP2, EXP_BITS, FRAC_BITS, softmax_int
-from resq.spec.atomic import write_text_atomic
-
-Generic = int | str | bool
-"""The value of one VHDL generic: integer, string or boolean."""
+from resq.spec.integer.softmax import EXP2, EXP_BITS, FRAC_BITS, softmax_int
 
 
 class IpCase(BaseModel):
@@ -91,35 +103,26 @@ def _binary(value: int, bits: int) -> str:
     return format(value & ((1 << bits) - 1), f"0{bits}b")
 
 
-def packed(values: np.ndarray, bits: int) -> str:
-    """A VHDL std_logic_vector literal's digits: `bits`-bit two's complement elements,
-    element 0 in the low (rightmost) bits."""
-    return "".join(_binary(int(v), bits) for v in reversed(np.asarray(values).ravel()))
-
-
-def _range_generics(prefix: str, qp: QParams) -> dict[str, Generic]:
-    return {f"{prefix}_BITS": qp.bit_width, f"{prefix}_ZERO": qp.zero_point,
-            f"{prefix}_MIN": qp.quant_min, f"{prefix}_MAX": qp.quant_max}  # fmt: skip
+SOFTMAX = SoftmaxParams(frac_bits=FRAC_BITS, exp_bits=EXP_BITS, exp2=EXP2.tolist())
 
 
 def _style(shape: Mapping[str, Generic]) -> dict[str, Generic]:
     return {"PAR": int(shape["PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"])}
 
 
+def _node_generics(node: Node, tensors: dict[str, tuple[tuple[int, ...], QParams]],
+                   arrays: dict[str, np.ndarray], shape: Mapping[str, Generic]) -> dict[str, Generic]:  # fmt: skip
+    """The generics of `node`'s IP by the one mapping (resq.hdlgen.mapping.ip_instance), for
+    per-sample tensor shapes and QParams `tensors` and the PAR and MULT_STYLE of `shape`."""
+    infos = {name: TensorInfo(shape=list(dims), qparams=qp) for name, (dims, qp) in tensors.items()}
+    choice = NodeChoice(storage="auto", parallelism=int(shape["PAR"]),
+                        multiplier=cast(Multiplier, str(shape["MULT_STYLE"])))  # fmt: skip
+    return ip_instance(node, infos, arrays, SOFTMAX, choice).all_generics()
+
+
 def _rows_lines(*tensors: np.ndarray) -> list[str]:
     """Per sample, the rows of every tensor in turn (each tensor (samples, rows, n))."""
     return [_row(r) for sample in zip(*tensors, strict=True) for t in sample for r in t]
-
-
-def linear_weight_words(weight: np.ndarray, zero_point: int, par: int) -> np.ndarray:
-    """resq_linear's weight memory as (out, chunks · par) elements, chunks = ⌈in / par⌉,
-    padded with the weight zero point: word o · chunks + c holds elements c·par .. c·par+par−1
-    of row o, so `packed` of it is the memory's INIT."""
-    n_out, n_in = weight.shape
-    chunks = -(-n_in // par)
-    words = np.full((n_out, chunks * par), zero_point, dtype=np.int64)
-    words[:, :n_in] = weight
-    return words
 
 
 class _Layer(BaseModel):
@@ -175,15 +178,10 @@ def linear_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -
     x = _uniform(rng, x_qp, (samples, rows, n_in))
     layer = _linear_layer(rng, x, x_qp, n_out, w_qp, y_qp, bool(shape["RELU"]))
     node = layer.node
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "IN_FEATURES": n_in, "OUT_FEATURES": n_out,
-        "INPUT_BITS": x_qp.bit_width, "WEIGHT_BITS": w_qp.bit_width,
-        "OUTPUT_BITS": y_qp.bit_width, "ACC_BITS": node.accumulator_bits,
-        "INPUT_ZERO": x_qp.zero_point, "WEIGHT_ZERO": w_qp.zero_point,
-        "OUTPUT_ZERO": y_qp.zero_point, "OUTPUT_MIN": y_qp.quant_min,
-        "OUTPUT_MAX": y_qp.quant_max, "MULTIPLIER": node.multiplier, "SHIFT": node.shift,
-        "RELU": node.relu, "PAR": int(shape["PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"]),
-    }  # fmt: skip
+    generics = _node_generics(
+        node, {"x": ((rows, n_in), x_qp), "y": ((rows, n_out), y_qp)},
+        {"linear.weight": layer.weight, "linear.bias": layer.bias}, shape,
+    )  # fmt: skip
     lines = [str(samples)]
     lines += [_row(w) for w in layer.weight]
     lines += [_binary(int(b), node.accumulator_bits) for b in layer.bias]
@@ -191,54 +189,6 @@ def linear_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -
         lines += [_row(r) for r in x[sample]]
         lines += [_row(r) for r in layer.y[sample]]
     return IpCase(ip="linear", generics=generics, samples=samples, lines=lines)
-
-
-def _ffn_block(rng: np.random.Generator, x: np.ndarray, x_qp: QParams, qps: list[QParams],
-               sizes: tuple[int, int], relu: bool, par: int, out_prefix: str) -> _Block:  # fmt: skip
-    """resq_ffn's two linears; qps are the first weights', hidden, second weights' and
-    output QParams, sizes (hidden, output features), the output range named `out_prefix`."""
-    w1_qp, h_qp, w2_qp, y_qp = qps
-    first = _linear_layer(rng, x, x_qp, sizes[0], w1_qp, h_qp, relu)
-    second = _linear_layer(rng, first.y, h_qp, sizes[1], w2_qp, y_qp, False)
-    generics: dict[str, Generic] = {}
-    for index, layer, out in ((1, first, h_qp), (2, second, y_qp)):
-        node = layer.node
-        generics |= {
-            f"W{index}_BITS": node.weight.bit_width, f"W{index}_ZERO": node.weight.zero_point,
-            f"ACC{index}_BITS": node.accumulator_bits,
-            **_range_generics("HIDDEN" if index == 1 else out_prefix, out),
-            f"MULTIPLIER{index}": node.multiplier, f"SHIFT{index}": node.shift,
-            **({"RELU": node.relu} if index == 1 else {}),
-            f"W{index}": packed(linear_weight_words(layer.weight, node.weight.zero_point, par),
-                                node.weight.bit_width),
-            f"B{index}": packed(layer.bias, node.accumulator_bits),
-        }  # fmt: skip
-    return _Block(generics=generics, y=second.y, y_qp=y_qp)
-
-
-def ffn_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
-    """A resq_ffn case. `shape` sets ROWS, IN_FEATURES, HIDDEN, OUT_FEATURES, INPUT_BITS,
-    W1_BITS, HIDDEN_BITS, W2_BITS, OUTPUT_BITS, RELU, PAR, MULT_STYLE and RAM_STYLE; weights
-    and biases are drawn and passed as the W1, B1, W2, B2 generics. Vectors: per sample the
-    rows of x and of y."""
-    rng = np.random.default_rng(seed)
-    rows, n_in, hidden, n_out = (
-        int(shape[k]) for k in ("ROWS", "IN_FEATURES", "HIDDEN", "OUT_FEATURES")
-    )
-    x_qp, *qps = (
-        _tensor(rng, int(shape[k]))
-        for k in ("INPUT_BITS", "W1_BITS", "HIDDEN_BITS", "W2_BITS", "OUTPUT_BITS")
-    )
-    x = _uniform(rng, x_qp, (samples, rows, n_in))
-    block = _ffn_block(rng, x, x_qp, qps, (hidden, n_out), bool(shape["RELU"]),
-                       int(shape["PAR"]), "OUTPUT")  # fmt: skip
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "IN_FEATURES": n_in, "HIDDEN": hidden, "OUT_FEATURES": n_out,
-        "INPUT_BITS": x_qp.bit_width, "INPUT_ZERO": x_qp.zero_point, **block.generics,
-        **_style(shape), "RAM_STYLE": str(shape["RAM_STYLE"]),
-    }  # fmt: skip
-    return IpCase(ip="ffn", generics=generics, samples=samples,
-                  lines=[str(samples), *_rows_lines(x, block.y)])  # fmt: skip
 
 
 def _add_node(rng: np.random.Generator, a_qp: QParams, b_qp: QParams, y_qp: QParams) -> AddNode:
@@ -262,12 +212,8 @@ def add_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> I
     a = _uniform(rng, a_qp, (samples, rows, width))
     b = _uniform(rng, b_qp, (samples, rows, width))
     y = add_int(a, a_qp, b, b_qp, node, y_qp)
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "FEATURES": width, "A_BITS": a_qp.bit_width, "B_BITS": b_qp.bit_width,
-        "ACC_BITS": node.accumulator_bits, "A_ZERO": a_qp.zero_point, "B_ZERO": b_qp.zero_point,
-        **_range_generics("OUTPUT", y_qp), "A_MULTIPLIER": node.multipliers[0],
-        "B_MULTIPLIER": node.multipliers[1], "SHIFT": node.shift, **_style(shape),
-    }  # fmt: skip
+    tensors = {name: ((rows, width), qp) for name, qp in (("a", a_qp), ("b", b_qp), ("y", y_qp))}
+    generics = _node_generics(node, tensors, {}, shape)
     return IpCase(ip="add", generics=generics, samples=samples,
                   lines=[str(samples), *_rows_lines(a, b, y)])  # fmt: skip
 
@@ -300,14 +246,10 @@ def batchnorm_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0
     )
     x = _uniform(rng, x_qp, (samples, rows, width))
     norm = _batchnorm_layer(rng, x, x_qp, w_qp, y_qp)
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "FEATURES": width, "INPUT_BITS": x_qp.bit_width,
-        "WEIGHT_BITS": w_qp.bit_width, "ACC_BITS": norm.node.accumulator_bits,
-        "INPUT_ZERO": x_qp.zero_point, "WEIGHT_ZERO": w_qp.zero_point,
-        **_range_generics("OUTPUT", y_qp), "MULTIPLIER": norm.node.multiplier, "SHIFT": norm.node.shift,
-        "WEIGHTS": packed(norm.weight, w_qp.bit_width),
-        "BIASES": packed(norm.bias, norm.node.accumulator_bits), **_style(shape),
-    }  # fmt: skip
+    generics = _node_generics(
+        norm.node, {"x": ((rows, width), x_qp), "y": ((rows, width), y_qp)},
+        {"bn.weight": norm.weight, "bn.bias": norm.bias}, shape,
+    )  # fmt: skip
     return IpCase(ip="batchnorm", generics=generics, samples=samples,
                   lines=[str(samples), *_rows_lines(x, norm.y)])  # fmt: skip
 
@@ -324,11 +266,8 @@ def gap_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> I
     node = MeanNode(name="gap", component="GAP", output="y", accumulator_bits=acc_bits,
                     input="x", length=rows, multiplier=multiplier, shift=shift)  # fmt: skip
     y = mean_int(x, x_qp, node, y_qp)
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "FEATURES": width, "INPUT_BITS": x_qp.bit_width, "ACC_BITS": acc_bits,
-        "INPUT_ZERO": x_qp.zero_point, **_range_generics("OUTPUT", y_qp), "MULTIPLIER": multiplier,
-        "SHIFT": shift, **_style(shape),
-    }  # fmt: skip
+    generics = _node_generics(node, {"x": ((rows, width), x_qp), "y": ((width,), y_qp)}, {},
+                              shape)  # fmt: skip
     return IpCase(ip="gap", generics=generics, samples=samples,
                   lines=[str(samples), *_rows_lines(x, y[:, None, :])])  # fmt: skip
 
@@ -348,7 +287,7 @@ def relu_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> 
 
 
 def exp2_table_generic() -> str:
-    """resq.qat.softmax's EXP2 table as the EXP2_TABLE generic (EXP_BITS + 1 bits each)."""
+    """resq.spec.integer.softmax's EXP2 table as the EXP2_TABLE generic (EXP_BITS + 1 bits each)."""
     return packed(EXP2, EXP_BITS + 1)
 
 
@@ -374,13 +313,6 @@ def _attention(q: np.ndarray, q_qp: QParams, k: np.ndarray, k_qp: QParams, v: np
     return node, attention_int(q, q_qp, k, k_qp, v, v_qp, node, y_qp)
 
 
-def _softmax_generics(node: AttentionNode) -> dict[str, Generic]:
-    return {"SCORE_ACC_BITS": node.score_accumulator_bits,
-            "SCORE_MULTIPLIER": node.score_multiplier, "SCORE_SHIFT": node.score_shift,
-            "PROB_BITS": node.prob_bits, "FRAC_BITS": FRAC_BITS, "EXP_BITS": EXP_BITS,
-            "EXP2_TABLE": exp2_table_generic()}  # fmt: skip
-
-
 def attention_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
     """A resq_attention case. `shape` sets ROWS, FEATURES, HEADS, Q_BITS, K_BITS, V_BITS,
     OUTPUT_BITS, PROB_BITS, PAR and MULT_STYLE."""
@@ -393,142 +325,11 @@ def attention_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0
     k = _uniform(rng, k_qp, (samples, rows, width))
     v = _uniform(rng, v_qp, (samples, rows, width))
     node, y = _attention(q, q_qp, k, k_qp, v, v_qp, y_qp, heads, int(shape["PROB_BITS"]))
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "FEATURES": width, "HEADS": heads, "Q_BITS": q_qp.bit_width,
-        "K_BITS": k_qp.bit_width, "V_BITS": v_qp.bit_width, "Q_ZERO": q_qp.zero_point,
-        "K_ZERO": k_qp.zero_point, "V_ZERO": v_qp.zero_point, **_range_generics("OUTPUT", y_qp),
-        **_softmax_generics(node), "ACC_BITS": node.accumulator_bits,
-        "MULTIPLIER": node.multiplier, "SHIFT": node.shift, **_style(shape),
-    }  # fmt: skip
+    tensors = {name: ((rows, width), qp)
+               for name, qp in (("q", q_qp), ("k", k_qp), ("v", v_qp), ("y", y_qp))}  # fmt: skip
+    generics = _node_generics(node, tensors, {}, shape)
     return IpCase(ip="attention", generics=generics, samples=samples,
                   lines=[str(samples), *_rows_lines(q, k, v, y)])  # fmt: skip
-
-
-def _projection_generics(prefix: str, layer: _Layer, par: int) -> dict[str, Generic]:
-    """resq_projection's generics of one drawn layer under resq_mha's names <prefix>_…."""
-    node = layer.node
-    return {
-        f"{prefix}_WEIGHT_BITS": node.weight.bit_width,
-        f"{prefix}_WEIGHT_ZERO": node.weight.zero_point,
-        f"{prefix}_ACC_BITS": node.accumulator_bits, f"{prefix}_MULTIPLIER": node.multiplier,
-        f"{prefix}_SHIFT": node.shift,
-        f"{prefix}_WEIGHTS": packed(linear_weight_words(layer.weight, node.weight.zero_point,
-                                                        par), node.weight.bit_width),
-        f"{prefix}_BIASES": packed(layer.bias, node.accumulator_bits),
-    }  # fmt: skip
-
-
-class _Block(BaseModel):
-    """A drawn composite: its generics (without shape and style), outputs and their range."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    generics: dict[str, Generic]
-    y: np.ndarray
-    y_qp: QParams
-
-
-def _mha_block(rng: np.random.Generator, x: np.ndarray, x_qp: QParams, bits: int, heads: int,
-               prob_bits: int, par: int, out_prefix: str) -> _Block:  # fmt: skip
-    """resq_mha's four projections (drawn as for resq_linear) around an attention."""
-    width = int(x.shape[-1])
-    layers: dict[str, _Layer] = {}
-    ranges: dict[str, QParams] = {}
-    for prefix in ("Q", "K", "V"):
-        w_qp, ranges[prefix] = _tensor(rng, bits), _tensor(rng, bits)
-        layers[prefix] = _linear_layer(rng, x, x_qp, width, w_qp, ranges[prefix], False)
-    ranges["C"] = _tensor(rng, bits)
-    node, c = _attention(layers["Q"].y, ranges["Q"], layers["K"].y, ranges["K"],
-                         layers["V"].y, ranges["V"], ranges["C"], heads, prob_bits)  # fmt: skip
-    w_qp, y_qp = _tensor(rng, bits), _tensor(rng, bits)
-    layers["O"] = _linear_layer(rng, c, ranges["C"], width, w_qp, y_qp, False)
-    generics: dict[str, Generic] = {}
-    for prefix in ("Q", "K", "V"):
-        generics |= _projection_generics(prefix, layers[prefix], par)
-        generics |= _range_generics(prefix, ranges[prefix])
-    generics |= {**_range_generics("C", ranges["C"]), "C_ACC_BITS": node.accumulator_bits,
-                 "C_MULTIPLIER": node.multiplier, "C_SHIFT": node.shift,
-                 **_softmax_generics(node), **_projection_generics("O", layers["O"], par),
-                 **_range_generics(out_prefix, y_qp)}  # fmt: skip
-    return _Block(generics=generics, y=layers["O"].y, y_qp=y_qp)
-
-
-def mha_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
-    """A resq_mha case. `shape` sets ROWS, FEATURES, HEADS, BITS (every tensor and weight),
-    PROB_BITS, PAR, ATTENTION_PAR, MULT_STYLE and RAM_STYLE; the four projections are drawn
-    as for resq_linear, their ROMs passed as <P>_WEIGHTS and <P>_BIASES. Vectors: per sample
-    the rows of x and of y."""
-    rng = np.random.default_rng(seed)
-    rows, width, heads = int(shape["ROWS"]), int(shape["FEATURES"]), int(shape["HEADS"])
-    bits = int(shape["BITS"])
-    x_qp = _tensor(rng, bits)
-    x = _uniform(rng, x_qp, (samples, rows, width))
-    block = _mha_block(rng, x, x_qp, bits, heads, int(shape["PROB_BITS"]), int(shape["PAR"]),
-                       "OUTPUT")  # fmt: skip
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "FEATURES": width, "HEADS": heads, "INPUT_BITS": bits,
-        "INPUT_ZERO": x_qp.zero_point, **block.generics, "PAR": int(shape["PAR"]),
-        "ATTENTION_PAR": int(shape["ATTENTION_PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"]),
-        "RAM_STYLE": str(shape["RAM_STYLE"]),
-    }  # fmt: skip
-    return IpCase(ip="mha", generics=generics, samples=samples,
-                  lines=[str(samples), *_rows_lines(x, block.y)])  # fmt: skip
-
-
-def _add_generics(prefix: str, node: AddNode, y_qp: QParams) -> dict[str, Generic]:
-    return {f"{prefix}_ACC_BITS": node.accumulator_bits,
-            f"{prefix}_A_MULTIPLIER": node.multipliers[0],
-            f"{prefix}_B_MULTIPLIER": node.multipliers[1], f"{prefix}_SHIFT": node.shift,
-            **_range_generics(prefix, y_qp)}  # fmt: skip
-
-
-def _norm_generics(prefix: str, norm: _Norm, out_prefix: str, y_qp: QParams) -> dict[str, Generic]:
-    node = norm.node
-    return {f"{prefix}_WEIGHT_BITS": node.weight.bit_width,
-            f"{prefix}_WEIGHT_ZERO": node.weight.zero_point,
-            f"{prefix}_ACC_BITS": node.accumulator_bits, f"{prefix}_MULTIPLIER": node.multiplier,
-            f"{prefix}_SHIFT": node.shift,
-            f"{prefix}_WEIGHTS": packed(norm.weight, node.weight.bit_width),
-            f"{prefix}_BIASES": packed(norm.bias, node.accumulator_bits),
-            **_range_generics(out_prefix, y_qp)}  # fmt: skip
-
-
-def encoder_layer_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
-    """A resq_encoder_layer case. `shape` sets ROWS, FEATURES, HEADS, HIDDEN, BITS (every
-    tensor and weight), PROB_BITS, PAR, ATTENTION_PAR, ELEMENT_PAR, MULT_STYLE,
-    ELEMENT_MULT_STYLE and RAM_STYLE. The chain is that of resq.qat's encoder layer:
-    m = mha(x), s1 = add(x, m), n1 = batchnorm(s1), f = ffn(n1) (ReLU inside),
-    s2 = add(n1, f), y = batchnorm(s2). Vectors: per sample the rows of x and of y."""
-    rng = np.random.default_rng(seed)
-    rows, width, heads = int(shape["ROWS"]), int(shape["FEATURES"]), int(shape["HEADS"])
-    hidden, bits, par = int(shape["HIDDEN"]), int(shape["BITS"]), int(shape["PAR"])
-    x_qp = _tensor(rng, bits)
-    x = _uniform(rng, x_qp, (samples, rows, width))
-    mha = _mha_block(rng, x, x_qp, bits, heads, int(shape["PROB_BITS"]), par, "MHA")
-    s1_qp = _tensor(rng, bits)
-    add1 = _add_node(rng, x_qp, mha.y_qp, s1_qp)
-    s1 = add_int(x, x_qp, mha.y, mha.y_qp, add1, s1_qp)
-    w_qp, n1_qp = _tensor(rng, bits), _tensor(rng, bits)
-    norm1 = _batchnorm_layer(rng, s1, s1_qp, w_qp, n1_qp)
-    ffn = _ffn_block(rng, norm1.y, n1_qp, [_tensor(rng, bits) for _ in range(4)],
-                     (hidden, width), True, par, "FFN")  # fmt: skip
-    s2_qp = _tensor(rng, bits)
-    add2 = _add_node(rng, n1_qp, ffn.y_qp, s2_qp)
-    s2 = add_int(norm1.y, n1_qp, ffn.y, ffn.y_qp, add2, s2_qp)
-    w_qp, y_qp = _tensor(rng, bits), _tensor(rng, bits)
-    norm2 = _batchnorm_layer(rng, s2, s2_qp, w_qp, y_qp)
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "FEATURES": width, "HEADS": heads, "HIDDEN": hidden, "INPUT_BITS": bits,
-        "INPUT_ZERO": x_qp.zero_point, **mha.generics, **_add_generics("ADD1", add1, s1_qp),
-        **_norm_generics("BN1", norm1, "BN1", n1_qp), **ffn.generics,
-        **_add_generics("ADD2", add2, s2_qp), **_norm_generics("BN2", norm2, "OUTPUT", y_qp),
-        "PAR": par, "ATTENTION_PAR": int(shape["ATTENTION_PAR"]),
-        "ELEMENT_PAR": int(shape["ELEMENT_PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"]),
-        "ELEMENT_MULT_STYLE": str(shape["ELEMENT_MULT_STYLE"]),
-        "RAM_STYLE": str(shape["RAM_STYLE"]),
-    }  # fmt: skip
-    return IpCase(ip="encoder_layer", generics=generics, samples=samples,
-                  lines=[str(samples), *_rows_lines(x, norm2.y)])  # fmt: skip
 
 
 def matmul_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
@@ -547,7 +348,7 @@ def matmul_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -
     multiplier, shift = _spread_multiplier(acc, y_qp.bit_width)
     if requant:
         y = requantize(acc, multiplier, shift, y_qp.zero_point, y_qp.quant_min, y_qp.quant_max)
-        outputs = _range_generics("OUTPUT", y_qp)
+        outputs = range_generics("OUTPUT", y_qp)
     else:
         y = acc
         outputs = {"OUTPUT_BITS": acc_bits, "OUTPUT_ZERO": 0, "OUTPUT_MIN": -(1 << (acc_bits - 1)),
@@ -605,9 +406,6 @@ CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {
     "relu": relu_case,
     "matmul": matmul_case,
     "softmax": softmax_case,
-    "ffn": ffn_case,
-    "mha": mha_case,
-    "encoder_layer": encoder_layer_case,
 }
 """Case builders by IP name."""
 
@@ -655,46 +453,6 @@ DEFAULT_SHAPES: dict[str, dict[str, Generic]] = {
         MULT_STYLE="dsp",
     ),
     "softmax": dict(ROWS=3, COLS=5, ACC_BITS=19, PROB_BITS=8, MULT_STYLE="dsp"),
-    "ffn": dict(
-        ROWS=3,
-        IN_FEATURES=4,
-        HIDDEN=6,
-        OUT_FEATURES=4,
-        INPUT_BITS=8,
-        W1_BITS=8,
-        HIDDEN_BITS=8,
-        W2_BITS=8,
-        OUTPUT_BITS=8,
-        RELU=True,
-        PAR=2,
-        MULT_STYLE="dsp",
-        RAM_STYLE="auto",
-    ),
-    "mha": dict(
-        ROWS=4,
-        FEATURES=4,
-        HEADS=2,
-        BITS=8,
-        PROB_BITS=8,
-        PAR=2,
-        ATTENTION_PAR=1,
-        MULT_STYLE="dsp",
-        RAM_STYLE="auto",
-    ),
-    "encoder_layer": dict(
-        ROWS=4,
-        FEATURES=4,
-        HEADS=2,
-        HIDDEN=6,
-        BITS=8,
-        PROB_BITS=8,
-        PAR=2,
-        ATTENTION_PAR=1,
-        ELEMENT_PAR=2,
-        MULT_STYLE="dsp",
-        ELEMENT_MULT_STYLE="lut",
-        RAM_STYLE="auto",
-    ),
 }
 """The shapes of the vectors shipped with each core (its `sim` target's defaults)."""
 

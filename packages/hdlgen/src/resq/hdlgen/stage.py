@@ -2,8 +2,9 @@
 
 generate — artifact: `model/` (the VHDL top, its constants package, a self-checking
 testbench, `vectors.txt` with `deploy.test_windows` windows of the test split and their
-integer-reference outputs, and the core `resq:model:<name>`), `plan.json` (the
-HardwarePlan) and `generated.json` (entity, VLNV, files).
+integer-reference outputs, an XDC with the clock, and the core `resq:model:<name>`),
+`config.json` (the BitConfig it was built from: the spec's, or `spec run --config FILE`)
+and `generated.json` (entity, VLNV, files, each node's hardware).
 
 simulate — artifact: `simulation.json` (outputs equal to the integer reference, cycles per
 inference and per node). The GHDL build goes to the stage's scratch folder. The stage fails
@@ -18,19 +19,19 @@ from pathlib import Path
 from typing import Any
 
 from resq.hdlgen.cores import cores_digest, cores_root
-from resq.hdlgen.model import HardwarePlan
-from resq.hdlgen.project import GeneratedModel, generate
+from resq.hdlgen.mapping import HdlgenError
+from resq.hdlgen.project import GeneratedModel, Target, generate
 from resq.hdlgen.simulation import LOG_FILE, simulate
-from resq.qat.data import load_windows
-from resq.qat.intmodel import load_intmodel
-from resq.qat.intref import quantize_input
 from resq.spec import StageError
 from resq.spec.atomic import write_json_atomic
+from resq.spec.integer.intmodel import load_intmodel
+from resq.spec.integer.intref import quantize_input
 from resq.spec.stage import Stage, StageContext, distribution_version
 from rich.console import Console
 
 MODEL_FOLDER = "model"
 GENERATED_FILE = "generated.json"
+CONFIG_FILE = "config.json"
 
 
 def _ghdl_version() -> str:
@@ -46,7 +47,7 @@ class GenerateStage(Stage):
 
     name = "generate"
     inputs = ("train",)
-    sections = ("name", "dataset", "manifest", "hardware", "deploy")
+    sections = ("name", "dataset", "manifest", "hardware", "config", "board", "deploy")
 
     def versions(self) -> dict[str, str]:
         return {
@@ -59,22 +60,41 @@ class GenerateStage(Stage):
         spec = loaded.spec
         if loaded.manifest is None:
             raise StageError("the generate stage needs a dataset manifest for its test windows")
+        try:
+            from resq.qat.data import load_windows  # the data loader needs pandas
+        except ImportError as e:
+            raise StageError(
+                "the generate stage reads its test windows with resq-qat's data loader: "
+                "pip install -e packages/qat"
+            ) from e
+        searched = spec.hardware.searched()
+        if searched and loaded.config is None:
+            raise StageError(
+                f"{', '.join(searched)} {'is' if len(searched) == 1 else 'are'} 'search', which "
+                "only the search stage can resolve; give concrete values (storage "
+                "block|distributed|auto, parallelism 1..64, multiplier dsp|lut) or a BitConfig "
+                "file (spec run --config FILE) to generate without it"
+            )
+        config = loaded.bit_config()
         model, arrays = load_intmodel(context.inputs["train"])
-        plan = HardwarePlan.from_spec(spec.hardware, model)
         test = load_windows(spec.dataset, loaded.manifest).test
         windows = min(spec.deploy.test_windows, len(test.x))
         q_in = quantize_input(test.x[:windows], model.tensors[model.input].qparams)
-        generated = generate(spec.name, model, arrays, plan, q_in, context.out_dir / MODEL_FOLDER)
-        write_json_atomic(context.out_dir / "plan.json", plan.model_dump(mode="json"))
+        target = Target(board=loaded.board.name, part=loaded.board.part,
+                        clock_mhz=loaded.clock_mhz)  # fmt: skip
+        try:
+            generated = generate(spec.name, model, arrays, config, q_in,
+                                 context.out_dir / MODEL_FOLDER, target)  # fmt: skip
+        except HdlgenError as e:
+            raise StageError(str(e)) from e
+        write_json_atomic(context.out_dir / CONFIG_FILE, config.model_dump(mode="json"))
         relative = generated.model_copy(update={"folder": Path(MODEL_FOLDER)})
         write_json_atomic(context.out_dir / GENERATED_FILE, relative.model_dump(mode="json"))
         return {
             "vlnv": generated.vlnv,
             "entity": generated.entity,
             "test_windows": windows,
-            "parallelism": plan.par,
-            "multiplier": plan.mult_style,
-            "storage": plan.ram_style,
+            "nodes": {n: c.model_dump(mode="json") for n, c in generated.nodes.items()},
         }
 
 

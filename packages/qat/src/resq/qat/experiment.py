@@ -16,8 +16,6 @@ import torch
 from resq.qat.data import WindowedData
 from resq.qat.evaluation import Metrics, metrics
 from resq.qat.export import export_intmodel
-from resq.qat.intmodel import IntModel
-from resq.qat.intref import predict as intref_predict
 from resq.qat.models.transformer import Transformer
 from resq.qat.quant.observers import MinMaxObserver
 from resq.qat.training import (
@@ -30,6 +28,8 @@ from resq.qat.training import (
     select_device,
 )
 from resq.spec import BitConfig
+from resq.spec.integer.intmodel import IntModel
+from resq.spec.integer.intref import predict as intref_predict
 from resq.spec.model import TransformerModel
 from resq.spec.training import TrainingSpec
 

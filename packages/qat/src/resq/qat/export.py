@@ -13,7 +13,11 @@ from typing import cast
 import numpy as np
 import torch
 from resq.qat.data import MinMax
-from resq.qat.intmodel import (
+from resq.qat.models.transformer import EncoderLayer, Transformer
+from resq.qat.quant.fake_quant import FakeQuantize, quantize, quantize_bias
+from resq.qat.quant.modules import PositionalTable, QAdd, QAttention, QBatchNorm, QLinear, QMean
+from resq.spec.components import ComponentName
+from resq.spec.integer.intmodel import (
     AddNode,
     AttentionNode,
     BatchNormNode,
@@ -26,13 +30,9 @@ from resq.qat.intmodel import (
     SoftmaxParams,
     TensorInfo,
 )
-from resq.qat.intops import accumulator_bits, bias_bound
-from resq.qat.models.transformer import EncoderLayer, Transformer
-from resq.qat.quant.fake_quant import FakeQuantize, quantize, quantize_bias
-from resq.qat.quant.modules import PositionalTable, QAdd, QAttention, QBatchNorm, QLinear, QMean
-from resq.qat.quant.qparams import QParams, quantize_multiplier, quantize_multiplier_pair
-from resq.qat.softmax import EXP2, EXP_BITS, FRAC_BITS, logit_multiplier
-from resq.spec.components import ComponentName
+from resq.spec.integer.intops import accumulator_bits, bias_bound
+from resq.spec.integer.qparams import QParams, quantize_multiplier, quantize_multiplier_pair
+from resq.spec.integer.softmax import EXP2, EXP_BITS, FRAC_BITS, logit_multiplier
 
 INPUT = "input"
 """Name of the model-input tensor."""

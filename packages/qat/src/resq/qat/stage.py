@@ -15,11 +15,11 @@ import numpy as np
 import torch
 from resq.qat.data import load_windows
 from resq.qat.experiment import float_accuracy, train_float, train_qat
-from resq.qat.intmodel import FORMAT_VERSION, save_intmodel
 from resq.qat.quant.observers import activation_observer
 from resq.qat.training import PhaseResult
-from resq.spec import BitConfig, StageError
+from resq.spec import StageError
 from resq.spec.atomic import write_json_atomic
+from resq.spec.integer.intmodel import FORMAT_VERSION, save_intmodel
 from resq.spec.stage import Stage, StageContext, distribution_version
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -40,7 +40,7 @@ class TrainStage(Stage):
     """Trains the spec's model with quantization in the loop and exports its IntModel."""
 
     name = "train"
-    sections = ("dataset", "manifest", "model", "training", "quantization", "seed")
+    sections = ("dataset", "manifest", "model", "training", "quantization", "bits", "seed")
 
     def versions(self) -> dict[str, str]:
         return {
@@ -56,7 +56,7 @@ class TrainStage(Stage):
         if loaded.manifest is None:
             raise StageError("the train stage needs a dataset manifest (dataset.manifest)")
         data = load_windows(spec.dataset, loaded.manifest)
-        bits = BitConfig.from_spec(spec)
+        bits = context.loaded.bit_config()
         training = spec.training
         console = Console(stderr=True)
         columns = (

@@ -1,6 +1,13 @@
 """resq.spec: the spec language (schema, loader), shared types and the stage runner."""
 
-from resq.spec.bitconfig import BitConfig, ComponentConfig
+from resq.spec.bitconfig import (
+    BitConfig,
+    BitConfigError,
+    ComponentConfig,
+    NodeChoice,
+    NodeHardware,
+    load_bitconfig,
+)
 from resq.spec.board import Board
 from resq.spec.components import COMPONENTS, ComponentName
 from resq.spec.errors import ResqError, SpecError, SpecIssue, StageError
@@ -13,16 +20,20 @@ __all__ = [
     "COMPONENTS",
     "RESOURCE_KINDS",
     "BitConfig",
+    "BitConfigError",
     "Board",
     "ComponentConfig",
     "ComponentName",
     "DatasetManifest",
     "LoadedSpec",
+    "NodeChoice",
+    "NodeHardware",
     "Resources",
     "ResqError",
     "Spec",
     "SpecError",
     "SpecIssue",
     "StageError",
+    "load_bitconfig",
     "load_spec",
 ]

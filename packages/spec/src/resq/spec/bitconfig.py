@@ -1,12 +1,27 @@
-"""`BitConfig`: the one bit-configuration type (component → bits, scheme, storage, parallelism)."""
+"""`BitConfig`: the one configuration type (contract 3), from the spec to the hardware.
+
+Per component: bits of inputs, weights and outputs, scheme, and the hardware defaults
+(output-buffer storage, MACs per cycle, multiplier style); per node, where a component has
+several (MHA: query, key, value, attention, output), hardware overrides. The spec states one,
+the optimizer emits one, QAT trains its bits and hdlgen builds it, nothing re-derived on the
+way. A BitConfig file is its JSON or YAML dump (`load_bitconfig`).
+"""
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field, ValidationError
 from resq.spec.base import SpecModel
 from resq.spec.components import COMPONENTS, ComponentName, Multiplier, Scheme, Storage
+from resq.spec.errors import ResqError
+from resq.spec.graph import node_components
+from resq.spec.hardware import NodeName
 from resq.spec.quantization import Bits
-from resq.spec.spec import Spec
+
+if TYPE_CHECKING:
+    from resq.spec.spec import Spec
 
 PRODUCER: dict[ComponentName, ComponentName] = {
     "AddPE": "Linput",
@@ -29,6 +44,11 @@ BNFFN's output.
 BASELINE_STORAGE: Storage = "auto"
 BASELINE_PARALLELISM = 1
 BASELINE_MULTIPLIER: Multiplier = "dsp"
+FORMAT_VERSION: Literal[1] = 1
+
+
+class BitConfigError(ResqError):
+    """A BitConfig file that cannot be read, or one that does not fit the model it meets."""
 
 
 class ComponentConfig(SpecModel):
@@ -45,19 +65,42 @@ class ComponentConfig(SpecModel):
     multiplier: Multiplier = Field(description="multiplies in DSP48 slices or LUTs")
 
 
-class BitConfig(SpecModel):
-    """A complete configuration of all ten components; the spec states it, the optimizer
-    emits it, QAT trains it and hdlgen builds it."""
+class NodeHardware(SpecModel):
+    """Hardware of one node where it differs from its component's; a field left out keeps
+    the component's."""
 
+    storage: Storage | None = Field(None, description="output buffer: block, distributed, auto")
+    parallelism: int | None = Field(None, ge=1, le=64, description="MACs per cycle")
+    multiplier: Multiplier | None = Field(None, description="dsp or lut")
+
+
+class NodeChoice(SpecModel):
+    """The hardware a node is built with: its component's, overridden by its node entry."""
+
+    storage: Storage
+    parallelism: int = Field(ge=1, le=64)
+    multiplier: Multiplier
+
+
+class BitConfig(SpecModel):
+    """A complete configuration of all ten components plus per-node hardware overrides; the
+    spec states it, the optimizer emits it, QAT trains it and hdlgen builds it."""
+
+    format_version: Literal[1] = FORMAT_VERSION
     components: dict[ComponentName, ComponentConfig]
+    nodes: dict[NodeName, NodeHardware] = Field(
+        default_factory=dict, description="node name (resq.spec.graph) → hardware overrides"
+    )
 
     @classmethod
     def from_spec(cls, spec: Spec) -> BitConfig:
-        """The configuration a spec states: defaults, then per-component overrides.
+        """The configuration a spec states: defaults, then per-component, then per-node
+        overrides.
 
         `inputs` is taken from the producer's `outputs` (see `PRODUCER`), except for Linput.
         Hardware fields set to `search` take the baseline (auto storage, 1 MAC per cycle,
-        DSP multipliers) until the search stage replaces them.
+        DSP multipliers) until the search stage replaces them; `HardwareSpec.searched` names
+        them.
         """
         quant, hw = spec.quantization, spec.hardware
         components: dict[ComponentName, ComponentConfig] = {}
@@ -77,7 +120,70 @@ class BitConfig(SpecModel):
                 parallelism=BASELINE_PARALLELISM if parallelism == "search" else parallelism,
                 multiplier=BASELINE_MULTIPLIER if multiplier == "search" else multiplier,
             )
-        return cls(components=components)
+        nodes = {
+            node: NodeHardware(
+                storage=BASELINE_STORAGE if o.storage == "search" else o.storage,
+                parallelism=BASELINE_PARALLELISM if o.parallelism == "search" else o.parallelism,
+                multiplier=BASELINE_MULTIPLIER if o.multiplier == "search" else o.multiplier,
+            )
+            for node, o in hw.nodes.items()
+        }
+        return cls(components=components, nodes=nodes)
+
+    def choice(self, node: str, component: ComponentName) -> NodeChoice:
+        """The hardware node `node` of `component` is built with."""
+        c, n = self.components[component], self.nodes.get(node, NodeHardware())
+        return NodeChoice(
+            storage=n.storage or c.storage,
+            parallelism=n.parallelism or c.parallelism,
+            multiplier=n.multiplier or c.multiplier,
+        )
+
+    def with_hardware(
+        self,
+        parallelism: int | None = None,
+        multiplier: Multiplier | None = None,
+        storage: Storage | None = None,
+        nodes: dict[str, NodeHardware] | None = None,
+    ) -> BitConfig:
+        """This configuration with the given hardware for every component (the fields left
+        None unchanged) and, when given, `nodes` as the per-node overrides."""
+        update = {
+            field: value
+            for field, value in (("parallelism", parallelism), ("multiplier", multiplier),
+                                 ("storage", storage))
+            if value is not None
+        }  # fmt: skip
+        components = {name: c.model_copy(update=update) for name, c in self.components.items()}
+        return BitConfig(components=components, nodes=self.nodes if nodes is None else nodes)
+
+    def problems(self, n_layers: int) -> list[str]:
+        """What keeps this configuration from describing a model of `n_layers` encoder
+        layers: missing components, unknown nodes, inputs that differ from their producer's
+        outputs (a tensor has one width)."""
+        found = [f"components.{c}: missing" for c in COMPONENTS if c not in self.components]
+        known = node_components(n_layers)
+        found += [
+            f"nodes.{name}: not a node of this model; nodes: {', '.join(known)}"
+            for name in self.nodes
+            if name not in known
+        ]
+        for name, producer in PRODUCER.items():
+            if name in self.components and producer in self.components:
+                inputs, outputs = self.components[name].inputs, self.components[producer].outputs
+                if inputs != outputs:
+                    found.append(
+                        f"components.{name}.inputs: {inputs} differs from {producer}.outputs "
+                        f"{outputs} (a tensor has one width, its producer's)"
+                    )
+        return found
+
+    def bits_only(self) -> dict[str, dict[str, object]]:
+        """What training depends on: per component the bits and scheme (not the hardware)."""
+        return {
+            name: c.model_dump(include={"inputs", "weights", "outputs", "scheme"})
+            for name, c in self.components.items()
+        }
 
     def describe(self) -> str:
         """Compact text such as `Linput 8/8/8 sym, ..., Loutput 8/8/8 sym` (inputs/weights/outputs)."""
@@ -85,3 +191,22 @@ class BitConfig(SpecModel):
             f"{name} {c.inputs}/{c.weights}/{c.outputs} {c.scheme[:4]}"
             for name, c in self.components.items()
         )
+
+
+def load_bitconfig(path: Path) -> BitConfig:
+    """Read a BitConfig file (`.json`, `.yaml` or `.yml`); errors name the file and field."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = YAML(typ="safe").load(text)  # JSON is YAML
+    except (OSError, UnicodeDecodeError, YAMLError) as e:
+        raise BitConfigError(f"{path}: cannot read the BitConfig file: {e}") from e
+    try:
+        return BitConfig.model_validate(raw)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(map(str, item['loc'])) or '(top)'}: {item['msg']}" for item in e.errors()
+        )
+        raise BitConfigError(f"{path}: not a BitConfig: {problems}") from e

@@ -63,12 +63,19 @@ LimitValue = Annotated[
 ]
 
 _FULL = Limit(value=100, percent=True)
+ROUTABLE_LUT = Limit(value=90, percent=True)
+"""The default LUT budget: 90 % of the part's LUTs (logic + LUT-RAM). Designs much above that
+rarely place and route on a small part; `Resources.crowded` flags anything above 80 %."""
 
 
 class BudgetSpec(SpecModel):
     """Resource and latency limits the chosen configuration must meet; default: the whole board."""
 
-    lut: LimitValue = Field(_FULL, description="logic LUTs: count or % of the board")
+    lut: LimitValue = Field(
+        ROUTABLE_LUT,
+        description="all LUTs, logic + LUT-RAM (the fit rule): count or % of the board; "
+        "default 90% as a routing margin",
+    )
     lutram: LimitValue = Field(_FULL, description="LUTs as memory: count or % of the board")
     ff: LimitValue = Field(_FULL, description="flip-flops: count or % of the board")
     bram36: LimitValue = Field(_FULL, description="RAMB36 (RAMB18 = 0.5): count or % of the board")

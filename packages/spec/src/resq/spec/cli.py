@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+from resq.spec.bitconfig import BitConfig, BitConfigError, load_bitconfig
 from resq.spec.discovery import discover_stages
 from resq.spec.errors import SpecError, StageError
 from resq.spec.loader import load_spec
@@ -35,6 +36,21 @@ def _load_or_exit(file: Path) -> LoadedSpec:
             err.print(f"[red]error[/red] {escape(str(issue))}")
         err.print(f"{len(e.issues)} error(s) in {escape(str(file))}")
         sys.exit(EXIT_BAD_SPEC)
+
+
+def _config_or_exit(file: Path, loaded: LoadedSpec) -> BitConfig:
+    try:
+        config = load_bitconfig(file)
+    except BitConfigError as e:
+        err.print(f"[red]error[/red] {escape(str(e))}")
+        sys.exit(EXIT_BAD_SPEC)
+    problems = config.problems(loaded.spec.model.n_layers)
+    for problem in problems:
+        err.print(f"[red]error[/red] {escape(str(file))}: {escape(problem)}")
+    if problems:
+        err.print(f"{len(problems)} error(s) in {escape(str(file))}")
+        sys.exit(EXIT_BAD_SPEC)
+    return config
 
 
 @click.group()
@@ -119,9 +135,20 @@ def _report(stage: str, status: str, record: StageRecord | None) -> None:
 @click.option("--stages", help=f"Comma-separated stages to run, of: {', '.join(CANONICAL_STAGES)}.")
 @click.option("--from", "start", help="Run this stage and every later one.")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Default: runs/<spec name>.")
-def run(file: Path, stages: str | None, start: str | None, run_dir: Path | None) -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="A BitConfig file (JSON or YAML) to train and build instead of the spec's.",
+)
+def run(
+    file: Path, stages: str | None, start: str | None, run_dir: Path | None,
+    config_file: Path | None,
+) -> None:  # fmt: skip
     """Run the stages of spec FILE; finished stages are taken from the run directory."""
     loaded = _load_or_exit(file)
+    if config_file is not None:
+        loaded = loaded.model_copy(update={"config": _config_or_exit(config_file, loaded)})
     selected = _selection(stages, start)
     directory = run_dir or loaded.root / "runs" / loaded.spec.name
     try:

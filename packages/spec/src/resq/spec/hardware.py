@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 from resq.spec.base import SpecModel
 from resq.spec.components import ComponentName, Multiplier, Storage
+
+NodeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=48)]
+"""A node of the integer model, e.g. `l0_mha_attention` (resq.spec.graph names them)."""
 
 StorageChoice = Storage | Literal["search"]
 """A storage style, or `search` to let the optimizer choose."""
@@ -58,3 +61,18 @@ class HardwareSpec(SpecModel):
     components: dict[ComponentName, ComponentHardware] = Field(
         default_factory=dict, description="overrides by component name"
     )
+    nodes: dict[NodeName, ComponentHardware] = Field(
+        default_factory=dict,
+        description="overrides by node name (e.g. l0_mha_attention), over the component's",
+    )
+
+    def searched(self) -> list[str]:
+        """The fields (as `hardware.…` paths) set to `search`."""
+        places = [("", self)] + [(f"components.{c}.", o) for c, o in self.components.items()]
+        places += [(f"nodes.{n}.", o) for n, o in self.nodes.items()]
+        return [
+            f"hardware.{where}{field}"
+            for where, choice in places
+            for field in ("storage", "parallelism", "multiplier")
+            if getattr(choice, field) == "search"
+        ]

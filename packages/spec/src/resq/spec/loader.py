@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from resq.spec.bitconfig import PRODUCER, BitConfig
 from resq.spec.board import Board
 from resq.spec.errors import SpecError, SpecIssue
+from resq.spec.graph import node_components
 from resq.spec.manifest import DatasetManifest
 from resq.spec.names import NAME_PATTERN, RELATIVE_PATH_PATTERN, is_name
 from resq.spec.source import Document, YamlPath, merge, read_yaml, rebase
@@ -272,6 +273,16 @@ def _cross_checks(
                     f"{override.inputs} differs from {producer}.outputs "
                     f"{resolved[producer].outputs}: a tensor has one width, its producer's; "
                     f"set quantization.components.{producer}.outputs instead",
+                )
+            )
+    known = node_components(spec.model.n_layers)
+    for node in spec.hardware.nodes:
+        if node not in known:
+            issues.append(
+                _issue(
+                    document,
+                    ("hardware", "nodes", node),
+                    f"{node!r} is not a node of this model; nodes: {', '.join(known)}",
                 )
             )
     if board is not None:

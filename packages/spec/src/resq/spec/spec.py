@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field
 from resq.spec.base import SpecModel
+from resq.spec.bitconfig import BitConfig
 from resq.spec.board import Board
 from resq.spec.budget import BudgetSpec
 from resq.spec.dataset import DatasetSpec
@@ -65,6 +66,13 @@ class LoadedSpec(SpecModel):
     spec: Spec
     board: Board
     manifest: DatasetManifest | None = None
+    config: BitConfig | None = Field(
+        None, description="a BitConfig given with `spec run --config`, instead of the spec's"
+    )
+
+    def bit_config(self) -> BitConfig:
+        """The one configuration of this run: `config` when given, else what the spec states."""
+        return self.config if self.config is not None else BitConfig.from_spec(self.spec)
 
     @property
     def clock_mhz(self) -> float:
@@ -76,9 +84,14 @@ class LoadedSpec(SpecModel):
         return self.spec.budget.limits(self.board, self.clock_mhz)
 
     def section(self, name: str) -> Any:
-        """JSON-compatible value of a top-level section; `board` gives the board's content."""
+        """JSON-compatible value of a top-level section; `board` gives the board's content,
+        `config` the run's BitConfig and `bits` its bits and schemes alone."""
         if name == "board":
             return self.board.model_dump(mode="json")
+        if name == "bits":
+            return self.bit_config().bits_only()
+        if name == "config":
+            return self.bit_config().model_dump(mode="json")
         if name == "manifest":
             return None if self.manifest is None else self.manifest.model_dump(mode="json")
         if name not in SECTIONS:

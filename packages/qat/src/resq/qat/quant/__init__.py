@@ -14,7 +14,7 @@ from resq.qat.quant.observers import (
     TensorMinMaxObserver,
     activation_observer,
 )
-from resq.qat.quant.qparams import (
+from resq.spec.integer.qparams import (
     ConcreteScheme,
     QParams,
     choose_scheme,

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import torch
 from resq.qat.quant.observers import MinMaxObserver
-from resq.qat.quant.qparams import (
+from resq.spec.integer.qparams import (
     ConcreteScheme,
     QParams,
     choose_scheme,

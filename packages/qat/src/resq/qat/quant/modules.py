@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from resq.qat.intops import bias_bound
 from resq.qat.quant.fake_quant import FakeQuantize, Scheme, fake_requantize
 from resq.qat.quant.observers import TensorMinMaxObserver
-from resq.qat.quant.qparams import QParams, quantize_multiplier, quantize_multiplier_pair
-from resq.qat.softmax import logit_multiplier, softmax_int
+from resq.spec.integer.intops import bias_bound
+from resq.spec.integer.qparams import QParams, quantize_multiplier, quantize_multiplier_pair
+from resq.spec.integer.softmax import logit_multiplier, softmax_int
 from torch import nn
 from torch.nn import functional
 

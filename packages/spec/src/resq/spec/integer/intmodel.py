@@ -17,10 +17,10 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from resq.qat.quant.qparams import QParams
 from resq.spec import BitConfig, ResqError
 from resq.spec.atomic import write_bytes_atomic, write_text_atomic
 from resq.spec.components import ComponentName
+from resq.spec.integer.qparams import QParams
 from resq.spec.model import TransformerModel
 
 FORMAT_VERSION: Literal[1] = 1

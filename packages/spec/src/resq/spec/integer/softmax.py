@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from resq.qat.intops import Int, round_shift
+from resq.spec.integer.intops import Int, round_shift
 
 FRAC_BITS = 6
 """F: fractional bits of the base-2 logit (a 64-entry exp table)."""

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
-from resq.qat.intops import round_shift
-from resq.qat.quant.qparams import quantize_multiplier
-from resq.qat.softmax import EXP2, EXP_BITS, FRAC_BITS, logit_multiplier, softmax_int
+from resq.spec.integer.intops import round_shift
+from resq.spec.integer.qparams import quantize_multiplier
+from resq.spec.integer.softmax import EXP2, EXP_BITS, FRAC_BITS, logit_multiplier, softmax_int
 
 
 def test_exp_table_starts_at_one_and_halves_over_the_table() -> None:

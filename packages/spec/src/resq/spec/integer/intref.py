@@ -9,7 +9,7 @@ Every accumulator is checked against its declared width (`AccumulatorOverflowErr
 from __future__ import annotations
 
 import numpy as np
-from resq.qat.intmodel import (
+from resq.spec.integer.intmodel import (
     AddNode,
     AttentionNode,
     BatchNormNode,
@@ -17,9 +17,9 @@ from resq.qat.intmodel import (
     LinearNode,
     MeanNode,
 )
-from resq.qat.intops import Int, requantize, round_shift, saturate
-from resq.qat.quant.qparams import QParams
-from resq.qat.softmax import softmax_int
+from resq.spec.integer.intops import Int, requantize, round_shift, saturate
+from resq.spec.integer.qparams import QParams
+from resq.spec.integer.softmax import softmax_int
 
 
 class AccumulatorOverflowError(ArithmeticError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-from resq.qat.intops import accumulator_bits, bias_bound, requantize, round_shift
-from resq.qat.quant.qparams import quantize_multiplier
+from resq.spec.integer.intops import accumulator_bits, bias_bound, requantize, round_shift
+from resq.spec.integer.qparams import quantize_multiplier
 
 
 def test_round_shift_rounds_half_up() -> None:
