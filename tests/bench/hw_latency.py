@@ -7,7 +7,9 @@ style, PAR by node op where it differs): `--windows` real test windows (`--par1-
 PAR 1, whose simulation is 16 times longer) simulated in GHDL through FuseSoC and compared with the integer reference
 (bit_exact), cycles of the last window, the roofline (94,864 MACs ÷ PAR) and Yosys (ghdl
 synth → synth_xilinx) resources of the whole model; GHDL and Yosys run side by side, one per
-core. fits = within the XC7S15 (8,000 LUT, 20 DSP, 10 BRAM36) at ≤ 20,000 cycles.
+core. Fit by the fit rule of resq.spec.Resources (logic + LUT-RAM ≤ the part's LUTs, LUT-RAM,
+FF, BRAM36, DSP ≤ theirs) against the XC7S15 and against the specs' budget (90 % of its
+LUTs, the routing margin) at ≤ 20,000 cycles; `!` marks a resource above 80 % of the part.
 The JSON is rewritten after every row; `--resume` keeps the rows it already holds.
 
     python tests/bench/hw_latency.py [--windows 200] [--par1-windows 20] [--rows all|quick]
@@ -21,16 +23,16 @@ import json
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from resq.deploy.yosys import VhdlSource, estimate
-from resq.hdlgen.model import HardwarePlan
-from resq.hdlgen.project import generate
+from resq.hdlgen.project import Target, generate
 from resq.hdlgen.simulation import simulate
 from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
-from resq.spec.integer.intref import quantize_input
-from resq.spec import BitConfig, load_spec
+from resq.spec import BitConfig, NodeHardware, Resources, load_spec
 from resq.spec.atomic import write_json_atomic
+from resq.spec.integer.intref import quantize_input
 from rich.console import Console
 from rich.table import Table
 
@@ -51,18 +53,40 @@ these nodes take few cycles."""
 ROWS: dict[str, list[tuple[str, int, str, dict[str, tuple[int, str]]]]] = {
     "quick": [("beijing-o3-uniform4.yaml", 16, "lut", {})],
     "all": [
-        ("beijing-o3-uniform4.yaml", 16, "dsp", {}),
-        ("beijing-o3-uniform4.yaml", 8, "dsp", {**SMALL, "attention": (4, "dsp")}),
         ("beijing-o3-uniform4.yaml", 16, "dsp", {**SMALL, "attention": (4, "dsp")}),
+        ("beijing-o3-uniform4.yaml", 8, "dsp", {**SMALL, "attention": (4, "dsp")}),
         ("beijing-o3-mixed.yaml", 8, "dsp", {**SMALL, "attention": (4, "dsp")}),
+        ("beijing-o3-uniform8.yaml", 4, "dsp", {**SMALL, "attention": (4, "dsp")}),
+        ("beijing-o3-uniform4.yaml", 16, "dsp", {}),
         ("beijing-o3-uniform8.yaml", 1, "dsp", {}),
         ("beijing-o3-uniform4.yaml", 1, "lut", {}),
         ("beijing-o3-uniform8.yaml", 1, "lut", {}),
         ("beijing-o3-uniform4.yaml", 16, "lut", {}),
-        ("beijing-o3-uniform8.yaml", 4, "dsp", {**SMALL, "attention": (4, "dsp")}),
         ("beijing-o3-uniform8.yaml", 16, "dsp", {}),
     ],
 }  # fmt: skip
+
+
+CYCLES = 20_000
+"""The latency limit of the rows' verdict (specs/airu.yaml), cycles per inference."""
+
+
+def _fit(row: dict[str, Any], part: Resources, budget: Resources) -> dict[str, Any]:
+    """The fit rule's verdicts for one row: what exceeds the part and the budget, the LUT
+    fraction of the part, resources above 80 %, and LUTs left under the budget."""
+    design = Resources(lut=row["lut"], lutram=row["lutram"], ff=row["ff"],
+                       bram36=row["bram36"], dsp=row["dsp"], cycles=row["cycles"])  # fmt: skip
+    return {
+        "over_part": design.model_copy(update={"cycles": None}).exceeded(part),
+        "over_budget": design.exceeded(budget),
+        "lut_fraction": design.utilisation(part)["lut"],
+        "crowded": design.crowded(part),
+        "lut_margin": design.slack(budget)["lut"],
+    }
+
+
+def _verdict(over: list[str]) -> str:
+    return "yes" if not over else f"no ({', '.join(over)})"
 
 
 def main() -> None:
@@ -94,10 +118,14 @@ def main() -> None:
             spec.model, BitConfig.from_spec(spec), spec.quantization.adaptive_threshold, data
         )
         q_in = quantize_input(data.test.x[:windows], model.tensors[model.input].qparams)
-        nodes = {n.name: by_op[n.op] for n in model.nodes if n.op in by_op}
-        plan = HardwarePlan(par=par, mult_style=style, nodes=nodes)
+        nodes = {n.name: NodeHardware(parallelism=by_op[n.op][0], multiplier=by_op[n.op][1])
+                 for n in model.nodes if n.op in by_op}  # fmt: skip
+        config = model.bits.with_hardware(par, style, "auto", nodes)
+        target = Target(board=loaded.board.name, part=loaded.board.part,
+                        clock_mhz=loaded.clock_mhz)  # fmt: skip
         with tempfile.TemporaryDirectory() as work, ThreadPoolExecutor(2) as pool:
-            generated = generate(spec.name, model, arrays, plan, q_in, Path(work) / "model")
+            generated = generate(spec.name, model, arrays, config, q_in, Path(work) / "model",
+                                 target)  # fmt: skip
             sources = [VhdlSource(path=CORES / f, library="resq") for f in IP_FILES]
             sources += [VhdlSource(path=generated.folder / f"{generated.entity}{suffix}",
                                    library="resq") for suffix in ("_pkg.vhd", ".vhd")]  # fmt: skip
@@ -105,17 +133,21 @@ def main() -> None:
             estimating = pool.submit(estimate, sources, generated.entity, {}, Path(work) / "yosys")
             sim, report = simulating.result(), estimating.result()
         r = report.resources
-        fits = r.lut <= 8000 and r.dsp <= 20 and r.bram36 <= 10 and sim.cycles <= 20_000
         results.append({
             **key, "bit_exact": sim.bit_exact,
             "cycles": sim.cycles, "roofline": -(-MACS // par), "node_cycles": sim.node_cycles,
             "lut": r.lut, "lutram": r.lutram, "ff": r.ff, "bram36": r.bram36, "dsp": r.dsp,
-            "latches": report.latches, "yosys_s": round(report.seconds, 1), "fits": fits,
+            "latches": report.latches, "yosys_s": round(report.seconds, 1),
         })  # fmt: skip
         write_json_atomic(out, {"rows": results})
-    table = Table(title="airu-size model: GHDL cycles and Yosys resources")
-    for column in ("config", "PAR", "by op", "mult", "bit_exact", "cycles", "roofline", "LUT", "LUTRAM",
-                   "FF", "BRAM36", "DSP", "latches", "fits XC7S15"):  # fmt: skip
+    board = load_spec(REPO / "specs" / "beijing-o3.yaml")
+    part, budget = board.board.capacity, board.limits().model_copy(update={"cycles": CYCLES})
+    for row in results:
+        row.update(_fit(row, part, budget))
+    table = Table(title="airu-size model: GHDL cycles and Yosys resources (fit rule)")
+    for column in ("config", "PAR", "by op", "mult", "bit_exact", "cycles", "roofline", "LUT",
+                   "LUTRAM", "LUT total", "% LUTs", "FF", "BRAM36", "DSP", "latches",
+                   "fits part", "fits budget", "LUT margin"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in results:
         table.add_row(str(row["spec"]).removeprefix("beijing-o3-").removesuffix(".yaml"),
@@ -124,8 +156,11 @@ def main() -> None:
                       or "-",
                       str(row["mult_style"]), str(row["bit_exact"]),
                       f"{row['cycles']:,}", f"{row['roofline']:,}", f"{row['lut']:,.0f}",
-                      f"{row['lutram']:,.0f}", f"{row['ff']:,.0f}", f"{row['bram36']:g}",
-                      f"{row['dsp']:g}", str(row["latches"]), "yes" if row["fits"] else "no")  # fmt: skip
+                      f"{row['lutram']:,.0f}", f"{row['lut'] + row['lutram']:,.0f}",
+                      f"{100 * row['lut_fraction']:.1f}", f"{row['ff']:,.0f}",
+                      f"{row['bram36']:g}", f"{row['dsp']:g}" + ("!" if "dsp" in row["crowded"] else ""),
+                      str(row["latches"]), _verdict(row["over_part"]), _verdict(row["over_budget"]),
+                      f"{row['lut_margin']:,.0f}")  # fmt: skip
     Console().print(table)
     write_json_atomic(out, {"rows": results})
     print(f"wrote {out}")

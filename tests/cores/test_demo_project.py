@@ -4,6 +4,7 @@ IntModel file through the generator core resq:gen:model."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
+from resq.spec import BitConfig, NodeHardware, load_spec
 from resq.spec.integer.intmodel import save_intmodel
-from resq.spec import BitConfig, load_spec
+from ruamel.yaml import YAML
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,3 +68,25 @@ def test_bad_generator_parameters_are_named_without_a_traceback(project: Path) -
     assert model.returncode != 0
     assert "parameters of resq_model" in output and "parallelism" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.usefixtures("simulate")
+def test_the_generator_builds_a_bitconfig_file_per_node(project: Path) -> None:
+    model = json.loads((project / "model" / "intmodel.json").read_text())
+    config = BitConfig.model_validate(model["bits"]).with_hardware(
+        2, "lut", "distributed",
+        {"l0_ffn1": NodeHardware(parallelism=8, multiplier="dsp", storage="block"),
+         "l0_mha_attention": NodeHardware(parallelism=4, multiplier="dsp")},
+    )  # fmt: skip
+    YAML().dump(config.model_dump(mode="json"), project / "model-config.yaml")
+    core = project / "demo.core"
+    core.write_text(core.read_text().replace("parallelism: 4\n      multiplier: lut",
+                                             "config: model-config.yaml"))  # fmt: skip
+    done = _run(project, "sim_model")
+    output = done.stdout + done.stderr
+    assert done.returncode == 0 and "demo_model_tb: bit_exact=4/4" in output, output[-3000:]
+    top = next((project / "build").rglob("demo_model.vhd")).read_text()
+    assert "node 9: l0_ffn1 (resq_linear, PAR 8, dsp multipliers)" in top
+    assert "node 5: l0_mha_attention (resq_attention, PAR 4, dsp multipliers)" in top
+    assert "node 10: l0_ffn2 (resq_linear, PAR 2, lut multipliers)" in top
+    assert top.count('RAM_STYLE => "block"') == 1

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from resq.spec import BitConfig, NodeHardware, load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 TINY = """extends: beijing-o3.yaml
@@ -21,10 +22,12 @@ deploy: {test_windows: 8}
 """
 
 
-def _spec_run(project: Path, spec: str, stages: str) -> subprocess.CompletedProcess[str]:
+def _spec_run(
+    project: Path, spec: str, stages: str, *options: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from resq.spec.cli import main; main()", "run", spec,
-         "--stages", stages, "--run-dir", str(project / "runs" / "x")],
+         "--stages", stages, "--run-dir", str(project / "runs" / "x"), *options],
         capture_output=True, text=True, timeout=900, env=dict(os.environ), cwd=project,
     )  # fmt: skip
 
@@ -36,18 +39,22 @@ def test_generate_and_simulate_stages_report_bit_exact_and_cycles(tmp_path: Path
     (tmp_path / "specs" / "tiny.yaml").write_text(
         TINY + "hardware:\n  parallelism: 16\n  multiplier: lut\n  storage: distributed\n"
         "  components: {FFN: {parallelism: 8, multiplier: dsp, storage: block}}\n"
+        "  nodes: {l0_mha_attention: {parallelism: 2, multiplier: dsp}}\n"
     )
     done = _spec_run(tmp_path, "specs/tiny.yaml", "train,generate,simulate")
     assert done.returncode == 0, done.stderr
     run = tmp_path / "runs" / "x"
     stages = json.loads((run / "summary.json").read_text())["stages"]
     assert stages["simulate"]["bit_exact"] == "8/8"
-    assert 1000 < stages["simulate"]["cycles"] < 20_000
+    assert 1000 < stages["simulate"]["cycles"] < 40_000
     assert stages["generate"]["vlnv"] == "resq:model:tiny:0.1.0"
-    plan = json.loads((run / stages["generate"]["artifact"] / "plan.json").read_text())
-    assert plan["par"] == 16 and plan["ram_style"] == "distributed"
-    assert plan["nodes"] == {"l0_ffn1": [8, "dsp"], "l0_ffn2": [8, "dsp"]}
-    assert sorted(plan["buffers"].values()) == ["block", "block"]
+    nodes = stages["generate"]["nodes"]
+    assert nodes["l0_ffn1"] == nodes["l0_ffn2"] == {"storage": "block", "parallelism": 8,
+                                                    "multiplier": "dsp"}  # fmt: skip
+    assert nodes["l0_mha_attention"] == {"storage": "distributed", "parallelism": 2,
+                                         "multiplier": "dsp"}  # fmt: skip
+    assert nodes["l0_mha_query"]["parallelism"] == 16 and nodes["linput"]["parallelism"] == 7
+    assert (run / stages["generate"]["artifact"] / "config.json").is_file()
     top = (run / stages["generate"]["artifact"] / "model" / "tiny_model.vhd").read_text()
     assert top.count('RAM_STYLE => "block"') == 2
     simulation = json.loads((run / stages["simulate"]["artifact"] / "simulation.json").read_text())
@@ -61,3 +68,47 @@ def test_generate_and_simulate_stages_report_bit_exact_and_cycles(tmp_path: Path
     assert refused.returncode == 1
     output = " ".join((refused.stdout + refused.stderr).split())
     assert "hardware.parallelism is 'search'" in output and "Traceback" not in output
+
+
+@pytest.mark.usefixtures("beijing_home", "simulate")
+def test_a_bitconfig_file_trains_builds_and_simulates_bit_exact(tmp_path: Path) -> None:
+    """Bits differ by component, PAR, multiplier and storage by node; `--config` carries them
+    through train, generate and simulate."""
+    for name in ("boards", "datasets", "specs"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    (tmp_path / "specs" / "tiny.yaml").write_text(TINY)
+    config = BitConfig.from_spec(load_spec(tmp_path / "specs" / "tiny.yaml").spec)
+    components = dict(config.components)
+    components["FFN"] = components["FFN"].model_copy(update={"weights": 6, "outputs": 6})
+    components["AddFFN"] = components["AddFFN"].model_copy(update={"inputs": 6})
+    components["Loutput"] = components["Loutput"].model_copy(update={"weights": 8, "outputs": 8})
+    nodes = {
+        "l0_ffn1": NodeHardware(parallelism=8, multiplier="dsp", storage="block"),
+        "l0_mha_attention": NodeHardware(parallelism=4, multiplier="lut"),
+        "l0_mha_query": NodeHardware(parallelism=16, storage="distributed"),
+        "l0_add_mha": NodeHardware(parallelism=4, multiplier="lut"),
+    }
+    config = BitConfig(components=components, nodes=nodes).with_hardware(2, "dsp", "auto")
+    file = tmp_path / "config.json"
+    file.write_text(config.model_dump_json(indent=2))
+    done = _spec_run(tmp_path, "specs/tiny.yaml", "train,generate,simulate", "--config", str(file))
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "runs" / "x"
+    stages = json.loads((run / "summary.json").read_text())["stages"]
+    assert stages["simulate"]["bit_exact"] == "8/8"
+    built = stages["generate"]["nodes"]
+    assert built["l0_ffn1"] == {"storage": "block", "parallelism": 8, "multiplier": "dsp"}
+    assert built["l0_mha_attention"] == {"storage": "auto", "parallelism": 4, "multiplier": "lut"}
+    assert built["l0_mha_query"]["storage"] == "distributed"
+    assert built["l0_ffn2"] == {"storage": "auto", "parallelism": 2, "multiplier": "dsp"}
+    artifact = run / stages["generate"]["artifact"]
+    assert BitConfig.model_validate_json((artifact / "config.json").read_text()) == config
+    intmodel = json.loads((run / stages["train"]["artifact"] / "intmodel.json").read_text())
+    assert intmodel["bits"]["components"]["FFN"]["weights"] == 6
+
+    file.write_text(
+        config.model_copy(update={"nodes": {"l9_ffn1": NodeHardware()}}).model_dump_json()
+    )
+    refused = _spec_run(tmp_path, "specs/tiny.yaml", "generate", "--config", str(file))
+    output = " ".join((refused.stdout + refused.stderr).split())
+    assert refused.returncode == 2 and "nodes.l9_ffn1: not a node of this model" in output

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from pathlib import Path
 
+import pytest
 from resq.hdlgen.model import HdlgenError, entity_name
+from resq.hdlgen.simulation import parse_report
 from resq.spec import BitConfig, NodeChoice, NodeHardware, load_spec
 
 REPO = Path(__file__).resolve().parents[3]
-from resq.hdlgen.simulation import parse_report
 
 
 @pytest.mark.parametrize("name", ["Airu", "air u", "x;rm", "a__b", "1abc", "a" * 60])

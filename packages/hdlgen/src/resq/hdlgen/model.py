@@ -117,7 +117,9 @@ def top_context(name: str, model: IntModel, arrays: dict[str, np.ndarray],
                 constants.append({"name": entry["rom"],
                                   "bits": packed(arrays[read.tensor], info.qparams.bit_width)})  # fmt: skip
             else:
-                readers.setdefault(read.tensor, []).append({"stage": stage, "addr": f"{prefix}_addr"})
+                readers.setdefault(read.tensor, []).append(
+                    {"stage": stage, "addr": f"{prefix}_addr"}
+                )
             reads.append(entry)
         vector_constants = {}
         for generic, bits in inst.vectors.items():

@@ -8,7 +8,9 @@ from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 from resq.spec.base import SpecModel
 from resq.spec.components import ComponentName, Multiplier, Storage
 
-NodeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=48)]
+NodeName = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=48)
+]
 """A node of the integer model, e.g. `l0_mha_attention` (resq.spec.graph names them)."""
 
 StorageChoice = Storage | Literal["search"]

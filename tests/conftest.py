@@ -1,4 +1,5 @@
-"""Running the cores of cores/ through FuseSoC: tool checks and the `sim` target."""
+"""Shared fixtures of the cross-package tests: tools (skip outside CI, fail in CI), the
+`sim` target of cores/ through FuseSoC, the real data home."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 CORES = REPO / "cores"
 
 
