@@ -3,8 +3,7 @@
 Each row is one IP of cores/ (ghdl synth → Yosys synth_xilinx, the route of
 resq.deploy.yosys) with the generics of resq.hdlgen.ipvectors' case for that shape (24 rows,
 d_model 16), at 4 and 8 bit, several PAR and both multiplier styles. It shows what one
-instance costs, which is what a generated model pays once per node. The last rows are
-matmul and softmax at one choice each.
+instance costs, which is what a generated model pays once per node.
 
     python tests/bench/ip_resources.py [--quick] [--out DIR] [--resume]
 """
@@ -30,8 +29,6 @@ BITS = {
     "add": ("A_BITS", "B_BITS", "OUTPUT_BITS"),
     "batchnorm": ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS"),
     "gap": ("INPUT_BITS", "OUTPUT_BITS"),
-    "matmul": ("A_BITS", "B_BITS", "OUTPUT_BITS"),
-    "softmax": ("PROB_BITS",),
 }
 SHAPES: dict[str, dict[str, Generic]] = {
     "linear": {"ROWS": 24, "IN_FEATURES": 16, "OUT_FEATURES": 16},
@@ -39,14 +36,7 @@ SHAPES: dict[str, dict[str, Generic]] = {
     "add": {"ROWS": 24, "FEATURES": 16},
     "batchnorm": {"ROWS": 24, "FEATURES": 16},
     "gap": {"ROWS": 24, "FEATURES": 16},
-    "matmul": {"ROWS": 24, "INNER": 16, "COLS": 24, "TRANSPOSE_B": True, "REQUANTIZE": False},
-    "softmax": {"ROWS": 24, "COLS": 24, "ACC_BITS": 19},
 }
-COMPOSITE_ROWS = [
-    ("matmul", 8, 4, "dsp"),
-    ("softmax", 8, 1, "dsp"),
-]
-"""matmul and softmax at one choice each; softmax has no PAR, the bits are P."""
 RTL = [
     "resq_pkg/rtl/resq_pkg.vhd",
     "resq_pkg/rtl/resq_divider.vhd",
@@ -58,8 +48,6 @@ RTL = [
     "batchnorm/rtl/resq_batchnorm.vhd",
     "gap/rtl/resq_gap.vhd",
     "attention/rtl/resq_attention.vhd",
-    "matmul/rtl/resq_matmul.vhd",
-    "softmax/rtl/resq_softmax.vhd",
 ]
 """Every IP's sources in dependency order."""
 PARS = {"linear": (1, 4, 16), "attention": (1, 16), "add": (1, 4), "batchnorm": (1, 4),
@@ -70,7 +58,7 @@ def _rows(quick: bool) -> list[tuple[str, int, int, str]]:
     if quick:
         return [("linear", 4, 16, "lut"), ("linear", 8, 1, "dsp")]
     return [(ip, bits, par, style) for ip in PARS for bits in (4, 8) for par in PARS[ip]
-            for style in ("dsp", "lut")] + COMPOSITE_ROWS  # fmt: skip
+            for style in ("dsp", "lut")]  # fmt: skip
 
 
 def _sources(ip: str) -> list[VhdlSource]:
@@ -96,8 +84,6 @@ def main() -> None:
             continue
         shape = {**DEFAULT_SHAPES[ip], **SHAPES[ip], **dict.fromkeys(BITS[ip], bits),
                  "PAR": par, "MULT_STYLE": style}  # fmt: skip
-        if ip == "softmax":
-            del shape["PAR"]
         generics = CASES[ip](shape, 1, 0).generics
         with tempfile.TemporaryDirectory() as work:
             report = estimate(_sources(ip), f"resq_{ip}", generics, Path(work))

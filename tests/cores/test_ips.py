@@ -25,7 +25,6 @@ ADD = ("A_BITS", "B_BITS", "OUTPUT_BITS")
 AFFINE = ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS")
 POOL = ("INPUT_BITS", "OUTPUT_BITS")
 ATTENTION = ("Q_BITS", "K_BITS", "V_BITS", "OUTPUT_BITS")
-PRODUCT = ("A_BITS", "B_BITS", "OUTPUT_BITS")
 AIRU = {"ROWS": 24, "FEATURES": 16}
 
 SETTINGS: list[tuple[str, dict[str, Generic]]] = [
@@ -44,12 +43,6 @@ SETTINGS: list[tuple[str, dict[str, Generic]]] = [
                    "MULT_STYLE": "lut"}),
     ("attention", {**AIRU, **_bits(ATTENTION, 6), "HEADS": 4, "PROB_BITS": 8, "PAR": 2,
                    "MULT_STYLE": "lut"}),
-    ("matmul", {"ROWS": 24, "INNER": 16, "COLS": 24, "TRANSPOSE_B": True, **_bits(PRODUCT, 8),
-                "REQUANTIZE": True, "PAR": 1, "MULT_STYLE": "dsp"}),
-    ("matmul", {"ROWS": 24, "INNER": 24, "COLS": 16, "TRANSPOSE_B": False, **_bits(PRODUCT, 4),
-                "REQUANTIZE": True, "PAR": 4, "MULT_STYLE": "lut"}),
-    ("matmul", {"ROWS": 6, "INNER": 16, "COLS": 6, "TRANSPOSE_B": True, **_bits(PRODUCT, 6),
-                "REQUANTIZE": False, "PAR": 16, "MULT_STYLE": "dsp"}),
 ]  # fmt: skip
 
 
@@ -78,11 +71,7 @@ def test_ip_equals_the_integer_reference(
     assert "mismatches=0" in done.stdout and "PASSED" in done.stdout
     assert f"PAR={shape['PAR']} " in done.stdout
     assert f"MULT_STYLE={shape['MULT_STYLE']} " in done.stdout
-    cycles = int(re.findall(r"cycles=(\d+)", done.stdout)[-1])
-    if ip == "matmul":
-        products = int(shape["INNER"]) * int(shape["COLS"]) // int(shape["PAR"])
-        assert cycles == int(shape["ROWS"]) * (products + 4) + 2
-    assert cycles > 0
+    assert int(re.findall(r"cycles=(\d+)", done.stdout)[-1]) > 0
 
 
 @pytest.mark.parametrize(("rows", "bits"), [(24, 4), (3, 6), (1, 8)])
@@ -98,26 +87,8 @@ def test_relu_equals_the_integer_reference(
 
 
 @pytest.mark.parametrize(
-    ("rows", "cols", "acc_bits", "prob_bits", "style"),
-    [(24, 24, 19, 8, "dsp"), (5, 7, 12, 6, "lut"), (1, 24, 22, 4, "dsp")],
-)
-def test_softmax_equals_the_integer_reference(
-    tmp_path: Path, rows: int, cols: int, acc_bits: int, prob_bits: int, style: str,
-    simulate: Simulate,
-) -> None:  # fmt: skip
-    """resq_softmax: per row COLS logits, COLS exponentials, COLS divisions and the divider's
-    PROB_BITS + 3 cycles of latency, plus load, latch and write."""
-    shape: dict[str, Generic] = {"ROWS": rows, "COLS": cols, "ACC_BITS": acc_bits,
-                                 "PROB_BITS": prob_bits, "MULT_STYLE": style}  # fmt: skip
-    done = _run("softmax", shape, None, tmp_path, simulate)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "mismatches=0" in done.stdout and f"ACC_BITS={acc_bits} " in done.stdout
-    assert f"cycles={rows * (3 * cols + prob_bits + 6) + 2} " in done.stdout
-
-
-@pytest.mark.parametrize(
     "ip",
-    ["add", "batchnorm", "gap", "attention", "relu", "matmul", "softmax"],
+    ["add", "batchnorm", "gap", "attention", "relu"],
 )  # fmt: skip
 def test_one_corrupted_output_fails_the_run(tmp_path: Path, ip: str, simulate: Simulate) -> None:
     shape = DEFAULT_SHAPES[ip]
@@ -134,12 +105,29 @@ def test_one_corrupted_output_fails_the_run(tmp_path: Path, ip: str, simulate: S
 def test_shipped_vectors_match_the_core_defaults(
     tmp_path: Path, ip: str, simulate: Simulate
 ) -> None:
-    """`fusesoc run --target sim resq:ip:<ip>` with no options checks tb/vectors.txt."""
+    """`fusesoc run --target sim resq:ip:<ip>` with no options checks tb/vectors.txt: the sim
+    target sets the shipped case's values (NAME=value) over the parameter defaults."""
     case = CASES[ip](DEFAULT_SHAPES[ip], 4, 0)
     core = YAML(typ="safe").load((CORES / ip / f"resq_{ip}.core").read_text())
-    defaults = {name: p["default"] for name, p in core["parameters"].items() if name != "VECTORS"}
-    assert defaults == case.generics
+    values = {name: p["default"] for name, p in core["parameters"].items() if name != "VECTORS"}
+    for entry in core["targets"]["sim"]["parameters"]:
+        name, _, value = str(entry).partition("=")
+        if value:
+            values[name] = YAML(typ="safe").load(value)
+    assert values == case.generics
     assert (CORES / ip / "tb" / "vectors.txt").read_text() == case.text()
     done = simulate(f"resq:ip:{ip}", [], tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "PASSED" in done.stdout
+
+
+def test_a_design_that_never_finishes_fails_within_the_watchdog(
+    tmp_path: Path, fusesoc_tools: None
+) -> None:
+    command = ["fusesoc", "--cores-root", str(CORES), "run", "--build-root", str(tmp_path),
+               "--target", "sim_hung", "resq:ip:tb_pkg", "--LIMIT=40"]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output[-2000:]
+    assert "resq_hung_tb: watchdog: no done within 40 cycles" in output, output[-2000:]
+    assert "did not fire" not in output

@@ -34,6 +34,9 @@ end entity resq_add_tb;
 
 architecture sim of resq_add_tb is
 
+  -- The watchdog: more cycles than this upper bound on one run fail the test.
+  constant WATCHDOG_c : positive := ROWS * (FEATURES + 8) + 100;
+
   subtype a_word_t is std_logic_vector(FEATURES * A_BITS - 1 downto 0);
   subtype b_word_t is std_logic_vector(FEATURES * B_BITS - 1 downto 0);
   subtype y_word_t is std_logic_vector(FEATURES * OUTPUT_BITS - 1 downto 0);
@@ -115,7 +118,7 @@ begin
       for r in 0 to ROWS - 1 loop
         read_elements(vectors_f, FEATURES, OUTPUT_BITS, expected_v(r));
       end loop;
-      run_once(clk, start, done, cycles_v);
+      run_once("resq_add_tb", WATCHDOG_c, clk, start, done, cycles_v);
       for r in 0 to ROWS - 1 loop
         check_row("resq_add_tb", sample, r, y_mem(r), expected_v(r), errors_v);
       end loop;

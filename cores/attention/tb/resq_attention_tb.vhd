@@ -43,6 +43,9 @@ end entity resq_attention_tb;
 
 architecture sim of resq_attention_tb is
 
+  -- The watchdog: more cycles than this upper bound on one run fail the test.
+  constant WATCHDOG_c : positive := ROWS * HEADS * (2 * ROWS * FEATURES + 2 * ROWS + PROB_BITS + 16) + 100;
+
   subtype q_word_t is std_logic_vector(FEATURES * Q_BITS - 1 downto 0);
   subtype k_word_t is std_logic_vector(FEATURES * K_BITS - 1 downto 0);
   subtype v_word_t is std_logic_vector(FEATURES * V_BITS - 1 downto 0);
@@ -140,7 +143,7 @@ begin
       for r in 0 to ROWS - 1 loop
         read_elements(vectors_f, FEATURES, OUTPUT_BITS, expected_v(r));
       end loop;
-      run_once(clk, start, done, cycles_v);
+      run_once("resq_attention_tb", WATCHDOG_c, clk, start, done, cycles_v);
       for r in 0 to ROWS - 1 loop
         check_row("resq_attention_tb", sample, r, y_mem(r), expected_v(r), errors_v);
       end loop;

@@ -31,6 +31,9 @@ end entity resq_gap_tb;
 
 architecture sim of resq_gap_tb is
 
+  -- The watchdog: more cycles than this upper bound on one run fail the test.
+  constant WATCHDOG_c : positive := (ROWS + 1) * (FEATURES + 8) + 100;
+
   subtype x_word_t is std_logic_vector(FEATURES * INPUT_BITS - 1 downto 0);
   subtype y_word_t is std_logic_vector(FEATURES * OUTPUT_BITS - 1 downto 0);
   type x_mem_t is array (0 to ROWS - 1) of x_word_t;
@@ -95,7 +98,7 @@ begin
         x_mem(r) <= x_v;
       end loop;
       read_elements(vectors_f, FEATURES, OUTPUT_BITS, expected_v);
-      run_once(clk, start, done, cycles_v);
+      run_once("resq_gap_tb", WATCHDOG_c, clk, start, done, cycles_v);
       check_row("resq_gap_tb", sample, 0, y_reg, expected_v, errors_v);
     end loop;
     file_close(vectors_f);

@@ -37,6 +37,9 @@ end entity resq_linear_tb;
 
 architecture sim of resq_linear_tb is
 
+  -- The watchdog: more cycles than this upper bound on one run fail the test.
+  constant WATCHDOG_c : positive := ROWS * OUT_FEATURES * (IN_FEATURES + 8) + 100;
+
   constant CHUNKS_c : positive := (IN_FEATURES + PAR - 1) / PAR;
 
   subtype x_word_t is std_logic_vector(IN_FEATURES * INPUT_BITS - 1 downto 0);
@@ -148,7 +151,7 @@ begin
       for r in 0 to ROWS - 1 loop
         read_elements(vectors_f, OUT_FEATURES, OUTPUT_BITS, expected_v(r));
       end loop;
-      run_once(clk, start, done, cycles_v);
+      run_once("resq_linear_tb", WATCHDOG_c, clk, start, done, cycles_v);
       for r in 0 to ROWS - 1 loop
         check_row("resq_linear_tb", sample, r, y_mem(r), expected_v(r), errors_v);
       end loop;

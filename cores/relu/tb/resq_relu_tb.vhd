@@ -22,6 +22,9 @@ end entity resq_relu_tb;
 
 architecture sim of resq_relu_tb is
 
+  -- The watchdog: more cycles than this upper bound on one run fail the test.
+  constant WATCHDOG_c : positive := ROWS * 8 + 100;
+
   subtype word_t is std_logic_vector(FEATURES * BITS - 1 downto 0);
   type mem_t is array (0 to ROWS - 1) of word_t;
 
@@ -81,7 +84,7 @@ begin
       for r in 0 to ROWS - 1 loop
         read_elements(vectors_f, FEATURES, BITS, expected_v(r));
       end loop;
-      run_once(clk, start, done, cycles_v);
+      run_once("resq_relu_tb", WATCHDOG_c, clk, start, done, cycles_v);
       for r in 0 to ROWS - 1 loop
         check_row("resq_relu_tb", sample, r, y_mem(r), expected_v(r), errors_v);
       end loop;

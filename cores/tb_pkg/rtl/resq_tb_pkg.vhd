@@ -23,9 +23,11 @@ package resq_tb_pkg is
   function generic_image(name : string; value : integer) return string;
 
   -- One run of a start/done IP: a start pulse, then clock edges until done; cycles counts
-  -- them (start edge included). Returns one edge after done.
-  procedure run_once(signal clk : in std_logic; signal start : out std_logic;
-                     signal done : in std_logic; variable cycles : out natural);
+  -- them (start edge included). Returns one edge after done. The watchdog: a run longer than
+  -- `limit` cycles fails (severity failure) with a message naming `name`.
+  procedure run_once(name : string; limit : positive; signal clk : in std_logic;
+                     signal start : out std_logic; signal done : in std_logic;
+                     variable cycles : out natural);
 
   -- Compares one output row; a mismatch is reported as a warning (so that all are listed)
   -- naming the sample and row, and counted in errors.
@@ -81,8 +83,9 @@ package body resq_tb_pkg is
     return " " & name & "=" & integer'image(value);
   end function;
 
-  procedure run_once(signal clk : in std_logic; signal start : out std_logic;
-                     signal done : in std_logic; variable cycles : out natural) is
+  procedure run_once(name : string; limit : positive; signal clk : in std_logic;
+                     signal start : out std_logic; signal done : in std_logic;
+                     variable cycles : out natural) is
     variable cycles_v : natural;
   begin
     wait until rising_edge(clk);
@@ -93,6 +96,9 @@ package body resq_tb_pkg is
     while done /= '1' loop
       wait until rising_edge(clk);
       cycles_v := cycles_v + 1;
+      assert cycles_v <= limit
+        report name & ": watchdog: no done within " & integer'image(limit) & " cycles"
+        severity failure;
     end loop;
     wait until rising_edge(clk);
     cycles := cycles_v;

@@ -18,7 +18,7 @@ from typing import cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from resq.hdlgen.mapping import Generic, ip_instance, packed, range_generics
+from resq.hdlgen.mapping import Generic, ip_instance, packed
 from resq.spec import NodeChoice
 from resq.spec.atomic import write_text_atomic
 from resq.spec.components import Multiplier
@@ -32,13 +32,12 @@ from resq.spec.integer.intmodel import (
     SoftmaxParams,
     TensorInfo,
 )
-from resq.spec.integer.intops import accumulator_bits, bias_bound, requantize
+from resq.spec.integer.intops import accumulator_bits, bias_bound
 from resq.spec.integer.intref import (
     add_int,
     attention_int,
     batchnorm_int,
     linear_int,
-    matmul_int,
     mean_int,
     relu_int,
 )
@@ -49,7 +48,7 @@ from resq.spec.integer.qparams import (
     quantize_multiplier,
     quantize_multiplier_pair,
 )
-from resq.spec.integer.softmax import EXP2, EXP_BITS, FRAC_BITS, softmax_int
+from resq.spec.integer.softmax import EXP2, EXP_BITS, FRAC_BITS
 
 
 class IpCase(BaseModel):
@@ -332,59 +331,6 @@ def attention_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0
                   lines=[str(samples), *_rows_lines(q, k, v, y)])  # fmt: skip
 
 
-def matmul_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
-    """A resq_matmul case. `shape` sets ROWS, INNER, COLS, TRANSPOSE_B, A_BITS, B_BITS,
-    OUTPUT_BITS (used when REQUANTIZE; else the outputs are the ACC_BITS accumulators),
-    REQUANTIZE, PAR and MULT_STYLE. Vectors: per sample the rows of a, of b and of y."""
-    rng = np.random.default_rng(seed)
-    rows, inner, cols = (int(shape[k]) for k in ("ROWS", "INNER", "COLS"))
-    transpose_b, requant = bool(shape["TRANSPOSE_B"]), bool(shape["REQUANTIZE"])
-    a_qp, b_qp, y_qp = (_tensor(rng, int(shape[k])) for k in ("A_BITS", "B_BITS", "OUTPUT_BITS"))
-    acc_bits = accumulator_bits(a_qp.bit_width, b_qp.bit_width, inner)
-    a = _uniform(rng, a_qp, (samples, rows, inner))
-    b = _uniform(rng, b_qp, (samples, cols, inner) if transpose_b else (samples, inner, cols))
-    b_product = b.transpose(0, 2, 1) if transpose_b else b
-    acc = matmul_int(a, a_qp.zero_point, b_product, b_qp.zero_point, acc_bits, "matmul")
-    multiplier, shift = _spread_multiplier(acc, y_qp.bit_width)
-    if requant:
-        y = requantize(acc, multiplier, shift, y_qp.zero_point, y_qp.quant_min, y_qp.quant_max)
-        outputs = range_generics("OUTPUT", y_qp)
-    else:
-        y = acc
-        outputs = {"OUTPUT_BITS": acc_bits, "OUTPUT_ZERO": 0, "OUTPUT_MIN": -(1 << (acc_bits - 1)),
-                   "OUTPUT_MAX": (1 << (acc_bits - 1)) - 1}  # fmt: skip
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "INNER": inner, "COLS": cols, "TRANSPOSE_B": transpose_b,
-        "A_BITS": a_qp.bit_width, "B_BITS": b_qp.bit_width, "A_ZERO": a_qp.zero_point,
-        "B_ZERO": b_qp.zero_point, "ACC_BITS": acc_bits, "REQUANTIZE": requant, **outputs,
-        "MULTIPLIER": multiplier, "SHIFT": shift, **_style(shape),
-    }  # fmt: skip
-    return IpCase(ip="matmul", generics=generics, samples=samples,
-                  lines=[str(samples), *_rows_lines(a, b, y)])  # fmt: skip
-
-
-def softmax_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
-    """A resq_softmax case. `shape` sets ROWS, COLS, ACC_BITS, PROB_BITS and MULT_STYLE.
-    Scores are drawn over the accumulator range, with the two extremes in the first row; the
-    logit multiplier spreads them over a few powers of two. Vectors: per sample the rows of
-    scores and of probabilities."""
-    rng = np.random.default_rng(seed)
-    rows, cols, acc_bits = (int(shape[k]) for k in ("ROWS", "COLS", "ACC_BITS"))
-    prob_bits = int(shape["PROB_BITS"])
-    limit = 1 << (acc_bits - 1)
-    x = rng.integers(-limit // 4, limit // 4, size=(samples, rows, cols), dtype=np.int64)
-    x[0, 0, :2] = (-limit, limit - 1)[: min(cols, 2)]
-    multiplier, shift = quantize_multiplier(6.0 * (1 << FRAC_BITS) / max(float(np.std(x)), 1.0))
-    y = softmax_int(x, multiplier, shift, prob_bits)
-    generics: dict[str, Generic] = {
-        "ROWS": rows, "COLS": cols, "ACC_BITS": acc_bits, "MULTIPLIER": multiplier,
-        "SHIFT": shift, "PROB_BITS": prob_bits, "FRAC_BITS": FRAC_BITS, "EXP_BITS": EXP_BITS,
-        "EXP2_TABLE": exp2_table_generic(), "MULT_STYLE": str(shape["MULT_STYLE"]),
-    }  # fmt: skip
-    return IpCase(ip="softmax", generics=generics, samples=samples,
-                  lines=[str(samples), *_rows_lines(x, y)])  # fmt: skip
-
-
 def rom_case(shape: Mapping[str, Generic], samples: int = 1, seed: int = 0) -> IpCase:
     """A resq_rom case. `shape` sets DEPTH and WIDTH; random words are the INIT generic and,
     one binary word per line, the expected reads (`samples` is always 1)."""
@@ -404,8 +350,6 @@ CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {
     "attention": attention_case,
     "rom": rom_case,
     "relu": relu_case,
-    "matmul": matmul_case,
-    "softmax": softmax_case,
 }
 """Case builders by IP name."""
 
@@ -440,19 +384,6 @@ DEFAULT_SHAPES: dict[str, dict[str, Generic]] = {
     ),
     "rom": dict(DEPTH=12, WIDTH=10),
     "relu": dict(ROWS=4, FEATURES=6, BITS=8),
-    "matmul": dict(
-        ROWS=3,
-        INNER=4,
-        COLS=5,
-        TRANSPOSE_B=True,
-        A_BITS=8,
-        B_BITS=8,
-        OUTPUT_BITS=8,
-        REQUANTIZE=True,
-        PAR=2,
-        MULT_STYLE="dsp",
-    ),
-    "softmax": dict(ROWS=3, COLS=5, ACC_BITS=19, PROB_BITS=8, MULT_STYLE="dsp"),
 }
 """The shapes of the vectors shipped with each core (its `sim` target's defaults)."""
 

@@ -77,8 +77,9 @@ def add_int(
 def matmul_int(
     a: np.ndarray, a_zero: int, b: np.ndarray, b_zero: int, accumulator_bits: int, where: str
 ) -> np.ndarray:
-    """resq_matmul's accumulators: Σ_k (a[…, i, k] − a_zero)(b[…, k, j] − b_zero), checked to
-    fit `accumulator_bits` (signed). For Q·Kᵀ pass K transposed."""
+    """The accumulators of resq_attention's two products (Q·Kᵀ and A·V):
+    Σ_k (a[…, i, k] − a_zero)(b[…, k, j] − b_zero), checked to fit `accumulator_bits`
+    (signed). For Q·Kᵀ pass K transposed."""
     return check_width((a - a_zero) @ (b - b_zero), accumulator_bits, where)
 
 
@@ -92,7 +93,7 @@ def attention_int(
     node: AttentionNode,
     out: QParams,
 ) -> np.ndarray:
-    """resq_attention: per head, scores Σ_d (q − z_q)(k − z_k), `resq_softmax` to P-bit p,
+    """resq_attention: per head, scores Σ_d (q − z_q)(k − z_k), the integer softmax to P-bit p,
     context Σ_j p_j (v_j − z_v) requantized to `out`. q, k, v (batch, L, d) → (batch, L, d)."""
     batch, length, width = q.shape
     d_head = width // node.n_heads

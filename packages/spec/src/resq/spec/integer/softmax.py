@@ -1,4 +1,4 @@
-"""resq_softmax: an integer softmax, the same function in training and in the integer reference.
+"""The integer softmax of resq_attention, the same function in training and in the integer reference.
 
 Scores arrive as integer accumulators acc = Σ (q − z_q)(k − z_k). With
 M = s_q·s_k / (√d_head · ln 2) · 2^F, the base-2 logit in units of 2^−F is
@@ -50,7 +50,7 @@ def logit_multiplier(scale_q: float, scale_k: float, d_head: int) -> float:
 
 
 def softmax_int(acc: np.ndarray, multiplier: int, shift: int, prob_bits: int) -> np.ndarray:
-    """resq_softmax over the last axis: integer probabilities p in [0, 2^P − 1].
+    """The integer softmax (inside resq_attention) over the last axis: integer probabilities p in [0, 2^P − 1].
 
     Works in place on its own temporaries (they are as large as `acc`)."""
     t = round_shift(np.asarray(acc, dtype=Int) * Int(multiplier), shift)
