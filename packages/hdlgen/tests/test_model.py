@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from resq.hdlgen.model import HdlgenError, entity_name
+from resq.hdlgen.mapping import HdlgenError
+from resq.hdlgen.model import entity_name
 from resq.hdlgen.simulation import parse_report
 from resq.spec import BitConfig, NodeChoice, NodeHardware, load_spec
 

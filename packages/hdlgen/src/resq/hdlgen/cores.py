@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from resq.hdlgen.model import HdlgenError
+from resq.hdlgen.mapping import HdlgenError
 
 CORES_ENV = "RESQ_CORES"
 """Environment variable naming the cores/ folder; overrides the source checkout's."""

@@ -109,7 +109,7 @@ def _style(shape: Mapping[str, Generic]) -> dict[str, Generic]:
     return {"PAR": int(shape["PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"])}
 
 
-def _node_generics(node: Node, tensors: dict[str, tuple[tuple[int, ...], QParams]],
+def _node_generics(node: Node, tensors: Mapping[str, tuple[tuple[int, ...], QParams]],
                    arrays: dict[str, np.ndarray], shape: Mapping[str, Generic]) -> dict[str, Generic]:  # fmt: skip
     """The generics of `node`'s IP by the one mapping (resq.hdlgen.mapping.ip_instance), for
     per-sample tensor shapes and QParams `tensors` and the PAR and MULT_STYLE of `shape`."""

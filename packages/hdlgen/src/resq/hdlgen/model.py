@@ -16,6 +16,16 @@ from typing import Any
 
 import numpy as np
 from resq.hdlgen.mapping import Generic, HdlgenError, IpInstance, ip_instance, packed, rows_features
+
+__all__ = [
+    "CORE_VERSION",
+    "HdlgenError",
+    "check_config",
+    "design",
+    "entity_name",
+    "top_context",
+    "top_vhdl",
+]
 from resq.hdlgen.render import render
 from resq.spec import BitConfig
 from resq.spec.integer.intmodel import IntModel
@@ -110,11 +120,11 @@ def top_context(name: str, model: IntModel, arrays: dict[str, np.ndarray],
         for read in inst.reads:
             prefix = f"{inst.node}_{read.port}"
             info = model.tensors[read.tensor]
+            table = f"{prefix}_INIT_c".upper() if info.constant else None
             entry = {"port": read.port, "prefix": prefix, "depth": rows(read.tensor),
-                     "width": word(read.tensor), "rom": None, "tensor": read.tensor}  # fmt: skip
-            if info.constant:
-                entry["rom"] = f"{prefix}_INIT_c".upper()
-                constants.append({"name": entry["rom"],
+                     "width": word(read.tensor), "rom": table, "tensor": read.tensor}  # fmt: skip
+            if table is not None:
+                constants.append({"name": table,
                                   "bits": packed(arrays[read.tensor], info.qparams.bit_width)})  # fmt: skip
             else:
                 readers.setdefault(read.tensor, []).append(

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
-from resq.hdlgen.model import HdlgenError
+from resq.hdlgen.mapping import HdlgenError
 from resq.hdlgen.project import GeneratedModel
 from resq.spec.atomic import write_text_atomic
 

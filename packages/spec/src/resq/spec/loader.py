@@ -275,14 +275,14 @@ def _cross_checks(
                     f"set quantization.components.{producer}.outputs instead",
                 )
             )
-    known = node_components(spec.model.n_layers)
+    nodes = node_components(spec.model.n_layers)
     for node in spec.hardware.nodes:
-        if node not in known:
+        if node not in nodes:
             issues.append(
                 _issue(
                     document,
                     ("hardware", "nodes", node),
-                    f"{node!r} is not a node of this model; nodes: {', '.join(known)}",
+                    f"{node!r} is not a node of this model; nodes: {', '.join(nodes)}",
                 )
             )
     if board is not None:
