@@ -50,21 +50,27 @@ SMALL = {"add": (1, "lut"), "batchnorm": (1, "lut"), "mean": (1, "lut")}
 """Element-wise nodes at PAR 1 in LUTs: each lane costs two multiplies by a constant, and
 these nodes take few cycles."""
 
-ROWS: dict[str, list[tuple[str, int, str, dict[str, tuple[int, str]]]]] = {
-    "quick": [("beijing-o3-uniform4.yaml", 16, "lut", {})],
+BY_OP = {**SMALL, "attention": (4, "dsp")}
+"""The fitting choice of session 5: element-wise nodes as SMALL, attention at PAR 4 in DSPs."""
+
+ROWS: dict[str, list[tuple[str, int, str, dict[str, tuple[int, str]], str]]] = {
+    "quick": [("beijing-o3-uniform4.yaml", 16, "lut", {}, "auto")],
     "all": [
-        ("beijing-o3-uniform4.yaml", 16, "dsp", {**SMALL, "attention": (4, "dsp")}),
-        ("beijing-o3-uniform4.yaml", 8, "dsp", {**SMALL, "attention": (4, "dsp")}),
-        ("beijing-o3-mixed.yaml", 8, "dsp", {**SMALL, "attention": (4, "dsp")}),
-        ("beijing-o3-uniform8.yaml", 4, "dsp", {**SMALL, "attention": (4, "dsp")}),
-        ("beijing-o3-uniform4.yaml", 16, "dsp", {}),
-        ("beijing-o3-uniform8.yaml", 1, "dsp", {}),
-        ("beijing-o3-uniform4.yaml", 1, "lut", {}),
-        ("beijing-o3-uniform8.yaml", 1, "lut", {}),
-        ("beijing-o3-uniform4.yaml", 16, "lut", {}),
-        ("beijing-o3-uniform8.yaml", 16, "dsp", {}),
+        ("beijing-o3-uniform4.yaml", 16, "dsp", BY_OP, "auto"),
+        ("beijing-o3-uniform4.yaml", 8, "dsp", BY_OP, "auto"),
+        ("beijing-o3-uniform4.yaml", 16, "dsp", BY_OP, "block"),
+        ("beijing-o3-uniform4.yaml", 8, "dsp", BY_OP, "block"),
+        ("beijing-o3-mixed.yaml", 8, "dsp", BY_OP, "auto"),
+        ("beijing-o3-uniform8.yaml", 4, "dsp", BY_OP, "auto"),
+        ("beijing-o3-uniform4.yaml", 16, "dsp", {}, "auto"),
+        ("beijing-o3-uniform8.yaml", 1, "dsp", {}, "auto"),
+        ("beijing-o3-uniform4.yaml", 1, "lut", {}, "auto"),
+        ("beijing-o3-uniform8.yaml", 1, "lut", {}, "auto"),
+        ("beijing-o3-uniform4.yaml", 16, "lut", {}, "auto"),
+        ("beijing-o3-uniform8.yaml", 16, "dsp", {}, "auto"),
     ],
 }  # fmt: skip
+"""Rows: spec, PAR, multiplier style, (PAR, style) by node op, buffer storage."""
 
 
 CYCLES = 20_000
@@ -100,14 +106,15 @@ def main() -> None:
     out = args.out / "hw_latency.json"
     done = json.loads(out.read_text())["rows"] if args.resume and out.exists() else []
     results = []
-    for spec_file, par, style, by_op in ROWS[args.rows]:
+    for spec_file, par, style, by_op, storage in ROWS[args.rows]:
         windows = args.par1_windows if par == 1 else args.windows
         key = {"spec": spec_file, "par": par, "mult_style": style,
                "par_by_op": {op: list(choice) for op, choice in by_op.items()},
-               "windows": windows}  # fmt: skip
-        kept = [row for row in done if {k: row.get(k) for k in key} == key]
+               "windows": windows, "storage": storage}  # fmt: skip
+        kept = [row for row in done
+                if {k: row.get(k, "auto" if k == "storage" else None) for k in key} == key]  # fmt: skip
         if kept:
-            results.append(kept[0])
+            results.append({**kept[0], "storage": storage})
             continue
         loaded = load_spec(REPO / "specs" / spec_file)
         spec = loaded.spec
@@ -120,7 +127,7 @@ def main() -> None:
         q_in = quantize_input(data.test.x[:windows], model.tensors[model.input].qparams)
         nodes = {n.name: NodeHardware(parallelism=by_op[n.op][0], multiplier=by_op[n.op][1])
                  for n in model.nodes if n.op in by_op}  # fmt: skip
-        config = model.bits.with_hardware(par, style, "auto", nodes)
+        config = model.bits.with_hardware(par, style, storage, nodes)
         target = Target(board=loaded.board.name, part=loaded.board.part,
                         clock_mhz=loaded.clock_mhz)  # fmt: skip
         with tempfile.TemporaryDirectory() as work, ThreadPoolExecutor(2) as pool:
@@ -145,7 +152,7 @@ def main() -> None:
     for row in results:
         row.update(_fit(row, part, budget))
     table = Table(title="airu-size model: GHDL cycles and Yosys resources (fit rule)")
-    for column in ("config", "PAR", "by op", "mult", "bit_exact", "cycles", "roofline", "LUT",
+    for column in ("config", "PAR", "by op", "mult", "storage", "bit_exact", "cycles", "roofline", "LUT",
                    "LUTRAM", "LUT total", "% LUTs", "FF", "BRAM36", "DSP", "latches",
                    "fits part", "fits budget", "LUT margin"):  # fmt: skip
         table.add_column(column, justify="right")
@@ -154,7 +161,7 @@ def main() -> None:
                       str(row["par"]),
                       " ".join(f"{k}={p}/{m}" for k, (p, m) in row.get("par_by_op", {}).items())
                       or "-",
-                      str(row["mult_style"]), str(row["bit_exact"]),
+                      str(row["mult_style"]), str(row.get("storage", "auto")), str(row["bit_exact"]),
                       f"{row['cycles']:,}", f"{row['roofline']:,}", f"{row['lut']:,.0f}",
                       f"{row['lutram']:,.0f}", f"{row['lut'] + row['lutram']:,.0f}",
                       f"{100 * row['lut_fraction']:.1f}", f"{row['ff']:,.0f}",

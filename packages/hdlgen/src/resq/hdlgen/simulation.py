@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from resq.hdlgen.mapping import HdlgenError
@@ -25,6 +26,7 @@ class SimulationResult(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    format_version: Literal[1] = 1
     matches: int
     total: int
     cycles: int
