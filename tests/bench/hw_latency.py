@@ -13,7 +13,7 @@ LUTs, the routing margin) at ≤ 20,000 cycles; `!` marks a resource above 80 % 
 The JSON is rewritten after every row; `--resume` keeps the rows it already holds.
 
     python tests/bench/hw_latency.py [--windows 200] [--par1-windows 20] [--rows all|quick]
-        [--out DIR] [--resume]
+        [--out DIR] [--resume] [--table]
 """
 
 from __future__ import annotations
@@ -102,11 +102,15 @@ def main() -> None:
     parser.add_argument("--rows", choices=sorted(ROWS), default="all")
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench")
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--table", action="store_true",
+                        help="only print the table of the rows already in the JSON")  # fmt: skip
     args = parser.parse_args()
     out = args.out / "hw_latency.json"
-    done = json.loads(out.read_text())["rows"] if args.resume and out.exists() else []
+    done = (
+        json.loads(out.read_text())["rows"] if (args.resume or args.table) and out.exists() else []
+    )
     results = []
-    for spec_file, par, style, by_op, storage in ROWS[args.rows]:
+    for spec_file, par, style, by_op, storage in [] if args.table else ROWS[args.rows]:
         windows = args.par1_windows if par == 1 else args.windows
         key = {"spec": spec_file, "par": par, "mult_style": style,
                "par_by_op": {op: list(choice) for op, choice in by_op.items()},
@@ -147,6 +151,7 @@ def main() -> None:
             "latches": report.latches, "yosys_s": round(report.seconds, 1),
         })  # fmt: skip
         write_json_atomic(out, {"rows": results})
+    results = done if args.table else results
     board = load_spec(REPO / "specs" / "beijing-o3.yaml")
     part, budget = board.board.capacity, board.limits().model_copy(update={"cycles": CYCLES})
     for row in results:
@@ -157,17 +162,17 @@ def main() -> None:
                    "fits part", "fits budget", "LUT margin"):  # fmt: skip
         table.add_column(column, justify="right")
     for row in results:
-        table.add_row(str(row["spec"]).removeprefix("beijing-o3-").removesuffix(".yaml"),
-                      str(row["par"]),
-                      " ".join(f"{k}={p}/{m}" for k, (p, m) in row.get("par_by_op", {}).items())
-                      or "-",
-                      str(row["mult_style"]), str(row.get("storage", "auto")), str(row["bit_exact"]),
-                      f"{row['cycles']:,}", f"{row['roofline']:,}", f"{row['lut']:,.0f}",
-                      f"{row['lutram']:,.0f}", f"{row['lut'] + row['lutram']:,.0f}",
-                      f"{100 * row['lut_fraction']:.1f}", f"{row['ff']:,.0f}",
-                      f"{row['bram36']:g}", f"{row['dsp']:g}" + ("!" if "dsp" in row["crowded"] else ""),
-                      str(row["latches"]), _verdict(row["over_part"]), _verdict(row["over_budget"]),
-                      f"{row['lut_margin']:,.0f}")  # fmt: skip
+        crowded = {kind: "!" if kind in row["crowded"] else "" for kind in ("lut", "dsp")}
+        by_op = " ".join(f"{k[:4]} {p}/{m}" for k, (p, m) in row.get("par_by_op", {}).items())
+        table.add_row(
+            str(row["spec"]).removeprefix("beijing-o3-").removesuffix(".yaml"), str(row["par"]),
+            by_op or "-", str(row["mult_style"]), str(row.get("storage", "auto")),
+            str(row["bit_exact"]), f"{row['cycles']:,}", f"{row['roofline']:,}",
+            f"{row['lut']:,.0f}", f"{row['lutram']:,.0f}", f"{row['lut'] + row['lutram']:,.0f}",
+            f"{100 * row['lut_fraction']:.1f}{crowded['lut']}", f"{row['ff']:,.0f}",
+            f"{row['bram36']:g}", f"{row['dsp']:g}{crowded['dsp']}", str(row["latches"]),
+            _verdict(row["over_part"]), _verdict(row["over_budget"]), f"{row['lut_margin']:,.0f}",
+        )  # fmt: skip
     Console().print(table)
     write_json_atomic(out, {"rows": results})
     print(f"wrote {out}")

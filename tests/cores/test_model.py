@@ -11,7 +11,9 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
+import numpy as np
 import pytest
 from resq.hdlgen.mapping import HdlgenError
 from resq.hdlgen.model import design
@@ -19,12 +21,46 @@ from resq.hdlgen.project import Target, generate
 from resq.hdlgen.simulation import simulate
 from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
-from resq.spec import BitConfig, NodeHardware, load_spec
+from resq.spec import BitConfig, LoadedSpec, NodeHardware, load_spec
 from resq.spec.components import Multiplier, Storage
+from resq.spec.integer.intmodel import IntModel
 from resq.spec.integer.intref import quantize_input
 
 REPO = Path(__file__).resolve().parents[2]
 WINDOWS = 6
+
+
+class Calibrated(NamedTuple):
+    """A calibrated IntModel of a shipped spec, the spec it came from and test windows."""
+
+    loaded: LoadedSpec
+    model: IntModel
+    arrays: dict[str, np.ndarray]
+    q_in: np.ndarray
+
+
+def _calibrated(spec_file: str, bits: BitConfig | None = None, windows: int = WINDOWS,
+                max_windows: int | None = None, window: int | None = None,
+                **shape: int) -> Calibrated:  # fmt: skip
+    """Calibrate the model of specs/`spec_file` (optionally with `window` time steps and other
+    `shape` fields, e.g. d_model) on its data; `bits` defaults to the spec's BitConfig."""
+    loaded = load_spec(REPO / "specs" / spec_file)
+    assert loaded.manifest is not None
+    spec = loaded.spec
+    steps = {"window": window} if window else {}
+    limit = {"max_windows": max_windows} if max_windows else {}
+    data = load_windows(spec.dataset.model_copy(update=steps | limit), loaded.manifest)
+    model_spec = spec.model.model_copy(update=shape | steps)
+    bits = bits or BitConfig.from_spec(spec)
+    model, arrays = calibrated_intmodel(model_spec, bits, spec.quantization.adaptive_threshold,
+                                        data)  # fmt: skip
+    q_in = quantize_input(data.test.x[:windows], model.tensors[model.input].qparams)
+    return Calibrated(loaded, model, arrays, q_in)
+
+
+def _target(loaded: LoadedSpec, clock_mhz: float | None = None) -> Target:
+    return Target(board=loaded.board.name, part=loaded.board.part,
+                  clock_mhz=clock_mhz or loaded.clock_mhz)  # fmt: skip
 
 
 @pytest.mark.usefixtures("simulate")
@@ -44,19 +80,15 @@ def test_generated_model_equals_the_integer_reference(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     monkeypatch.setenv("RESQ_DATA_HOME", str(beijing_home))
-    loaded = load_spec(REPO / "specs" / spec_file)
-    spec = loaded.spec
-    data = load_windows(spec.dataset, loaded.manifest)
+    spec = load_spec(REPO / "specs" / spec_file).spec
     bits = BitConfig.from_spec(spec).with_hardware(*hardware)
-    model, arrays = calibrated_intmodel(spec.model, bits, spec.quantization.adaptive_threshold,
-                                        data)  # fmt: skip
-    q_in = quantize_input(data.test.x[:WINDOWS], model.tensors[model.input].qparams)
-    target = Target(board=loaded.board.name, part=loaded.board.part, clock_mhz=loaded.clock_mhz)
-    generated = generate(spec.name, model, arrays, bits, q_in, tmp_path / "model", target)
+    c = _calibrated(spec_file, bits)
+    generated = generate(spec.name, c.model, c.arrays, bits, c.q_in, tmp_path / "model",
+                         _target(c.loaded))  # fmt: skip
     result = simulate(generated, REPO / "cores", tmp_path / "build")
     assert result.passed and result.bit_exact == f"{WINDOWS}/{WINDOWS}", result
     assert sum(result.node_cycles.values()) <= result.cycles
-    assert set(result.node_cycles) == {node.name for node in model.nodes}
+    assert set(result.node_cycles) == {node.name for node in c.model.nodes}
 
 
 @pytest.mark.usefixtures("simulate")
@@ -65,16 +97,10 @@ def test_a_window_over_the_watchdog_fails_naming_the_model(
 ) -> None:
     """MAX_CYCLES far below what one window takes stands for a design that never finishes."""
     monkeypatch.setenv("RESQ_DATA_HOME", str(beijing_home))
-    loaded = load_spec(REPO / "specs" / "beijing-o3-uniform4.yaml")
-    spec = loaded.spec
-    assert loaded.manifest is not None
-    data = load_windows(spec.dataset.model_copy(update={"max_windows": 1500}), loaded.manifest)
-    bits = BitConfig.from_spec(spec).with_hardware(16, "dsp")
-    model, arrays = calibrated_intmodel(spec.model, bits, spec.quantization.adaptive_threshold,
-                                        data)  # fmt: skip
-    q_in = quantize_input(data.test.x[:2], model.tensors[model.input].qparams)
-    target = Target(board=loaded.board.name, part=loaded.board.part, clock_mhz=loaded.clock_mhz)
-    generated = generate(spec.name, model, arrays, bits, q_in, tmp_path / "model", target)
+    c = _calibrated("beijing-o3-uniform4.yaml", windows=2, max_windows=1500)
+    bits = c.model.bits.with_hardware(16, "dsp")
+    generated = generate(c.loaded.spec.name, c.model, c.arrays, bits, c.q_in,
+                         tmp_path / "model", _target(c.loaded))  # fmt: skip
     command = ["fusesoc", "--cores-root", str(REPO / "cores"), "--cores-root",
                str(generated.folder), "run", "--build-root", str(tmp_path / "build"), "--target",
                "sim", generated.vlnv, "--MAX_CYCLES=300"]  # fmt: skip
@@ -90,13 +116,8 @@ def test_a_config_must_carry_the_bits_the_model_was_trained_with(
     beijing_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RESQ_DATA_HOME", str(beijing_home))
-    loaded = load_spec(REPO / "specs" / "beijing-o3-uniform4.yaml")
-    assert loaded.manifest is not None
-    spec = loaded.spec
-    data = load_windows(spec.dataset.model_copy(update={"max_windows": 1500}), loaded.manifest)
-    bits = BitConfig.from_spec(spec)
-    model, arrays = calibrated_intmodel(spec.model, bits, spec.quantization.adaptive_threshold,
-                                        data)  # fmt: skip
+    c = _calibrated("beijing-o3-uniform4.yaml", windows=1, max_windows=1500)
+    model, arrays, bits = c.model, c.arrays, c.model.bits
     assert len(design(model, arrays, bits.with_hardware(4, "lut"))) == len(model.nodes)
     ffn = bits.components["FFN"].model_copy(update={"weights": 6})
     other = bits.model_copy(update={"components": {**bits.components, "FFN": ffn}})
@@ -114,17 +135,12 @@ def test_the_generated_core_has_estimate_and_synth_targets(
     """A tiny model (window 4, d_model 4): Yosys through the `estimate` target, and the
     Vivado project of the `synth` target (stand-in vivado) with the part, top and XDC clock."""
     monkeypatch.setenv("RESQ_DATA_HOME", str(beijing_home))
-    loaded = load_spec(REPO / "specs" / "beijing-o3-uniform4.yaml")
-    assert loaded.manifest is not None
-    spec = loaded.spec
-    dataset = spec.dataset.model_copy(update={"max_windows": 600, "window": 4})
-    tiny = spec.model.model_copy(update={"window": 4, "d_model": 4, "ffn_dim": 8})
-    data = load_windows(dataset, loaded.manifest)
-    bits = BitConfig.from_spec(spec).with_hardware(1, "dsp")  # LUT multipliers: 3x Yosys time
-    model, arrays = calibrated_intmodel(tiny, bits, spec.quantization.adaptive_threshold, data)
-    q_in = quantize_input(data.test.x[:2], model.tensors[model.input].qparams)
-    target = Target(board=loaded.board.name, part=loaded.board.part, clock_mhz=125)
-    generated = generate("tiny", model, arrays, bits, q_in, tmp_path / "model", target)
+    c = _calibrated("beijing-o3-uniform4.yaml", windows=2, max_windows=600, window=4,
+                    d_model=4, ffn_dim=8)  # fmt: skip
+    loaded = c.loaded
+    bits = c.model.bits.with_hardware(1, "dsp")  # LUT multipliers: 3x the Yosys time
+    generated = generate("tiny", c.model, c.arrays, bits, c.q_in, tmp_path / "model",
+                         _target(loaded, 125))  # fmt: skip
     roots = ["--cores-root", str(REPO / "cores"), "--cores-root", str(generated.folder)]
     estimate = subprocess.run(
         ["fusesoc", *roots, "run", "--build-root", str(tmp_path / "est"), "--target",

@@ -106,6 +106,18 @@ def test_a_bitconfig_file_trains_builds_and_simulates_bit_exact(tmp_path: Path) 
     intmodel = json.loads((run / stages["train"]["artifact"] / "intmodel.json").read_text())
     assert intmodel["bits"]["components"]["FFN"]["weights"] == 6
 
+    # Other hardware, the same bits: the trained model is reused, generate and simulate rerun.
+    rebuilt = config.with_hardware(
+        16, "lut", "distributed", {"l0_ffn2": NodeHardware(parallelism=3)}
+    )
+    file.write_text(rebuilt.model_dump_json())
+    again = _spec_run(tmp_path, "specs/tiny.yaml", "generate,simulate", "--config", str(file))
+    assert again.returncode == 0, again.stderr
+    stages = json.loads((run / "summary.json").read_text())["stages"]
+    assert stages["simulate"]["bit_exact"] == "8/8"
+    assert stages["generate"]["nodes"]["l0_ffn2"] == {"storage": "distributed", "parallelism": 3,
+                                                      "multiplier": "lut"}  # fmt: skip
+
     file.write_text(
         config.model_copy(update={"nodes": {"l9_ffn1": NodeHardware()}}).model_dump_json()
     )

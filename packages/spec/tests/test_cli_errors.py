@@ -89,6 +89,25 @@ def test_inputs_that_contradict_the_producer_name_the_producer(project: Path, ru
     )  # fmt: skip
 
 
+def test_an_unknown_node_in_hardware_nodes_is_located(project: Path, run_spec) -> None:
+    text = "hardware:\n  nodes:\n    l0_ffn1: {parallelism: 4}\n    l1_ffn1: {parallelism: 2}\n"
+    file = write(project, GOOD + text)
+    assert_reported(
+        run_spec("validate", str(file)), file, 12, 5, "hardware.nodes.l1_ffn1",
+        "'l1_ffn1' is not a node of this model; nodes: linput, add_pe, l0_mha_query",
+    )  # fmt: skip
+
+
+def test_a_bitconfig_file_that_does_not_fit_the_model_is_refused(
+    project: Path, run_spec
+) -> None:
+    config = project / "config.yaml"
+    config.write_text("components: {}\nnodes: {l0_ffn1: {parallelism: 65}}\n")
+    result = run_spec("run", str(write(project, GOOD, "good.yaml")), "--config", str(config))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{config}: not a BitConfig: nodes.l0_ffn1.parallelism" in result.stderr, result.stderr
+
+
 def test_budget_over_100_percent_is_rejected(project: Path, run_spec) -> None:
     file = write(project, GOOD + "budget:\n  lut: 120%\n")
     assert_reported(run_spec("validate", str(file)), file, 10, 3, "budget.lut", "over 100%")
