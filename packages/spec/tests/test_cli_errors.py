@@ -98,9 +98,7 @@ def test_an_unknown_node_in_hardware_nodes_is_located(project: Path, run_spec) -
     )  # fmt: skip
 
 
-def test_a_bitconfig_file_that_does_not_fit_the_model_is_refused(
-    project: Path, run_spec
-) -> None:
+def test_a_bitconfig_file_that_does_not_fit_the_model_is_refused(project: Path, run_spec) -> None:
     config = project / "config.yaml"
     config.write_text("components: {}\nnodes: {l0_ffn1: {parallelism: 65}}\n")
     result = run_spec("run", str(write(project, GOOD, "good.yaml")), "--config", str(config))

@@ -18,7 +18,7 @@ from typing import cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from resq.hdlgen.mapping import Generic, ip_instance, packed
+from resq.hdlgen.mapping import Generic, binary, ip_instance, packed
 from resq.spec import NodeChoice
 from resq.spec.atomic import write_text_atomic
 from resq.spec.components import Multiplier
@@ -98,15 +98,7 @@ def _row(values: np.ndarray) -> str:
     return " ".join(str(int(v)) for v in values)
 
 
-def _binary(value: int, bits: int) -> str:
-    return format(value & ((1 << bits) - 1), f"0{bits}b")
-
-
 SOFTMAX = SoftmaxParams(frac_bits=FRAC_BITS, exp_bits=EXP_BITS, exp2=EXP2.tolist())
-
-
-def _style(shape: Mapping[str, Generic]) -> dict[str, Generic]:
-    return {"PAR": int(shape["PAR"]), "MULT_STYLE": str(shape["MULT_STYLE"])}
 
 
 def _node_generics(node: Node, tensors: Mapping[str, tuple[tuple[int, ...], QParams]],
@@ -183,7 +175,7 @@ def linear_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -
     )  # fmt: skip
     lines = [str(samples)]
     lines += [_row(w) for w in layer.weight]
-    lines += [_binary(int(b), node.accumulator_bits) for b in layer.bias]
+    lines += [binary(int(b), node.accumulator_bits) for b in layer.bias]
     for sample in range(samples):
         lines += [_row(r) for r in x[sample]]
         lines += [_row(r) for r in layer.y[sample]]
@@ -285,11 +277,6 @@ def relu_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> 
                   lines=[str(samples), *_rows_lines(x, relu_int(x, qp))])  # fmt: skip
 
 
-def exp2_table_generic() -> str:
-    """resq.spec.integer.softmax's EXP2 table as the EXP2_TABLE generic (EXP_BITS + 1 bits each)."""
-    return packed(EXP2, EXP_BITS + 1)
-
-
 def _attention(q: np.ndarray, q_qp: QParams, k: np.ndarray, k_qp: QParams, v: np.ndarray,
                v_qp: QParams, y_qp: QParams, heads: int, prob_bits: int,
                ) -> tuple[AttentionNode, np.ndarray]:  # fmt: skip
@@ -339,7 +326,7 @@ def rom_case(shape: Mapping[str, Generic], samples: int = 1, seed: int = 0) -> I
     words = rng.integers(0, 1 << width, size=depth, dtype=np.int64)
     generics: dict[str, Generic] = {"DEPTH": depth, "WIDTH": width, "INIT": packed(words, width)}
     return IpCase(ip="rom", generics=generics, samples=1,
-                  lines=["1", *(_binary(int(w), width) for w in words)])  # fmt: skip
+                  lines=["1", *(binary(int(w), width) for w in words)])  # fmt: skip
 
 
 CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {

@@ -85,14 +85,15 @@ class IpInstance(BaseModel):
         return {**self.generics, **self.vectors}
 
 
-def _binary(value: int, bits: int) -> str:
+def binary(value: int, bits: int) -> str:
+    """`value` as `bits` binary digits of two's complement."""
     return format(value & ((1 << bits) - 1), f"0{bits}b")
 
 
 def packed(values: np.ndarray, bits: int) -> str:
     """A VHDL std_logic_vector literal's digits: `bits`-bit two's complement elements,
     element 0 in the low (rightmost) bits."""
-    return "".join(_binary(int(v), bits) for v in reversed(np.asarray(values).ravel()))
+    return "".join(binary(int(v), bits) for v in reversed(np.asarray(values).ravel()))
 
 
 def linear_weight_words(weight: np.ndarray, zero_point: int, par: int) -> np.ndarray:
