@@ -6,6 +6,7 @@ configuration (everything 4 bit, GAP output and the output linear at 8 bit). Tra
 settings are those of specs/beijing-o3.yaml. Every row is paired with its own float parent.
 
     python tests/bench/qat_accuracy.py [--stations Dongsi,Guanyuan] [--seed 0] [--out DIR]
+        [--configs uniform4-symmetric,...] [--observers minmax,ema,mse]
 
 Results are kept per station in DIR/<station>.json as they finish, so an interrupted run
 resumes, and stations can run in parallel processes; DIR/qat_accuracy.json gathers them all.
@@ -17,16 +18,19 @@ import argparse
 import io
 import json
 import time
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from resq.qat.data import load_windows
 from resq.qat.evaluation import metrics
 from resq.qat.experiment import FloatResult, float_accuracy, train_float, train_qat
+from resq.qat.quant.observers import activation_observer
 from resq.qat.training import predict
 from resq.spec import BitConfig, LoadedSpec, load_spec
 from resq.spec.atomic import write_bytes_atomic, write_json_atomic
+from resq.spec.quantization import Observer
 from rich.console import Console
 from rich.table import Table
 
@@ -70,8 +74,12 @@ def _float_model(loaded: LoadedSpec, data: Any, seed: int, cache: Path) -> Float
     return start
 
 
-def run_station(station: str, seed: int, out: Path, console: Console) -> list[dict[str, Any]]:
-    """Every configuration on one station; finished rows are read back, not recomputed."""
+def run_station(station: str, seed: int, out: Path, console: Console,
+                selected: list[str] | None = None,
+                observers: tuple[Observer, ...] = ("minmax",)) -> list[dict[str, Any]]:  # fmt: skip
+    """Every configuration (or those `selected`) × activation observer on one station;
+    finished rows are read back, not recomputed. Rows of observers other than minmax are
+    labelled `<configuration>/<observer>`."""
     base = load_spec(REPO / "specs" / "beijing-o3.yaml")
     dataset = base.spec.dataset.model_copy(update={"files": [STATIONS[station]]})
     spec = base.spec.model_copy(update={"dataset": dataset})
@@ -89,7 +97,13 @@ def run_station(station: str, seed: int, out: Path, console: Console) -> list[di
         rows.append({"station": station, "seed": seed, "config": "float32",
                      "rmse": parent.rmse, "mae": parent.mae, "float_rmse": parent.rmse})  # fmt: skip
         write_json_atomic(path, rows)
-    for label, config in configurations(loaded).items():
+    runs = [
+        (name if kind == "minmax" else f"{name}/{kind}", config, kind)
+        for name, config in configurations(loaded).items()
+        if selected is None or name in selected
+        for kind in observers
+    ]
+    for label, config, kind in runs:
         if label in done:
             continue
         began = time.perf_counter()
@@ -101,6 +115,7 @@ def run_station(station: str, seed: int, out: Path, console: Console) -> list[di
             spec.training,
             seed,
             start,
+            observer=partial(activation_observer, kind),
         )
         result.net.set_exact(False)
         approximate = metrics(predict(result.net, data.test.x), data.test.y, data.target)
@@ -123,10 +138,16 @@ def main() -> None:
     parser.add_argument("--stations", default="Dongsi,Guanyuan")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench" / "qat_accuracy")
+    parser.add_argument("--configs", help="comma-separated configuration labels (default all)")
+    parser.add_argument("--observers", default="minmax",
+                        help="comma-separated activation observers: minmax, ema, mse")  # fmt: skip
     args, _ = parser.parse_known_args()
     console = Console()
     stations = args.stations.split(",")
-    rows = [row for s in stations for row in run_station(s, args.seed, args.out, console)]
+    selected = args.configs.split(",") if args.configs else None
+    observers = tuple(cast(Observer, kind) for kind in args.observers.split(","))
+    rows = [row for s in stations
+            for row in run_station(s, args.seed, args.out, console, selected, observers)]  # fmt: skip
     write_json_atomic(args.out / "qat_accuracy.json", rows)
     table = Table(title=f"Test RMSE (µg/m³) of the integer reference, seed {args.seed}")
     table.add_column("configuration")

@@ -8,15 +8,17 @@ import pytest
 import torch
 from resq.qat.data import WindowedData
 from resq.qat.models import Transformer
-from resq.qat.quant.fake_quant import FakeQuantize
+from resq.qat.quant.fake_quant import FakeQuantize, fake_quantize
 from resq.qat.quant.observers import (
     EMAMinMaxObserver,
     MinMaxObserver,
+    MSEObserver,
     TensorMinMaxObserver,
     activation_observer,
 )
 from resq.qat.training import calibrate
 from resq.spec import BitConfig
+from resq.spec.integer.qparams import qparams_from_range
 from resq.spec.model import TransformerModel
 
 BATCHES = [torch.tensor([-1.0, 2.0]), torch.tensor([0.5, 3.0]), torch.tensor([-4.0, 0.0])]
@@ -71,9 +73,11 @@ def test_the_range_survives_state_dict(kind: type[MinMaxObserver]) -> None:
 
 def test_activation_observer_names_its_kinds() -> None:
     assert type(activation_observer("minmax")) is MinMaxObserver
-    ema = activation_observer("ema", 0.2)
+    ema = activation_observer("ema", momentum=0.2)
     assert isinstance(ema, EMAMinMaxObserver) and ema.momentum == 0.2
-    with pytest.raises(ValueError, match="not one of minmax, ema"):
+    mse = activation_observer("mse", 4)
+    assert isinstance(mse, MSEObserver) and mse.bit_width == 4
+    with pytest.raises(ValueError, match="not one of minmax, ema, mse"):
         activation_observer("median")  # type: ignore[arg-type]
 
 
@@ -83,7 +87,7 @@ def test_model_takes_ema_for_activations_and_keeps_weights_on_the_latest_value(
     synthetic: WindowedData,
 ) -> None:
     net = Transformer(small_model, uniform_bits(8))
-    net.set_observer(lambda: activation_observer("ema", 0.05))
+    net.set_observer(lambda bits, scheme: activation_observer("ema", bits, momentum=0.05))
     net.set_quantized(True)
     calibrate(net, synthetic.train, 32)
     quantizers = [m for m in net.modules() if isinstance(m, FakeQuantize)]
@@ -95,3 +99,51 @@ def test_model_takes_ema_for_activations_and_keeps_weights_on_the_latest_value(
     x = torch.from_numpy(synthetic.train.x)
     low, high = net.input_quant.output_fq.observer.range
     assert float(x.min()) <= low < high <= float(x.max())
+
+
+def test_mse_clips_an_outlier_that_minmax_would_keep() -> None:
+    """99,999 values in [-1, 1] and one at 50: at 4 bit, min/max spends the 15 steps on the
+    outlier (step 3.4); the MSE range stays near the bulk and clips the one value."""
+    rng = torch.Generator().manual_seed(0)
+    bulk = torch.rand(99_999, generator=rng, dtype=torch.float64) * 2 - 1
+    x = torch.cat([bulk, torch.tensor([50.0], dtype=torch.float64)])
+    mse, minmax = MSEObserver(4), MinMaxObserver()
+    mse.update(x)
+    minmax.update(x)
+    assert minmax.range == (pytest.approx(-1.0, abs=1e-3), 50.0)
+    low, high = mse.range
+    assert -1.0 <= low < -0.5 and 0.5 < high <= 50 / 16 + 0.1
+
+
+def _error(x: torch.Tensor, low: float, high: float, bits: int) -> float:
+    """Mean squared error of quantizing x with the qparams of [low, high] (asymmetric)."""
+    qp = qparams_from_range(low, high, bits, "asymmetric")
+    return float(((x - fake_quantize(x, qp)) ** 2).mean())
+
+
+@pytest.mark.parametrize(("bits", "ratio"), [(3, 0.5), (4, 0.8), (6, 1.01), (8, 1.01)])
+def test_mse_range_quantizes_with_less_error_than_minmax(bits: int, ratio: float) -> None:
+    """Heavy tails (z³): at 3 and 4 bit clipping pays; at 6 and 8 bit min/max is close to the
+    best and the MSE range must match it (min/max is one of its candidates) within the
+    histogram's resolution."""
+    rng = torch.Generator().manual_seed(1)
+    x = torch.randn(20_000, generator=rng, dtype=torch.float64) ** 3
+    observer = MSEObserver(bits)
+    observer.update(x)
+    low, high = observer.range
+    assert _error(x, low, high, bits) < ratio * _error(x, float(x.min()), float(x.max()), bits)
+
+
+def test_mse_histogram_widens_and_the_range_follows_every_few_updates() -> None:
+    observer = MSEObserver(8, every=2)
+    assert observer.update(torch.linspace(-1, 1, 1000, dtype=torch.float64))
+    first = observer.range
+    assert not observer.update(torch.linspace(-4, 4, 1000, dtype=torch.float64))
+    assert observer.range == first  # recomputed every 2 updates
+    assert observer.update(torch.linspace(-4, 4, 1000, dtype=torch.float64))
+    assert observer.range[1] > first[1]
+    assert float(observer.histogram.sum()) == 3000 and observer.edges.tolist() == [-4.0, 4.0]
+    state = observer.state_dict()
+    restored = MSEObserver(8, every=2)
+    restored.load_state_dict(state)
+    assert restored.range == observer.range and torch.equal(restored.histogram, observer.histogram)

@@ -54,7 +54,12 @@ def test_unknown_key_suggests_the_right_one(project: Path, run_spec) -> None:
 def test_unknown_observer_is_located(project: Path, run_spec) -> None:
     file = write(project, GOOD + "quantization:\n  observer: median\n")
     assert_reported(
-        run_spec("validate", str(file)), file, 10, 3, "quantization.observer", "'minmax' or 'ema'"
+        run_spec("validate", str(file)),
+        file,
+        10,
+        3,
+        "quantization.observer",
+        "'minmax', 'ema' or 'mse'",
     )
 
 

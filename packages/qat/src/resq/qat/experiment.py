@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from resq.qat.data import WindowedData
 from resq.qat.evaluation import Metrics, metrics
 from resq.qat.export import export_intmodel
 from resq.qat.models.transformer import Transformer
-from resq.qat.quant.observers import MinMaxObserver
+from resq.qat.quant.observers import MinMaxObserver, activation_observer
 from resq.qat.training import (
     EpochCallback,
     PhaseResult,
@@ -30,6 +31,7 @@ from resq.qat.training import (
 from resq.spec import BitConfig
 from resq.spec.integer.intmodel import IntModel
 from resq.spec.integer.intref import predict as intref_predict
+from resq.spec.integer.qparams import ConcreteScheme
 from resq.spec.model import TransformerModel
 from resq.spec.training import TrainingSpec
 
@@ -85,6 +87,12 @@ def train_float(
     return FloatResult({k: v.cpu() for k, v in net.float_state().items()}, phase)
 
 
+RUNNING_MINMAX: Callable[[int, ConcreteScheme], MinMaxObserver] = partial(
+    activation_observer, "minmax"
+)
+"""The default activation observer of QAT: running min/max, whatever the bit width."""
+
+
 def train_qat(
     model: TransformerModel,
     bits: BitConfig,
@@ -95,10 +103,11 @@ def train_qat(
     start: FloatResult,
     scratch: Path | None = None,
     on_epoch: EpochCallback | None = None,
-    observer: Callable[[], MinMaxObserver] = MinMaxObserver,
+    observer: Callable[[int, ConcreteScheme], MinMaxObserver] = RUNNING_MINMAX,
 ) -> QatResult:
     """QAT from the float weights, then export and evaluation on the test split. `observer`
-    makes the activation quantizers' observers (`activation_observer`).
+    makes each activation quantizer's observer from its bit width and scheme (default:
+    running min/max; see `activation_observer`).
 
     Early stopping validates in the training form (plain fake quantization, within 0.6% of
     the integer result in tests/bench/qat_accuracy.py and 20× cheaper than the exact path);

@@ -81,7 +81,7 @@ class TrainStage(Stage):
             )
             quantization = spec.quantization
             observer = partial(
-                activation_observer, quantization.observer, quantization.ema_momentum
+                activation_observer, quantization.observer, momentum=quantization.ema_momentum
             )
             result = train_qat(
                 spec.model, bits, quantization.adaptive_threshold, data, training,

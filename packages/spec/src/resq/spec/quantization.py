@@ -10,7 +10,7 @@ from resq.spec.components import ComponentName, Scheme
 
 Bits = Annotated[int, Field(ge=2, le=16, description="bit width, 2..16")]
 
-Observer = Literal["minmax", "ema"]
+Observer = Literal["minmax", "ema", "mse"]
 
 
 class ComponentQuantization(SpecModel):
@@ -36,7 +36,8 @@ class QuantizationSpec(SpecModel):
     observer: Observer = Field(
         "minmax",
         description="activation ranges: running min/max over every training batch (minmax), "
-        "or an exponential moving average of each batch's min and max (ema)",
+        "an exponential moving average of each batch's min and max (ema), or the range of "
+        "least expected quantization error over a histogram of every value seen (mse)",
     )
     ema_momentum: float = Field(
         0.01, gt=0, le=1, description="ema: weight of each new batch's min and max"

@@ -26,6 +26,7 @@ from resq.qat.quant.modules import (
 )
 from resq.qat.quant.observers import MinMaxObserver
 from resq.spec import BitConfig
+from resq.spec.integer.qparams import ConcreteScheme
 from resq.spec.model import TransformerModel
 from torch import nn
 
@@ -80,12 +81,16 @@ class Transformer(nn.Module):
             if isinstance(module, FakeQuantize):
                 module.enabled = enabled
 
-    def set_observer(self, make: Callable[[], MinMaxObserver]) -> None:
-        """Give every activation quantizer a fresh observer from `make` (before calibration);
-        weights, tables and folded BN scales keep observing their latest value."""
+    def set_observer(self, make: Callable[[int, ConcreteScheme], MinMaxObserver]) -> None:
+        """Give every activation quantizer a fresh observer `make(bit_width, scheme)` (before
+        calibration; adaptive quantizers pass "asymmetric"); weights, tables and folded BN
+        scales keep observing their latest value."""
         for module in self.modules():
             if isinstance(module, FakeQuantize) and not module.observer.tracks_latest:
-                module.observer = make()
+                scheme: ConcreteScheme = (
+                    "symmetric" if module.scheme == "symmetric" else "asymmetric"
+                )
+                module.observer = make(module.bit_width, scheme)
 
     def set_exact(self, exact: bool) -> None:
         """Eval-mode requantization bit-exact with the integer reference (True, the default)

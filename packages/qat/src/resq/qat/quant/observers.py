@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
+from resq.spec.integer.qparams import ConcreteScheme, qparams_from_range
 from resq.spec.quantization import Observer
 from torch import nn
 
@@ -92,10 +94,94 @@ class EMAMinMaxObserver(MinMaxObserver):
         )
 
 
-def activation_observer(kind: Observer, momentum: float = 0.01) -> MinMaxObserver:
-    """A fresh observer for activations: "minmax" (running) or "ema" with `momentum` in (0, 1]."""
+class MSEObserver(MinMaxObserver):
+    """The range whose quantization has the least squared error over every value seen.
+
+    A histogram of `BINS` bins holds every observed value (it widens, re-binning its counts,
+    when a value falls outside it). Candidate ranges are [a·min, b·max] for a, b in
+    1/16 … 16/16 (symmetric: [−c, c], c = a·max|x|); each is turned into its scale and zero
+    point by `qparams_from_range` at `bit_width` and `scheme`, exactly as the quantizer will,
+    and costs Σ count · (x − dequantize(quantize(x)))² over the bin centres. The range is the
+    cheapest candidate, recomputed on the first update and every `every` updates after.
+    """
+
+    BINS = 2048
+    FRACTIONS = np.arange(1, 17) / 16
+
+    histogram: torch.Tensor
+    edges: torch.Tensor
+
+    def __init__(self, bit_width: int, scheme: ConcreteScheme = "asymmetric",
+                 every: int = 16) -> None:  # fmt: skip
+        super().__init__()
+        if not 2 <= bit_width <= 16 or every < 1:
+            raise ValueError(f"MSEObserver needs bit_width in 2..16 and every ≥ 1, got "
+                             f"{bit_width}, {every}")  # fmt: skip
+        self.bit_width, self.scheme, self.every = bit_width, scheme, every
+        self.register_buffer("histogram", torch.zeros(self.BINS, dtype=torch.float64))
+        self.register_buffer("edges", torch.zeros(2, dtype=torch.float64))
+        self._updates = 0
+
+    def _widen(self, low: float, high: float) -> None:
+        """Make the histogram cover [low, high], moving the old counts to the new bins."""
+        old_low, old_high = (float(e) for e in self.edges)
+        empty = not bool(self.histogram.any())
+        new_low = low if empty else min(low, old_low)
+        new_high = high if empty else max(high, old_high)
+        if new_high <= new_low:
+            new_high = new_low + 1e-12
+        if not empty and (new_low, new_high) != (old_low, old_high):
+            index = ((self._centres() - new_low) / (new_high - new_low) * self.BINS).astype(int)
+            moved = np.zeros(self.BINS)
+            np.add.at(moved, np.clip(index, 0, self.BINS - 1), self.histogram.numpy())
+            self.histogram.copy_(torch.from_numpy(moved))
+        self.edges.copy_(torch.tensor([new_low, new_high], dtype=torch.float64))
+
+    def _centres(self) -> np.ndarray:
+        low, high = (float(e) for e in self.edges)
+        return low + (high - low) / self.BINS * (np.arange(self.BINS) + 0.5)
+
+    def _candidates(self) -> list[tuple[float, float]]:
+        low, high = min(float(self.edges[0]), 0.0), max(float(self.edges[1]), 0.0)
+        if self.scheme == "symmetric":
+            reach = max(-low, high)
+            return [(-float(f) * reach, float(f) * reach) for f in self.FRACTIONS]
+        return [(float(a) * low, float(b) * high) for a in self.FRACTIONS for b in self.FRACTIONS]
+
+    def best_range(self) -> tuple[float, float]:
+        """The candidate range whose quantization has the least error over the histogram."""
+        candidates = self._candidates()
+        qps = [qparams_from_range(lo, hi, self.bit_width, self.scheme) for lo, hi in candidates]
+        scale = np.array([qp.scale for qp in qps])[:, None]
+        zero = np.array([qp.zero_point for qp in qps])[:, None]
+        q_min, q_max = qps[0].quant_min, qps[0].quant_max
+        centres = self._centres()[None, :]
+        q = np.clip(np.floor(centres / scale + 0.5) + zero, q_min, q_max)
+        error = ((centres - (q - zero) * scale) ** 2) @ self.histogram.numpy()
+        return candidates[int(np.argmin(error))]
+
+    def update(self, x: torch.Tensor) -> bool:
+        low, high = _extremes(x)
+        self._widen(low, high)
+        self.histogram.add_(torch.histc(x.detach().double(), self.BINS, *self.edges.tolist()))
+        self._updates += 1
+        if self.initialised and (self._updates - 1) % self.every:
+            return False
+        return self._set(*self.best_range())
+
+
+def activation_observer(
+    kind: Observer,
+    bit_width: int = 8,
+    scheme: ConcreteScheme = "asymmetric",
+    momentum: float = 0.01,
+) -> MinMaxObserver:
+    """A fresh observer for activations quantized at `bit_width` bits with `scheme`:
+    "minmax" (running), "ema" with `momentum` in (0, 1], or "mse" (`MSEObserver`)."""
     if kind == "minmax":
         return MinMaxObserver()
     if kind == "ema":
         return EMAMinMaxObserver(momentum)
-    raise ValueError(f"observer {kind!r} is not one of minmax, ema")
+    if kind == "mse":
+        return MSEObserver(bit_width, scheme)
+    raise ValueError(f"observer {kind!r} is not one of minmax, ema, mse")
