@@ -36,11 +36,11 @@ from rich.table import Table
 
 REPO = Path(__file__).resolve().parents[2]
 STATIONS = {
-    "Aotizhongxin": "PRSA_Data_Aotizhongxin_20130301-20170228.csv",
-    "Dongsi": "PRSA_Data_Dongsi_20130301-20170228.csv",
-    "Guanyuan": "PRSA_Data_Guanyuan_20130301-20170228.csv",
-    "Huairou": "PRSA_Data_Huairou_20130301-20170228.csv",
-}
+    name: f"PRSA_Data_{name}_20130301-20170228.csv"
+    for name in ("Aotizhongxin", "Changping", "Dingling", "Dongsi", "Guanyuan", "Gucheng",
+                 "Huairou", "Nongzhanguan", "Shunyi", "Tiantan", "Wanliu", "Wanshouxigong")
+}  # fmt: skip
+"""The twelve stations of the UCI Beijing multi-site data set, by name."""
 SCHEMES = ("symmetric", "asymmetric", "adaptive")
 
 
