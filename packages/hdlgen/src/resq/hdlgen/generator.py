@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from resq.hdlgen.project import GeneratedModel, Target, generate
 from resq.spec import BitConfig, ResqError, load_bitconfig
+from resq.spec.board import PartName
 from resq.spec.integer.intmodel import IntModel, load_intmodel
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -46,7 +47,7 @@ class GeneratorParameters(BaseModel):
     parallelism: int | None = Field(None, ge=1, le=64, description="MACs per cycle, every node")
     multiplier: Literal["dsp", "lut"] | None = None
     storage: Literal["block", "distributed", "auto"] | None = None
-    part: str = Field("xc7s15ftgb196-2", description="Xilinx part of the synth target")
+    part: PartName = Field("xc7s15ftgb196-2", description="Xilinx part of the synth target")
     clock_mhz: float = Field(100.0, gt=0, le=1000, description="clock of the XDC, MHz")
     test_windows: int = Field(8, ge=1, le=10_000, description="random input windows to check")
     seed: int = Field(0, ge=0, description="seed of the random test windows")
@@ -89,11 +90,7 @@ def run_generator(input_file: Path, out: Path) -> GeneratedModel:
     shape = (p.test_windows, *model.tensors[model.input].shape)
     q_in = random_windows(shape, qp.quant_min, qp.quant_max, p.seed)
     default = ("rtl", "tb", "vectors") if p.testbench else ("rtl",)
-    try:
-        target = Target(board="generator", part=p.part, clock_mhz=p.clock_mhz)
-    except ValidationError as e:
-        raise ResqError(f"parameters of resq_model for {config.vlnv}: part {p.part!r} is not "
-                        "a Xilinx 7-series part name such as xc7s15ftgb196-2") from e  # fmt: skip
+    target = Target(board="generator", part=p.part, clock_mhz=p.clock_mhz)
     return generate(p.name, model, arrays, bit_config(p, model, config.files_root), q_in, out,
                     target, config.vlnv, default)  # fmt: skip
 

@@ -29,15 +29,13 @@ __all__ = [
 from resq.hdlgen.render import render
 from resq.spec import BitConfig
 from resq.spec.integer.intmodel import IntModel
-
-VHDL_NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-"""What a node or tensor name must look like to become part of a VHDL identifier."""
+from resq.spec.names import VHDL_NAME_LENGTH, VHDL_NAME_PATTERN
 
 CORE_VERSION = "0.1.0"
 
 
 def _check_name(name: str, what: str) -> str:
-    if not VHDL_NAME.match(name) or len(name) > 48:
+    if not re.fullmatch(VHDL_NAME_PATTERN, name) or len(name) > VHDL_NAME_LENGTH:
         raise HdlgenError(
             f"{what} {name!r} cannot become a VHDL identifier: expected lower-case words of "
             "letters and digits joined by single underscores, starting with a letter (≤ 48)"
@@ -85,7 +83,7 @@ def design(model: IntModel, arrays: dict[str, np.ndarray], config: BitConfig) ->
     ]  # fmt: skip
 
 
-def _value(name: str, value: Generic, constant: str | None) -> str:
+def _value(value: Generic, constant: str | None) -> str:
     """A generic's value as VHDL: a package constant, true/false, a quoted string or a number."""
     if constant is not None:
         return constant
@@ -94,11 +92,11 @@ def _value(name: str, value: Generic, constant: str | None) -> str:
     return f'"{value}"' if isinstance(value, str) else str(value)
 
 
-def top_context(name: str, model: IntModel, arrays: dict[str, np.ndarray],
-                config: BitConfig) -> dict[str, Any]:  # fmt: skip
-    """The plain context of the top and package templates."""
+def top_context(name: str, model: IntModel, arrays: dict[str, np.ndarray], config: BitConfig,
+                instances: list[IpInstance]) -> dict[str, Any]:  # fmt: skip
+    """The plain context of the top and package templates; `instances` is `design(model,
+    arrays, config)`."""
     entity = entity_name(name)
-    instances = design(model, arrays, config)
 
     def word(tensor: str) -> int:
         info = model.tensors[tensor]
@@ -139,7 +137,7 @@ def top_context(name: str, model: IntModel, arrays: dict[str, np.ndarray],
             "label": f"{inst.node}_i", "node": inst.node, "entity": inst.entity, "stage": stage,
             "par": inst.choice.parallelism, "multiplier": inst.choice.multiplier,
             "reads": reads, "output": inst.output, "addressed_output": inst.addressed_output,
-            "generics": [(g, _value(g, v, vector_constants.get(g)))
+            "generics": [(g, _value(v, vector_constants.get(g)))
                          for g, v in inst.all_generics().items()],
         })  # fmt: skip
     stages = len(model.nodes)
@@ -159,9 +157,10 @@ def top_context(name: str, model: IntModel, arrays: dict[str, np.ndarray],
 
 
 def top_vhdl(name: str, model: IntModel, arrays: dict[str, np.ndarray], config: BitConfig,
-             header: str) -> tuple[str, str]:  # fmt: skip
-    """(package, top) VHDL of the model: `<entity>_pkg` with every ROM image and constant
-    vector, and the top entity (ports: start/done, the input buffer's write port, the
-    output word and the index of the running stage). `header` is the generated-file line."""
-    context = {**top_context(name, model, arrays, config), "header": header}
+             instances: list[IpInstance], header: str) -> tuple[str, str]:  # fmt: skip
+    """(package, top) VHDL of the model built as `instances` (`design(model, arrays,
+    config)`): `<entity>_pkg` with every ROM image and constant vector, and the top entity
+    (ports: start/done, the input buffer's write port, the output word and the index of the
+    running stage). `header` is the generated-file line."""
+    context = {**top_context(name, model, arrays, config, instances), "header": header}
     return render("package.vhd.j2", context), render("top.vhd.j2", context)

@@ -17,6 +17,7 @@ from resq.hdlgen.model import CORE_VERSION, design, entity_name, top_vhdl
 from resq.hdlgen.render import generated_header, inputs_digest, render
 from resq.spec import BitConfig, NodeChoice
 from resq.spec.atomic import write_text_atomic
+from resq.spec.board import PartName
 from resq.spec.integer.intmodel import AddNode, AttentionNode, IntModel, LinearNode
 from resq.spec.integer.intref import run
 
@@ -57,11 +58,12 @@ class Target(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     board: str = Field(description="board name (boards/<board>.yaml)")
-    part: str = Field(pattern=r"^x[ca]7[a-z][0-9]+t?[a-z]*[0-9]+-[0-9][A-Za-z]*$")
+    part: PartName
     clock_mhz: float = Field(gt=0, le=1000)
 
 
-def _contexts(name: str, model: IntModel, header: str) -> dict[str, Any]:
+def _shared_context(name: str, model: IntModel, header: str) -> dict[str, Any]:
+    """What the testbench, XDC and .core templates share: names, shapes, nodes, watchdog."""
     x, y = model.tensors[model.input], model.tensors[model.output]
     rows, features = rows_features(x.shape)
     return {
@@ -117,8 +119,8 @@ def generate(
     )  # fmt: skip
     header = generated_header("--", digest)
     instances = design(model, arrays, config)
-    package, top = top_vhdl(name, model, arrays, config, header)
-    context = _contexts(name, model, header)
+    package, top = top_vhdl(name, model, arrays, config, instances, header)
+    context = _shared_context(name, model, header)
     contents = {
         f"{entity}_pkg.vhd": package,
         f"{entity}.vhd": top,

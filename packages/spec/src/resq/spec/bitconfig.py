@@ -17,7 +17,7 @@ from resq.spec.base import SpecModel
 from resq.spec.components import COMPONENTS, ComponentName, Multiplier, Scheme, Storage
 from resq.spec.errors import ResqError
 from resq.spec.graph import node_components
-from resq.spec.hardware import NodeName
+from resq.spec.names import NodeName
 from resq.spec.quantization import Bits
 
 if TYPE_CHECKING:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
 from resq.spec.base import SpecModel
 from resq.spec.names import Name
 from resq.spec.resources import Resources
+
+PartName = Annotated[
+    str, StringConstraints(pattern=r"^x[ca]7[a-z][0-9]+t?[a-z]*[0-9]+-[0-9][A-Za-z]*$")
+]
+"""A Xilinx 7-series part name as Vivado expects it, e.g. xc7s15ftgb196-2."""
 
 
 class Board(SpecModel):
@@ -14,9 +21,8 @@ class Board(SpecModel):
     name: Name = Field(description="board identifier, equal to the file name without .yaml")
     title: str = Field(description="human-readable board name")
     vendor: str = Field(description="board maker")
-    part: str = Field(
-        pattern=r"^x[ca]7[a-z][0-9]+t?[a-z]*[0-9]+-[0-9][A-Za-z]*$",
-        description="full Xilinx part name as Vivado expects it, e.g. xc7s15ftgb196-2",
+    part: PartName = Field(
+        description="full Xilinx part name as Vivado expects it, e.g. xc7s15ftgb196-2"
     )
     family: str = Field(pattern=r"^[a-z0-9]+$", description="device family, e.g. spartan7")
     clock_mhz: float = Field(gt=0, le=1000, description="default accelerator clock, MHz")

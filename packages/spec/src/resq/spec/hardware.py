@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 from resq.spec.base import SpecModel
 from resq.spec.components import ComponentName, Multiplier, Storage
-
-NodeName = Annotated[
-    str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$", max_length=48)
-]
-"""A node of the integer model, e.g. `l0_mha_attention` (resq.spec.graph names them)."""
+from resq.spec.names import NodeName
 
 StorageChoice = Storage | Literal["search"]
 """A storage style, or `search` to let the optimizer choose."""

@@ -17,6 +17,8 @@ NAME_PATTERN = r"^[a-z][a-z0-9]*([_-][a-z0-9]+)*$"
 FILE_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$"
 COLUMN_PATTERN = r"^[A-Za-z][A-Za-z0-9_. ]*$"
 RELATIVE_PATH_PATTERN = r"^(?!.*(^|/)\.\.?(/|$))[A-Za-z0-9_][A-Za-z0-9_./-]*$"
+VHDL_NAME_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+VHDL_NAME_LENGTH = 48
 
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=64)]
 """Identifier of a spec, board, dataset manifest or stage."""
@@ -29,6 +31,11 @@ ColumnName = Annotated[str, StringConstraints(pattern=COLUMN_PATTERN, max_length
 
 RelativePath = Annotated[str, StringConstraints(pattern=RELATIVE_PATH_PATTERN, max_length=256)]
 """A relative path below the referring file's directory: no `..`, no leading `/`."""
+
+
+NodeName = Annotated[str, StringConstraints(pattern=VHDL_NAME_PATTERN, max_length=VHDL_NAME_LENGTH)]
+"""A node or tensor of the integer model, e.g. `l0_mha_attention` (resq.spec.graph names
+them); it becomes part of VHDL identifiers: lower-case words joined by single `_`."""
 
 
 def is_name(value: str) -> bool:
