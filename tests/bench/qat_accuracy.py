@@ -1,15 +1,23 @@
-"""Benchmark: test RMSE (µg/m³) of the integer reference on Beijing stations, per bit configuration.
+"""Benchmark: test RMSE (µg/m³) of the integer reference on Beijing stations, per bit
+configuration and QAT method, each paired with its own float parent, beside ridge regression.
 
-For each station: one float model (seeded), then QAT from that float checkpoint for uniform
-8, 6 and 4 bit with symmetric, asymmetric and adaptive schemes, and paper 001's mixed
-configuration (everything 4 bit, GAP output and the output linear at 8 bit). Training
-settings are those of specs/beijing-o3.yaml. Every row is paired with its own float parent.
+For each station and seed: one float model trained with the settings of
+specs/beijing-o3.yaml (its best epoch is reported), then QAT from that float checkpoint for
+each bit configuration × method. Configurations: uniform 8, 6 and 4 bit and paper 001's mixed
+configuration (everything 4 bit, GAP output and the output linear at 8 bit), each with a
+scheme. Methods differ only in the `quantization` and `training` options they set (METHODS).
+Ridge regression on the flattened 24 × 7 window of the same split, its penalty chosen on the
+validation split, is the linear baseline.
 
-    python tests/bench/qat_accuracy.py [--stations Dongsi,Guanyuan] [--seed 0] [--out DIR]
-        [--configs uniform4-symmetric,...] [--observers minmax,ema,mse]
+    python tests/bench/qat_accuracy.py [--stations Aotizhongxin,Changping] [--seeds 0,1,2]
+        [--configs uniform8-symmetric,mixed-symmetric,uniform4-symmetric]
+        [--methods minmax,spec] [--out DIR] [--table]
 
-Results are kept per station in DIR/<station>.json as they finish, so an interrupted run
-resumes, and stations can run in parallel processes; DIR/qat_accuracy.json gathers them all.
+Rows are kept per station and seed in DIR/<station>-s<seed>.json as they finish, so an
+interrupted run resumes (rerun the same command), and stations or seeds can run in parallel
+processes. `--table` only prints the table of everything in DIR (and writes
+DIR/qat_accuracy.json): per station and seed, then the mean over stations × seeds of each
+configuration and method as a ratio to the float parent.
 """
 
 from __future__ import annotations
@@ -18,19 +26,17 @@ import argparse
 import io
 import json
 import time
-from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
+import numpy as np
 import torch
-from resq.qat.data import load_windows
+from resq.qat.data import WindowedData, load_windows
 from resq.qat.evaluation import metrics
 from resq.qat.experiment import FloatResult, float_accuracy, train_float, train_qat
-from resq.qat.quant.observers import activation_observer
 from resq.qat.training import predict
 from resq.spec import BitConfig, LoadedSpec, load_spec
 from resq.spec.atomic import write_bytes_atomic, write_json_atomic
-from resq.spec.quantization import Observer
 from rich.console import Console
 from rich.table import Table
 
@@ -42,6 +48,24 @@ STATIONS = {
 }  # fmt: skip
 """The twelve stations of the UCI Beijing multi-site data set, by name."""
 SCHEMES = ("symmetric", "asymmetric", "adaptive")
+
+SPEC_DEFAULTS: dict[str, Any] = {}
+OLD_RECIPE = {"range": "minmax", "softmax_bits": "outputs", "schedule": "constant",
+              "distillation": 0.0, "bn_reestimate": False, "qat_lr": None}  # fmt: skip
+METHODS: dict[str, dict[str, Any]] = {
+    "spec": SPEC_DEFAULTS,
+    "minmax": OLD_RECIPE,
+    "mse": {**OLD_RECIPE, "range": "mse"},
+    "lsq": {**OLD_RECIPE, "range": "lsq"},
+    "lsq-kd": {**OLD_RECIPE, "range": "lsq", "distillation": 0.5},
+    "lsq-cosine": {**OLD_RECIPE, "range": "lsq", "schedule": "cosine"},
+    "lsq-bn": {**OLD_RECIPE, "range": "lsq", "bn_reestimate": True},
+    "lsq-lowlr": {**OLD_RECIPE, "range": "lsq", "qat_lr": 3e-4},
+}
+"""Method → the options it sets (quantization.range, softmax_bits, training options); "spec"
+is what specs/beijing-o3.yaml sets, "minmax" the recipe before range learning (min/max
+ranges, probabilities at MHA's output bits, constant learning rate)."""
+QUANTIZATION_OPTIONS = {"range", "softmax_bits"}
 
 
 def configurations(loaded: LoadedSpec) -> dict[str, BitConfig]:
@@ -63,104 +87,185 @@ def configurations(loaded: LoadedSpec) -> dict[str, BitConfig]:
     return configs
 
 
-def _float_model(loaded: LoadedSpec, data: Any, seed: int, cache: Path) -> FloatResult:
+def ridge_rmse(data: WindowedData, penalties: tuple[float, ...] = (1e-3, 1e-2, 0.1, 1, 10, 100)
+               ) -> tuple[float, float]:  # fmt: skip
+    """Test RMSE (target units) of ridge regression on the flattened windows with an
+    intercept, and its penalty, chosen by validation MSE among `penalties`."""
+
+    def design(x: np.ndarray) -> np.ndarray:
+        flat = x.reshape(len(x), -1).astype(np.float64)
+        return np.hstack([flat, np.ones((len(x), 1))])
+
+    a, y = design(data.train.x), data.train.y.astype(np.float64)
+    gram, moment = a.T @ a, a.T @ y
+    best: tuple[float, float, np.ndarray] | None = None
+    for penalty in penalties:
+        ridge = penalty * np.eye(len(gram))
+        ridge[-1, -1] = 0.0
+        coefficients = np.linalg.solve(gram + ridge, moment)
+        error = float(np.mean((design(data.validation.x) @ coefficients - data.validation.y) ** 2))
+        if best is None or error < best[0]:
+            best = (error, penalty, coefficients)
+    assert best is not None
+    test = metrics(design(data.test.x) @ best[2], data.test.y, data.target)
+    return test.rmse, best[1]
+
+
+def _station_spec(station: str) -> LoadedSpec:
+    base = load_spec(REPO / "specs" / "beijing-o3.yaml")
+    dataset = base.spec.dataset.model_copy(update={"files": [STATIONS[station]]})
+    return base.model_copy(update={"spec": base.spec.model_copy(update={"dataset": dataset})})
+
+
+def _float_model(loaded: LoadedSpec, data: WindowedData, seed: int, cache: Path) -> FloatResult:
     spec = loaded.spec
     if cache.is_file():
-        return FloatResult(torch.load(cache, weights_only=True), None)
+        saved = torch.load(cache, weights_only=False)
+        return FloatResult(saved["state"], saved["phase"])
     start = train_float(spec.model, BitConfig.from_spec(spec), data, spec.training, seed)
     buffer = io.BytesIO()
-    torch.save(start.state, buffer)
+    torch.save({"state": start.state, "phase": start.phase}, buffer)
     write_bytes_atomic(cache, buffer.getvalue())
     return start
 
 
-def run_station(station: str, seed: int, out: Path, console: Console,
-                selected: list[str] | None = None,
-                observers: tuple[Observer, ...] = ("minmax",)) -> list[dict[str, Any]]:  # fmt: skip
-    """Every configuration (or those `selected`) × activation observer on one station;
-    finished rows are read back, not recomputed. Rows of observers other than minmax are
-    labelled `<configuration>/<observer>`."""
-    base = load_spec(REPO / "specs" / "beijing-o3.yaml")
-    dataset = base.spec.dataset.model_copy(update={"files": [STATIONS[station]]})
-    spec = base.spec.model_copy(update={"dataset": dataset})
-    loaded = base.model_copy(update={"spec": spec})
+def run_station(station: str, seed: int, out: Path, console: Console, configs: list[str],
+                methods: list[str]) -> list[dict[str, Any]]:  # fmt: skip
+    """Every configuration × method on one station and seed; rows already in the station's
+    JSON are read back, not recomputed. Rows are labelled `<configuration>/<method>`."""
+    loaded = _station_spec(station)
+    spec = loaded.spec
     if loaded.manifest is None:
         raise SystemExit("specs/beijing-o3.yaml names no dataset manifest")
     data = load_windows(spec.dataset, loaded.manifest)
     path = out / f"{station}-s{seed}.json"
     rows: list[dict[str, Any]] = json.loads(path.read_text()) if path.is_file() else []
     done = {row["config"] for row in rows}
-    start = _float_model(loaded, data, seed, out / f"float-{station}-s{seed}.pt")
-    bits = BitConfig.from_spec(spec)
-    parent = float_accuracy(spec.model, bits, data, start)
-    if "float32" not in done:
-        rows.append({"station": station, "seed": seed, "config": "float32",
-                     "rmse": parent.rmse, "mae": parent.mae, "float_rmse": parent.rmse})  # fmt: skip
+    if "ridge" not in done:
+        rmse, penalty = ridge_rmse(data)
+        rows.append({"station": station, "seed": seed, "config": "ridge", "rmse": rmse,
+                     "penalty": penalty})  # fmt: skip
         write_json_atomic(path, rows)
-    runs = [
-        (name if kind == "minmax" else f"{name}/{kind}", config, kind)
-        for name, config in configurations(loaded).items()
-        if selected is None or name in selected
-        for kind in observers
-    ]
-    for label, config, kind in runs:
-        if label in done:
-            continue
-        began = time.perf_counter()
-        result = train_qat(
-            spec.model,
-            config,
-            spec.quantization.adaptive_threshold,
-            data,
-            spec.training,
-            seed,
-            start,
-            observer=partial(activation_observer, kind),
-        )
-        result.net.set_exact(False)
-        approximate = metrics(predict(result.net, data.test.x), data.test.y, data.target)
-        integer = result.accuracy["intref"]
+    began = time.perf_counter()
+    start = _float_model(loaded, data, seed, out / f"float-{station}-s{seed}.pt")
+    parent = float_accuracy(spec.model, BitConfig.from_spec(spec), data, start)
+    if "float32" not in done:
+        phase = start.phase
         rows.append({
-            "station": station, "seed": seed, "config": label, "bits": config.describe(),
-            "rmse": integer.rmse, "mae": integer.mae, "float_rmse": parent.rmse,
-            "fake_quant_rmse": result.accuracy["fake_quant"].rmse,
-            "training_form_rmse": approximate.rmse,
-            "qat_epochs": result.phase.epochs_run, "best_epoch": result.phase.best_epoch,
-            "seconds": time.perf_counter() - began,
+            "station": station, "seed": seed, "config": "float32", "rmse": parent.rmse,
+            "mae": parent.mae, "float_rmse": parent.rmse, "seconds": time.perf_counter() - began,
+            "epochs": None if phase is None else phase.epochs_run,
+            "best_epoch": None if phase is None else phase.best_epoch,
+            "seconds_per_epoch": None if phase is None else float(np.mean(phase.epoch_seconds)),
         })  # fmt: skip
         write_json_atomic(path, rows)
-        console.log(f"{station} {label}: integer RMSE {integer.rmse:.2f} (float {parent.rmse:.2f})")
+    every = configurations(loaded)
+    for name in configs:
+        for method in methods:
+            label = f"{name}/{method}"
+            if label in done:
+                continue
+            options = METHODS[method]
+            quantization = spec.quantization.model_copy(
+                update={k: v for k, v in options.items() if k == "range"}
+            )
+            training = spec.training.model_copy(
+                update={k: v for k, v in options.items() if k not in QUANTIZATION_OPTIONS}
+            )
+            config = every[name]
+            if "softmax_bits" in options:
+                softmax = options["softmax_bits"]
+                if softmax == "outputs":
+                    softmax = config.components["MHA"].outputs
+                config = config.model_copy(update={"softmax_bits": softmax})
+            began = time.perf_counter()
+            result = train_qat(spec.model, config, quantization, data, training, seed, start)
+            result.net.set_exact(False)
+            approximate = metrics(predict(result.net, data.test.x), data.test.y, data.target)
+            integer = result.accuracy["intref"]
+            rows.append({
+                "station": station, "seed": seed, "config": label, "bits": config.describe(),
+                "rmse": integer.rmse, "mae": integer.mae, "float_rmse": parent.rmse,
+                "fake_quant_rmse": result.accuracy["fake_quant"].rmse,
+                "training_form_rmse": approximate.rmse,
+                "qat_epochs": result.phase.epochs_run, "best_epoch": result.phase.best_epoch,
+                "seconds_per_epoch": float(np.mean(result.phase.epoch_seconds)),
+                "seconds": time.perf_counter() - began,
+                "options": {"range": quantization.range, "softmax_bits": config.softmax_bits,
+                            **training.model_dump()},
+            })  # fmt: skip
+            write_json_atomic(path, rows)
+            console.log(f"{station} s{seed} {label}: integer RMSE {integer.rmse:.2f} "
+                        f"(float {parent.rmse:.2f}, ×{integer.rmse / parent.rmse:.3f})")  # fmt: skip
     return rows
+
+
+def tables(rows: list[dict[str, Any]], console: Console) -> None:
+    """Per station and seed, then the mean ratio to the float parent over stations × seeds."""
+    runs = sorted({(r["station"], r["seed"]) for r in rows})
+    labels = list(dict.fromkeys(r["config"] for r in rows))
+    detail = Table(title="Test RMSE (µg/m³) of the integer reference; × its own float parent")
+    detail.add_column("configuration/method")
+    for station, seed in runs:
+        detail.add_column(f"{station} s{seed}", justify="right")
+    for label in labels:
+        cells = [label]
+        for station, seed in runs:
+            row = next((r for r in rows if (r["station"], r["seed"], r["config"])
+                        == (station, seed, label)), None)  # fmt: skip
+            if row is None:
+                cells.append("")
+            elif "float_rmse" in row and label != "float32":
+                cells.append(f"{row['rmse']:.2f} ×{row['rmse'] / row['float_rmse']:.3f}")
+            else:
+                extra = f" (best ep {row['best_epoch']})" if row.get("best_epoch") else ""
+                cells.append(f"{row['rmse']:.2f}{extra}")
+        detail.add_row(*cells)
+    console.print(detail)
+    summary = Table(title="Mean over stations × seeds (integer reference)")
+    for column in ("configuration/method", "runs", "RMSE", "× float", "worst ×", "below ridge",
+                   "s/epoch"):  # fmt: skip
+        summary.add_column(column, justify="left" if column.startswith("config") else "right")
+    ridge = {(r["station"], r["seed"]): r["rmse"] for r in rows if r["config"] == "ridge"}
+    for label in labels:
+        group = [r for r in rows if r["config"] == label]
+        ratios = [r["rmse"] / r["float_rmse"] for r in group if "float_rmse" in r]
+        below = sum(r["rmse"] < ridge.get((r["station"], r["seed"]), np.inf) for r in group)
+        speed = [r["seconds_per_epoch"] for r in group if r.get("seconds_per_epoch")]
+        summary.add_row(
+            label, str(len(group)), f"{np.mean([r['rmse'] for r in group]):.2f}",
+            f"{np.mean(ratios):.3f}" if ratios else "", f"{max(ratios):.3f}" if ratios else "",
+            f"{below}/{len(group)}" if label != "ridge" else "",
+            f"{np.mean(speed):.2f}" if speed else "",
+        )  # fmt: skip
+    console.print(summary)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stations", default="Dongsi,Guanyuan")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stations", default="Aotizhongxin,Changping")
+    parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench" / "qat_accuracy")
-    parser.add_argument("--configs", help="comma-separated configuration labels (default all)")
-    parser.add_argument("--observers", default="minmax",
-                        help="comma-separated activation observers: minmax, ema, mse")  # fmt: skip
-    args, _ = parser.parse_known_args()
+    parser.add_argument("--configs", default="uniform8-asymmetric,mixed-asymmetric,"
+                        "uniform4-asymmetric", help="comma-separated configuration labels")  # fmt: skip
+    parser.add_argument("--methods", default="minmax,spec",
+                        help=f"comma-separated methods: {', '.join(METHODS)}")  # fmt: skip
+    parser.add_argument("--table", action="store_true", help="only print what DIR holds")
+    args = parser.parse_args()
     console = Console()
-    stations = args.stations.split(",")
-    selected = args.configs.split(",") if args.configs else None
-    observers = tuple(cast(Observer, kind) for kind in args.observers.split(","))
-    rows = [row for s in stations
-            for row in run_station(s, args.seed, args.out, console, selected, observers)]  # fmt: skip
+    configs, methods = args.configs.split(","), args.methods.split(",")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise SystemExit(f"unknown methods {unknown}; known: {', '.join(METHODS)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.table:
+        for station in args.stations.split(","):
+            for seed in (int(s) for s in args.seeds.split(",")):
+                run_station(station, seed, args.out, console, configs, methods)
+    rows = [row for path in sorted(args.out.glob("*-s*.json"))
+            for row in json.loads(path.read_text())]  # fmt: skip
     write_json_atomic(args.out / "qat_accuracy.json", rows)
-    table = Table(title=f"Test RMSE (µg/m³) of the integer reference, seed {args.seed}")
-    table.add_column("configuration")
-    for station in stations:
-        table.add_column(station, justify="right")
-        table.add_column("vs float", justify="right")
-    for label in dict.fromkeys(row["config"] for row in rows):
-        cells = [label]
-        for station in stations:
-            row = next(r for r in rows if r["station"] == station and r["config"] == label)
-            cells += [f"{row['rmse']:.2f}", f"{100 * (row['rmse'] / row['float_rmse'] - 1):+.1f}%"]
-        table.add_row(*cells)
-    console.print(table)
+    tables(rows, console)
     console.print(f"JSON: {args.out / 'qat_accuracy.json'}")
 
 

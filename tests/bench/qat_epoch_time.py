@@ -5,7 +5,8 @@ from the same initial weights and train `--epochs` epochs over the same batch or
 `resq.qat.training.train_step`, the step `fit` runs, taking turns batch by batch: this
 machine's speed drifts by ±20% within seconds, and the turns make the drift hit both forms
 alike. An epoch's seconds are the sum of its batches plus one validation pass (QAT validates
-in the training form, as `resq.qat.experiment.train_qat` does). The table gives medians over
+in the training form, as `resq.qat.experiment.train_qat` does) with the ranges the spec
+chooses (`quantization.range`; learned under lsq). The table gives medians over
 epochs and the median over epochs of the QAT/float ratio.
 
     python tests/bench/qat_epoch_time.py [--epochs 5] [--config beijing-o3.yaml] [--out DIR]
@@ -50,11 +51,15 @@ def main() -> None:
     for form in FORMS:
         net = build(spec.model, bits, spec.quantization.adaptive_threshold, spec.seed, 1)
         if form == "qat":
+            net.set_range(spec.quantization.range, spec.quantization.ema_momentum)
             net.set_quantized(True)
             net.set_exact(False)
             calibrate(net, data.train, batch)
+            if spec.quantization.range == "lsq":
+                net.learn_ranges()
         nets[form] = net
-    optimizers = {form: make_optimizer(nets[form], spec.training) for form in FORMS}
+    optimizers = {form: make_optimizer(nets[form], spec.training, spec.training.lr)
+                  for form in FORMS}  # fmt: skip
     x_all, y_all = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
     generator = torch.Generator().manual_seed(spec.seed)
     seconds: dict[str, dict[str, list[float]]] = {form: {key: [] for key in KEYS} for form in FORMS}
@@ -85,8 +90,8 @@ def main() -> None:
     ratio = {key: float(np.median(values)) for key, values in pairs.items()}
     ratio_range = {key: [float(values.min()), float(values.max())] for key, values in pairs.items()}
     record = {
-        "config": bits.describe(), "epochs": args.epochs, "train_windows": len(data.train.x),
-        "batch_size": batch, "threads": 1, **results, "ratio": ratio,
+        "config": bits.describe(), "range": spec.quantization.range, "epochs": args.epochs,
+        "train_windows": len(data.train.x), "batch_size": batch, "threads": 1, **results, "ratio": ratio,
         "ratio_range": ratio_range, "seconds": seconds,
     }  # fmt: skip
     write_json_atomic(args.out / "qat_epoch_time.json", record)

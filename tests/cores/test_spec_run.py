@@ -124,3 +124,33 @@ def test_a_bitconfig_file_trains_builds_and_simulates_bit_exact(tmp_path: Path) 
     refused = _spec_run(tmp_path, "specs/tiny.yaml", "generate", "--config", str(file))
     output = " ".join((refused.stdout + refused.stderr).split())
     assert refused.returncode == 2 and "nodes.l9_ffn1: not a node of this model" in output
+
+
+@pytest.mark.usefixtures("beijing_home", "simulate")
+def test_a_range_learned_4_bit_model_is_bit_exact_on_200_windows(tmp_path: Path) -> None:
+    """Learned (LSQ) ranges, asymmetric 4 bit, 8-bit softmax probabilities, and every QAT
+    option on: the hardware computes what the integer reference computes on 200 real test
+    windows."""
+    for name in ("boards", "datasets", "specs"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    (tmp_path / "specs" / "learned.yaml").write_text(
+        TINY.replace("name: tiny", "name: learned")
+        .replace("deploy: {test_windows: 8}", "deploy: {test_windows: 200}")
+        .replace("training: {epochs: 2, float_epochs: 2}",
+                 "training: {epochs: 2, float_epochs: 2, distillation: 0.5, bn_reestimate: true,"
+                 " schedule: cosine, qat_lr: 0.0005}")
+        .replace("quantization: {default_bits: 4}",
+                 "quantization: {default_bits: 4, scheme: asymmetric, range: lsq, softmax_bits: 8}")
+        + "hardware: {parallelism: 16, multiplier: lut, storage: distributed}\n"
+    )  # fmt: skip
+    done = _spec_run(tmp_path, "specs/learned.yaml", "train,generate,simulate")
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "runs" / "x"
+    stages = json.loads((run / "summary.json").read_text())["stages"]
+    assert stages["simulate"]["bit_exact"] == "200/200"
+    assert stages["train"]["intref_rmse"] == stages["train"]["fake_quant_rmse"]
+    intmodel = json.loads((run / stages["train"]["artifact"] / "intmodel.json").read_text())
+    assert intmodel["bits"]["softmax_bits"] == 8
+    attention = next(n for n in intmodel["nodes"] if n["name"] == "l0_mha_attention")
+    assert attention["prob_bits"] == 8
+    assert {t["qparams"]["bit_width"] for t in intmodel["tensors"].values()} == {4}

@@ -16,13 +16,20 @@ from resq.spec.model import TransformerModel
 def test_papers_model_has_3425_parameters(uniform_bits: Callable[..., BitConfig]) -> None:
     model = TransformerModel(n_features=7, window=24, d_model=16, n_heads=1, ffn_dim=64)
     net = Transformer(model, uniform_bits(8))
-    assert sum(p.numel() for p in net.parameters()) == 3425
+    weights = [p for name, p in net.named_parameters() if "_fq." not in name]
+    assert sum(p.numel() for p in weights) == 3425  # quantizers: the learned ranges only
 
 
 def test_float_attention_applies_one_over_sqrt_d_head() -> None:
     torch.manual_seed(0)
     attention = QAttention(
-        8, n_heads=2, weight_bits=8, output_bits=8, scheme="symmetric", threshold=0.1
+        8,
+        n_heads=2,
+        weight_bits=8,
+        output_bits=8,
+        prob_bits=8,
+        scheme="symmetric",
+        threshold=0.1,
     )
     x = torch.randn(3, 5, 8)
     q = attention.query.linear(x).reshape(3, 5, 2, 4).transpose(1, 2)

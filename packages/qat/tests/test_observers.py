@@ -14,7 +14,9 @@ from resq.qat.quant.observers import (
     MinMaxObserver,
     MSEObserver,
     TensorMinMaxObserver,
+    TensorMSEObserver,
     activation_observer,
+    weight_observer,
 )
 from resq.qat.training import calibrate
 from resq.spec import BitConfig
@@ -77,8 +79,21 @@ def test_activation_observer_names_its_kinds() -> None:
     assert isinstance(ema, EMAMinMaxObserver) and ema.momentum == 0.2
     mse = activation_observer("mse", 4)
     assert isinstance(mse, MSEObserver) and mse.bit_width == 4
-    with pytest.raises(ValueError, match="not one of minmax, ema, mse"):
+    assert isinstance(activation_observer("lsq", 4), MSEObserver)
+    with pytest.raises(ValueError, match="not one of minmax, ema, mse, lsq"):
         activation_observer("median")  # type: ignore[arg-type]
+    assert type(weight_observer("mse")) is TensorMinMaxObserver
+    lsq = weight_observer("lsq", 4, "symmetric")
+    assert isinstance(lsq, TensorMSEObserver) and lsq.tracks_latest and lsq.scheme == "symmetric"
+
+
+def test_tensor_mse_observer_searches_the_latest_tensor_only() -> None:
+    observer = TensorMSEObserver(4)
+    assert observer.update(torch.linspace(-4, 4, 1000))
+    wide = observer.range
+    assert not observer.update(torch.linspace(-4, 4, 1000))  # the same tensor: no search
+    assert observer.update(torch.linspace(-1, 1, 1000))
+    assert observer.range[1] < wide[1] / 2 and float(observer.histogram.sum()) == 1000
 
 
 def test_model_takes_ema_for_activations_and_keeps_weights_on_the_latest_value(
@@ -87,7 +102,7 @@ def test_model_takes_ema_for_activations_and_keeps_weights_on_the_latest_value(
     synthetic: WindowedData,
 ) -> None:
     net = Transformer(small_model, uniform_bits(8))
-    net.set_observer(lambda bits, scheme: activation_observer("ema", bits, momentum=0.05))
+    net.set_range("ema", momentum=0.05)
     net.set_quantized(True)
     calibrate(net, synthetic.train, 32)
     quantizers = [m for m in net.modules() if isinstance(m, FakeQuantize)]

@@ -32,7 +32,7 @@ def test_train_stage_trains_exports_and_reports(tmp_path: Path, beijing_home: Pa
     (project / "specs" / "tiny.yaml").write_text(
         "extends: beijing-o3.yaml\nname: tiny\ndataset: {max_windows: 1500}\n"
         "training: {epochs: 2, float_epochs: 2}\n"
-        "quantization: {observer: ema, ema_momentum: 0.05}\n"
+        "quantization: {range: ema, ema_momentum: 0.05}\n"
     )
     done = _spec_run(project, "specs/tiny.yaml", beijing_home)
     assert done.returncode == 0, done.stderr

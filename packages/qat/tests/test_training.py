@@ -11,10 +11,11 @@ import pytest
 import torch
 from resq.qat.data import WindowedData
 from resq.qat.experiment import build, train_float, train_qat
-from resq.qat.training import fit, select_device
+from resq.qat.training import fit, predict, reestimate_batch_norm, select_device
 from resq.spec import BitConfig, ResqError
 from resq.spec.integer.intmodel import IntModelError, load_intmodel, save_intmodel
 from resq.spec.model import TransformerModel
+from resq.spec.quantization import QuantizationSpec
 from resq.spec.training import TrainingSpec
 
 
@@ -25,22 +26,34 @@ def _train_and_save(
     training: TrainingSpec,
     bits: BitConfig,
     scratch: Path | None = None,
+    quantization: QuantizationSpec | None = None,
 ) -> None:
+    quantization = quantization or QuantizationSpec()
     start = train_float(model, bits, data, training, seed=11, scratch=scratch)
-    result = train_qat(model, bits, 0.1, data, training, 11, start, scratch=scratch)
+    result = train_qat(model, bits, quantization, data, training, 11, start, scratch=scratch)
     save_intmodel(folder, result.intmodel, result.arrays)
 
 
+@pytest.mark.parametrize("recipe", ["minmax", "lsq"])
 def test_two_runs_give_identical_intmodel_files(
     tmp_path: Path,
     synthetic: WindowedData,
     small_model: TransformerModel,
     short_training: TrainingSpec,
     spec_bits: Callable[[str], BitConfig],
+    recipe: str,
 ) -> None:
+    """Also with every QAT option on: learned ranges, distillation, BN re-estimation and a
+    cosine schedule."""
     bits = spec_bits("beijing-o3-mixed.yaml")
+    quantization = QuantizationSpec(range=recipe)
+    training = short_training
+    if recipe == "lsq":
+        training = short_training.model_copy(
+            update={"distillation": 0.5, "bn_reestimate": True, "schedule": "cosine"}
+        )
     for run in ("a", "b"):
-        _train_and_save(tmp_path / run, synthetic, small_model, short_training, bits)
+        _train_and_save(tmp_path / run, synthetic, small_model, training, bits, None, quantization)
     for name in ("intmodel.json", "intmodel.npz"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
@@ -105,3 +118,40 @@ def test_intmodel_round_trip_and_version_check(
         load_intmodel(tmp_path)
     with pytest.raises(IntModelError, match="cannot read"):
         load_intmodel(tmp_path / "absent")
+
+
+def test_batch_norm_reestimation_gives_the_exact_statistics_of_its_input(
+    synthetic: WindowedData, small_model: TransformerModel, spec_bits: Callable[[str], BitConfig]
+) -> None:
+    net = build(small_model, spec_bits("beijing-o3.yaml"), 0.1, 2, 1)
+    fit(net, synthetic.train, synthetic.validation, TrainingSpec(batch_size=64), 2, 2, "float")
+    reestimate_batch_norm(net, synthetic.train, 100)
+    layer = net.layers[0]
+    inputs: list[torch.Tensor] = []
+    handle = layer.bn_ffn.register_forward_pre_hook(lambda _m, args: inputs.append(args[0].value))
+    predict(net, synthetic.train.x)
+    handle.remove()
+    flat = torch.cat(inputs).reshape(-1, small_model.d_model).double()
+    torch.testing.assert_close(layer.bn_ffn.running_mean.double(), flat.mean(0))
+    torch.testing.assert_close(layer.bn_ffn.running_var.double(), flat.var(0), rtol=1e-4, atol=1e-6)
+
+
+def test_distillation_teaches_the_float_parents_prediction(
+    synthetic: WindowedData,
+    small_model: TransformerModel,
+    short_training: TrainingSpec,
+    spec_bits: Callable[[str], BitConfig],
+) -> None:
+    """d = 1: QAT's targets are the parent's predictions, so its training error is measured
+    against them; the validation error stays against the true targets."""
+    bits = spec_bits("beijing-o3.yaml")
+    start = train_float(small_model, bits, synthetic, short_training, seed=4)
+    seen: list[float] = []
+    training = short_training.model_copy(update={"distillation": 1.0, "epochs": 1})
+    train_qat(small_model, bits, QuantizationSpec(), synthetic, training, 4, start,
+              on_epoch=lambda _p, _e, _t, train, _v: seen.append(train))  # fmt: skip
+    plain: list[float] = []
+    train_qat(small_model, bits, QuantizationSpec(), synthetic, training.model_copy(
+        update={"distillation": 0.0}), 4, start,
+        on_epoch=lambda _p, _e, _t, train, _v: plain.append(train))  # fmt: skip
+    assert seen[0] < plain[0] / 2

@@ -56,7 +56,7 @@ def test_show_merges_parents_and_manifest(project: Path, run_spec) -> None:
     assert shown["quantization"]["components"]["Loutput"]["weights"] == 8  # the child's own
     assert shown["hardware"]["multiplier"] == "lut"  # from beijing-o3-uniform4.yaml
     assert shown["hardware"]["parallelism"] == 1  # from beijing-o3-uniform8.yaml
-    assert shown["training"]["float_epochs"] == 40  # from airu.yaml, three levels up
+    assert shown["training"]["float_epochs"] == 100  # from airu.yaml, three levels up
     assert shown["dataset"]["target"] == "O3"  # from the beijing-air manifest
     assert shown["budget"]["lut"] == "90%"  # the routing margin
     assert "extends" not in shown

@@ -51,20 +51,27 @@ def test_unknown_key_suggests_the_right_one(project: Path, run_spec) -> None:
     )
 
 
-def test_unknown_observer_is_located(project: Path, run_spec) -> None:
-    file = write(project, GOOD + "quantization:\n  observer: median\n")
+def test_unknown_range_is_located(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "quantization:\n  range: median\n")
     assert_reported(
         run_spec("validate", str(file)),
         file,
         10,
         3,
-        "quantization.observer",
-        "'minmax', 'ema' or 'mse'",
+        "quantization.range",
+        "'minmax', 'ema', 'mse' or 'lsq'",
+    )
+
+
+def test_distillation_outside_0_to_1_is_located(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "training:\n  distillation: 1.5\n")
+    assert_reported(
+        run_spec("validate", str(file)), file, 10, 3, "training.distillation", "less than or"
     )
 
 
 def test_ema_momentum_must_lie_in_0_to_1(project: Path, run_spec) -> None:
-    file = write(project, GOOD + "quantization:\n  observer: ema\n  ema_momentum: 0\n")
+    file = write(project, GOOD + "quantization:\n  range: ema\n  ema_momentum: 0\n")
     assert_reported(
         run_spec("validate", str(file)), file, 11, 3, "quantization.ema_momentum", "greater than 0"
     )

@@ -7,32 +7,30 @@ the float weights of the same seed, so their accuracies compare pairwise.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
-from resq.qat.data import WindowedData
+from resq.qat.data import Split, WindowedData
 from resq.qat.evaluation import Metrics, metrics
 from resq.qat.export import export_intmodel
 from resq.qat.models.transformer import Transformer
-from resq.qat.quant.observers import MinMaxObserver, activation_observer
 from resq.qat.training import (
     EpochCallback,
     PhaseResult,
     calibrate,
     fit,
     predict,
+    reestimate_batch_norm,
     seed_everything,
     select_device,
 )
 from resq.spec import BitConfig
 from resq.spec.integer.intmodel import IntModel
 from resq.spec.integer.intref import predict as intref_predict
-from resq.spec.integer.qparams import ConcreteScheme
 from resq.spec.model import TransformerModel
+from resq.spec.quantization import QuantizationSpec
 from resq.spec.training import TrainingSpec
 
 QAT_SEED_OFFSET = 1
@@ -87,43 +85,44 @@ def train_float(
     return FloatResult({k: v.cpu() for k, v in net.float_state().items()}, phase)
 
 
-RUNNING_MINMAX: Callable[[int, ConcreteScheme], MinMaxObserver] = partial(
-    activation_observer, "minmax"
-)
-"""The default activation observer of QAT: running min/max, whatever the bit width."""
-
-
 def train_qat(
     model: TransformerModel,
     bits: BitConfig,
-    threshold: float,
+    quantization: QuantizationSpec,
     data: WindowedData,
     training: TrainingSpec,
     seed: int,
     start: FloatResult,
     scratch: Path | None = None,
     on_epoch: EpochCallback | None = None,
-    observer: Callable[[int, ConcreteScheme], MinMaxObserver] = RUNNING_MINMAX,
 ) -> QatResult:
-    """QAT from the float weights, then export and evaluation on the test split. `observer`
-    makes each activation quantizer's observer from its bit width and scheme (default:
-    running min/max; see `activation_observer`).
+    """QAT from the float weights, then export and evaluation on the test split, with the
+    ranges, scheme threshold and observers of `quantization` (its bits are `bits`).
 
     Early stopping validates in the training form (plain fake quantization, within 0.6% of
     the integer result in tests/bench/qat_accuracy.py and 20× cheaper than the exact path);
     the exported model and the reported metrics use the exact, bit-true path.
     """
-    net = build(model, bits, threshold, seed, training.threads)
+    net = build(model, bits, quantization.adaptive_threshold, seed, training.threads)
     net.load_float_state(start.state)
-    net.set_observer(observer)
+    train = data.train
+    if training.distillation > 0:
+        taught = predict(net, train.x).astype(train.y.dtype)
+        blend = (1 - training.distillation) * train.y + training.distillation * taught
+        train = Split(train.x, blend.astype(train.y.dtype), train.end_times)
+    if training.bn_reestimate:
+        reestimate_batch_norm(net, train, training.batch_size)
+    net.set_range(quantization.range, quantization.ema_momentum)
     net.set_quantized(True)
     net.to(select_device(training.device))
-    calibrate(net, data.train, training.batch_size)
+    calibrate(net, train, training.batch_size)
+    if quantization.range == "lsq":
+        net.learn_ranges()
     checkpoint = None if scratch is None else scratch / "qat.ckpt"
     net.set_exact(False)
     phase = fit(
-        net, data.train, data.validation, training, training.epochs, seed + QAT_SEED_OFFSET,
-        "qat", checkpoint, on_epoch,
+        net, train, data.validation, training, training.epochs, seed + QAT_SEED_OFFSET,
+        "qat", checkpoint, on_epoch, training.qat_lr,
     )  # fmt: skip
     net.set_exact(True)
     net.cpu()

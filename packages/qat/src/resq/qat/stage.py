@@ -8,14 +8,12 @@ units) and `history.json` (epochs, best epochs, seconds per epoch).
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 from resq.qat.data import load_windows
 from resq.qat.experiment import float_accuracy, train_float, train_qat
-from resq.qat.quant.observers import activation_observer
 from resq.qat.training import PhaseResult
 from resq.spec import StageError
 from resq.spec.atomic import write_json_atomic
@@ -79,13 +77,9 @@ class TrainStage(Stage):
             start = train_float(
                 spec.model, bits, data, training, spec.seed, context.scratch_dir, on_epoch
             )
-            quantization = spec.quantization
-            observer = partial(
-                activation_observer, quantization.observer, momentum=quantization.ema_momentum
-            )
             result = train_qat(
-                spec.model, bits, quantization.adaptive_threshold, data, training,
-                spec.seed, start, context.scratch_dir, on_epoch, observer,
+                spec.model, bits, spec.quantization, data, training, spec.seed, start,
+                context.scratch_dir, on_epoch,
             )  # fmt: skip
         out = context.out_dir
         save_intmodel(out, result.intmodel, result.arrays)

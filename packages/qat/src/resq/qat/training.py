@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 from resq.qat.data import Split
+from resq.qat.quant.modules import QBatchNorm
 from resq.spec import ResqError
 from resq.spec.atomic import write_bytes_atomic
 from resq.spec.training import TrainingSpec
@@ -62,14 +63,31 @@ class PhaseResult:
     epoch_seconds: list[float] = field(default_factory=list)
 
 
-def make_optimizer(net: nn.Module, spec: TrainingSpec) -> torch.optim.Optimizer:
-    """The optimizer `spec` names (Adam, AdamW or SGD with momentum 0.9) over net's parameters."""
+def make_optimizer(net: nn.Module, spec: TrainingSpec, lr: float) -> torch.optim.Optimizer:
+    """The optimizer `spec` names (Adam, AdamW or SGD with momentum 0.9) over net's
+    parameters, at learning rate `lr`."""
     params = net.parameters()
     if spec.optimizer == "adam":
-        return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay)
+        return torch.optim.Adam(params, lr=lr, weight_decay=spec.weight_decay)
     if spec.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay)
-    return torch.optim.SGD(params, lr=spec.lr, momentum=0.9, weight_decay=spec.weight_decay)
+        return torch.optim.AdamW(params, lr=lr, weight_decay=spec.weight_decay)
+    return torch.optim.SGD(params, lr=lr, momentum=0.9, weight_decay=spec.weight_decay)
+
+
+Scheduler = torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau
+
+
+def make_schedule(
+    optimizer: torch.optim.Optimizer, spec: TrainingSpec, epochs: int
+) -> Scheduler | None:
+    """The per-epoch learning-rate schedule `spec.schedule` names over `epochs` epochs."""
+    if spec.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    if spec.schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, factor=0.5, patience=max(1, spec.patience // 3)
+        )
+    return None
 
 
 def predict(net: nn.Module, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
@@ -95,6 +113,37 @@ def calibrate(net: nn.Module, split: Split, batch_size: int) -> None:
     with torch.no_grad():
         for start in range(0, len(split.x), batch_size):
             net(torch.from_numpy(split.x[start : start + batch_size]).to(parameter))
+
+
+def _moments(sums: list[torch.Tensor]) -> Callable[[nn.Module, tuple[Any, ...]], None]:
+    """A forward pre-hook appending (count, Σx, Σx²) per channel of the input to `sums`."""
+
+    def collect(_module: nn.Module, args: tuple[Any, ...]) -> None:
+        value = args[0].value.detach().double()
+        flat = value.reshape(-1, value.shape[-1])
+        count = flat.new_full((flat.shape[1],), len(flat))
+        sums.append(torch.stack([count, flat.sum(0), flat.square().sum(0)]))
+
+    return collect
+
+
+def reestimate_batch_norm(net: nn.Module, split: Split, batch_size: int) -> None:
+    """Set each `QBatchNorm`'s running mean and (unbiased) variance to the exact statistics
+    of its input over `split`, in execution order, with the model in eval mode: each batch
+    norm sees the input the earlier, already re-estimated ones give it at inference."""
+    for norm in [m for m in net.modules() if isinstance(m, QBatchNorm)]:
+        sums: list[torch.Tensor] = []
+        handle = norm.register_forward_pre_hook(_moments(sums))
+        try:
+            predict(net, split.x, batch_size)
+        finally:
+            handle.remove()
+        count, total, squares = torch.stack(sums).sum(0)
+        mean = total / count
+        variance = (squares - count * mean.square()) / (count - 1)
+        with torch.no_grad():
+            norm.running_mean.copy_(mean.to(norm.running_mean))
+            norm.running_var.copy_(variance.clamp(min=0).to(norm.running_var))
 
 
 def train_step(
@@ -124,11 +173,14 @@ def fit(
     phase: str,
     checkpoint: Path | None = None,
     on_epoch: EpochCallback | None = None,
+    lr: float | None = None,
 ) -> PhaseResult:
-    """Train `net` for up to `epochs` epochs, stop after `spec.patience` epochs without a
-    better validation MSE, and leave `net` at its best epoch. Resumes from `checkpoint`."""
+    """Train `net` for up to `epochs` epochs at learning rate `lr` (default `spec.lr`) on
+    `spec.schedule`, stop after `spec.patience` epochs without a better validation MSE, and
+    leave `net` at its best epoch. Resumes from `checkpoint`."""
     device = next(net.parameters()).device
-    optimizer = make_optimizer(net, spec)
+    optimizer = make_optimizer(net, spec, spec.lr if lr is None else lr)
+    schedule = make_schedule(optimizer, spec, epochs)
     generator = torch.Generator().manual_seed(seed)
     x_all, y_all = torch.from_numpy(train.x), torch.from_numpy(train.y)
     result = PhaseResult(phase, 0, 0, _mse(net, validation))
@@ -137,6 +189,8 @@ def fit(
         saved = torch.load(checkpoint, weights_only=False)
         net.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
+        if schedule is not None:
+            schedule.load_state_dict(saved["schedule"])
         generator.set_state(saved["generator"])
         best_state, result = saved["best"], saved["result"]
         log.info("%s: resuming after epoch %d", phase, result.epochs_run)
@@ -151,6 +205,10 @@ def fit(
             total += loss * len(index)
         result.epochs_run += 1
         validation_mse = _mse(net, validation)
+        if isinstance(schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            schedule.step(validation_mse)
+        elif schedule is not None:
+            schedule.step()
         if validation_mse < result.best_validation_mse:
             result.best_validation_mse, result.best_epoch = validation_mse, result.epochs_run
             best_state = copy.deepcopy(net.state_dict())
@@ -163,6 +221,7 @@ def fit(
                 {
                     "model": net.state_dict(),
                     "optimizer": optimizer.state_dict(),
+                    "schedule": None if schedule is None else schedule.state_dict(),
                     "generator": generator.get_state(),
                     "best": best_state,
                     "result": result,

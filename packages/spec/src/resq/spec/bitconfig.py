@@ -91,6 +91,9 @@ class BitConfig(SpecModel):
     nodes: dict[NodeName, NodeHardware] = Field(
         default_factory=dict, description="node name (resq.spec.graph) → hardware overrides"
     )
+    softmax_bits: Bits = Field(
+        8, description="bits of the softmax probabilities inside every MHA (unsigned)"
+    )
 
     @classmethod
     def from_spec(cls, spec: Spec) -> BitConfig:
@@ -128,7 +131,7 @@ class BitConfig(SpecModel):
             )
             for node, o in hw.nodes.items()
         }
-        return cls(components=components, nodes=nodes)
+        return cls(components=components, nodes=nodes, softmax_bits=quant.softmax_bits)
 
     def choice(self, node: str, component: ComponentName) -> NodeChoice:
         """The hardware node `node` of `component` is built with."""
@@ -155,7 +158,9 @@ class BitConfig(SpecModel):
             if value is not None
         }  # fmt: skip
         components = {name: c.model_copy(update=update) for name, c in self.components.items()}
-        return BitConfig(components=components, nodes=self.nodes if nodes is None else nodes)
+        return self.model_copy(
+            update={"components": components, "nodes": self.nodes if nodes is None else nodes}
+        )
 
     def problems(self, n_layers: int) -> list[str]:
         """What keeps this configuration from describing a model of `n_layers` encoder
@@ -179,18 +184,22 @@ class BitConfig(SpecModel):
         return found
 
     def bits_only(self) -> dict[str, dict[str, object]]:
-        """What training depends on: per component the bits and scheme (not the hardware)."""
-        return {
+        """What training depends on: per component the bits and scheme, and the softmax's
+        probability bits (under "softmax"); not the hardware."""
+        bits: dict[str, dict[str, object]] = {
             name: c.model_dump(include={"inputs", "weights", "outputs", "scheme"})
             for name, c in self.components.items()
         }
+        bits["softmax"] = {"bits": self.softmax_bits}
+        return bits
 
     def describe(self) -> str:
-        """Compact text such as `Linput 8/8/8 sym, ..., Loutput 8/8/8 sym` (inputs/weights/outputs)."""
+        """Compact text such as `Linput 8/8/8 sym, ..., Loutput 8/8/8 sym, softmax 8`
+        (inputs/weights/outputs)."""
         return ", ".join(
-            f"{name} {c.inputs}/{c.weights}/{c.outputs} {c.scheme[:4]}"
-            for name, c in self.components.items()
-        )
+            [f"{name} {c.inputs}/{c.weights}/{c.outputs} {c.scheme[:4]}"
+             for name, c in self.components.items()] + [f"softmax {self.softmax_bits}"]
+        )  # fmt: skip
 
 
 def load_bitconfig(path: Path) -> BitConfig:

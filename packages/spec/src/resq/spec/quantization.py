@@ -10,7 +10,7 @@ from resq.spec.components import ComponentName, Scheme
 
 Bits = Annotated[int, Field(ge=2, le=16, description="bit width, 2..16")]
 
-Observer = Literal["minmax", "ema", "mse"]
+Range = Literal["minmax", "ema", "mse", "lsq"]
 
 
 class ComponentQuantization(SpecModel):
@@ -33,14 +33,21 @@ class QuantizationSpec(SpecModel):
         le=1,
         description="adaptive: symmetric when |max+min|/(max−min) ≤ threshold, else asymmetric",
     )
-    observer: Observer = Field(
-        "minmax",
-        description="activation ranges: running min/max over every training batch (minmax), "
-        "an exponential moving average of each batch's min and max (ema), or the range of "
-        "least expected quantization error over a histogram of every value seen (mse)",
+    range: Range = Field(
+        "lsq",
+        description="quantization ranges: running min/max of activations over every training "
+        "batch (minmax), an exponential moving average of each batch's min and max (ema), the "
+        "range of least quantization error over a histogram of every value seen (mse), or "
+        "learned in QAT with the LSQ gradient from the mse range of activations and weights "
+        "(lsq); weights follow their latest min and max except under lsq",
     )
     ema_momentum: float = Field(
         0.01, gt=0, le=1, description="ema: weight of each new batch's min and max"
+    )
+    softmax_bits: Bits = Field(
+        8,
+        description="bits of the softmax probabilities inside MHA (unsigned); below 6 the "
+        "integer softmax alone costs accuracy (tests/bench/softmax_budget.py)",
     )
     components: dict[ComponentName, ComponentQuantization] = Field(
         default_factory=dict, description="overrides by component name"

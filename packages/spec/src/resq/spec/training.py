@@ -16,7 +16,27 @@ class TrainingSpec(SpecModel):
         0, ge=0, le=100_000, description="float pre-training epochs before QAT (0 = none)"
     )
     batch_size: int = Field(64, ge=1, le=65_536, description="windows per mini-batch")
-    lr: float = Field(1e-3, gt=0, le=10, description="learning rate")
+    lr: float = Field(1e-3, gt=0, le=10, description="learning rate (float pre-training)")
+    qat_lr: float | None = Field(
+        None, gt=0, le=10, description="learning rate of QAT (default: lr)"
+    )
+    schedule: Literal["constant", "cosine", "plateau"] = Field(
+        "constant",
+        description="learning rate over each phase: constant; cosine decay to zero over the "
+        "phase's maximum epochs; or plateau: halved after patience/3 epochs without a better "
+        "validation error",
+    )
+    distillation: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="QAT learns (1 − d)·target + d·(the float parent's prediction); 0 = none",
+    )
+    bn_reestimate: bool = Field(
+        False,
+        description="before QAT, set every batch norm's running statistics to the exact mean "
+        "and variance over the training split (the statistics QAT folds and freezes)",
+    )
     optimizer: Literal["adam", "adamw", "sgd"] = Field("adam")
     weight_decay: float = Field(0.0, ge=0, description="L2 penalty")
     patience: int = Field(

@@ -10,8 +10,6 @@ scheme.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 from resq.qat.quant.fake_quant import FakeQuantize
 from resq.qat.quant.modules import (
@@ -24,10 +22,11 @@ from resq.qat.quant.modules import (
     QMean,
     QTensor,
 )
-from resq.qat.quant.observers import MinMaxObserver
+from resq.qat.quant.observers import activation_observer, weight_observer
 from resq.spec import BitConfig
 from resq.spec.integer.qparams import ConcreteScheme
 from resq.spec.model import TransformerModel
+from resq.spec.quantization import Range
 from torch import nn
 
 
@@ -39,7 +38,9 @@ class EncoderLayer(nn.Module):
         c = bits.components
         d, t = model.d_model, threshold
         mha, ffn = c["MHA"], c["FFN"]
-        self.mha = QAttention(d, model.n_heads, mha.weights, mha.outputs, mha.scheme, t)
+        self.mha = QAttention(
+            d, model.n_heads, mha.weights, mha.outputs, bits.softmax_bits, mha.scheme, t
+        )
         self.add_mha = QAdd(c["AddMHA"].outputs, c["AddMHA"].scheme, t)
         bn = c["BNMHA"]
         self.bn_mha = QBatchNorm(d, bn.weights, bn.outputs, bn.scheme, t)
@@ -81,16 +82,26 @@ class Transformer(nn.Module):
             if isinstance(module, FakeQuantize):
                 module.enabled = enabled
 
-    def set_observer(self, make: Callable[[int, ConcreteScheme], MinMaxObserver]) -> None:
-        """Give every activation quantizer a fresh observer `make(bit_width, scheme)` (before
-        calibration; adaptive quantizers pass "asymmetric"); weights, tables and folded BN
-        scales keep observing their latest value."""
+    def set_range(self, kind: Range, momentum: float = 0.01) -> None:
+        """Give every quantizer a fresh observer for range choice `kind` (before calibration):
+        `activation_observer` for activations, `weight_observer` for weights, tables and
+        folded BN scales. Adaptive quantizers observe as asymmetric."""
         for module in self.modules():
-            if isinstance(module, FakeQuantize) and not module.observer.tracks_latest:
+            if isinstance(module, FakeQuantize):
                 scheme: ConcreteScheme = (
                     "symmetric" if module.scheme == "symmetric" else "asymmetric"
                 )
-                module.observer = make(module.bit_width, scheme)
+                module.observer = (
+                    weight_observer(kind, module.bit_width, scheme)
+                    if module.observer.tracks_latest
+                    else activation_observer(kind, module.bit_width, scheme, momentum)
+                )
+
+    def learn_ranges(self) -> None:
+        """Make every quantizer's current range trainable (LSQ; after calibration)."""
+        for module in self.modules():
+            if isinstance(module, FakeQuantize):
+                module.learn_range()
 
     def set_exact(self, exact: bool) -> None:
         """Eval-mode requantization bit-exact with the integer reference (True, the default)

@@ -6,6 +6,7 @@ zero where it was clipped (the straight-through estimator with clipping).
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import torch
@@ -15,6 +16,7 @@ from resq.spec.integer.qparams import (
     QParams,
     choose_scheme,
     qparams_from_range,
+    quant_range,
     quantize_multiplier,
 )
 from torch import nn
@@ -92,6 +94,19 @@ def fake_quantize_bias(bias: torch.Tensor, scale: float, bound: int) -> torch.Te
     return _fake_quantize(bias, scale, 0, -bound, bound)
 
 
+def learnable_fake_quantize(
+    x: torch.Tensor, log_scale: torch.Tensor, zero_point: torch.Tensor, quant_min: int,
+    quant_max: int,
+) -> torch.Tensor:  # fmt: skip
+    """Fake quantization at scale exp(log_scale) with the LSQ gradient for the scale and the
+    zero point (scaled by 1 / √(numel · quant_max)) and the clipping STE for x. PyTorch's
+    kernel rounds half to even; it differs from `fake_quantize` only on rounding boundaries."""
+    factor = 1.0 / math.sqrt(max(x.numel(), 1) * quant_max)
+    return torch._fake_quantize_learnable_per_tensor_affine(
+        x, log_scale.exp(), zero_point, quant_min, quant_max, factor
+    )
+
+
 def fused_fake_quantize(
     x: torch.Tensor, scale: float, zero_point: int, quant_min: int, quant_max: int
 ) -> torch.Tensor:
@@ -113,9 +128,15 @@ class FakeQuantize(nn.Module):
     with the integer reference when `exact` is set (the default). In training mode both are
     `fused_fake_quantize`: PyTorch's fused kernel for small tensors, which differs from the
     eval form only where x lies on a rounding boundary.
+
+    Learned (`learn_range`, LSQ): the range stops following the observer; the scale
+    (as log scale) and, for asymmetric, the zero point become trainable parameters with the
+    LSQ gradient, starting from the range observed so far. Their current values give
+    `qparams`, so eval mode and the export are exactly as for an observed range.
     """
 
     asymmetric: torch.Tensor
+    learned: torch.Tensor
 
     def __init__(
         self,
@@ -132,11 +153,46 @@ class FakeQuantize(nn.Module):
         self.exact = True
         self.observer = observer if observer is not None else MinMaxObserver()
         self.register_buffer("asymmetric", torch.tensor(scheme == "asymmetric"))
+        self.register_buffer("learned", torch.tensor(False))
+        self.log_scale = nn.Parameter(torch.zeros(1), requires_grad=False)
+        self.zero_point = nn.Parameter(torch.zeros(1), requires_grad=False)
         self._cache: dict[str, QParams] = {}
+        self._learned_version = (-1, -1)
 
     def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
         self._cache.clear()
         super()._load_from_state_dict(*args, **kwargs)
+        self._set_trainable()
+
+    def _set_trainable(self) -> None:
+        learned = bool(self.learned)
+        self.log_scale.requires_grad_(learned)
+        self.zero_point.requires_grad_(learned and self.chosen == "asymmetric")
+
+    def learn_range(self) -> None:
+        """Make the current range (observed so far) trainable from now on (LSQ)."""
+        qparams = self.qparams()
+        with torch.no_grad():
+            self.log_scale.fill_(math.log(qparams.scale))
+            self.zero_point.fill_(float(qparams.zero_point))
+        self.learned.fill_(True)
+        self._set_trainable()
+        self._cache.clear()
+
+    def _learned_qparams(self) -> QParams:
+        version = (self.log_scale._version, self.zero_point._version)
+        cached = self._cache.get("qparams")
+        if cached is None or version != self._learned_version:
+            q_min, q_max = quant_range(self.bit_width, self.chosen)
+            zero_point = min(q_max, max(q_min, round(float(self.zero_point.detach()))))
+            cached = self._cache["qparams"] = QParams(
+                scale=max(math.exp(float(self.log_scale.detach())), 1e-12),
+                zero_point=zero_point if self.chosen == "asymmetric" else 0,
+                bit_width=self.bit_width,
+                scheme=self.chosen,
+            )
+            self._learned_version = version
+        return cached
 
     @property
     def chosen(self) -> ConcreteScheme:
@@ -149,7 +205,9 @@ class FakeQuantize(nn.Module):
         return self.exact and not self.training
 
     def qparams(self) -> QParams:
-        """Scale and zero point from the observed range and the current scheme."""
+        """Scale and zero point from the observed (or learned) range and the current scheme."""
+        if bool(self.learned):
+            return self._learned_qparams()
         cached = self._cache.get("qparams")
         if cached is None:
             if not self.observer.initialised:
@@ -164,6 +222,8 @@ class FakeQuantize(nn.Module):
         """Update the range (training, weights, or first use) and, if adaptive, the scheme.
         The cached qparams are dropped only when the range moved."""
         observer = self.observer
+        if bool(self.learned):
+            return
         if self.training or observer.tracks_latest or not observer.initialised:
             if not observer.update(x):
                 return
@@ -173,6 +233,10 @@ class FakeQuantize(nn.Module):
                 self.asymmetric.fill_(choose_scheme(low, high, self.threshold) == "asymmetric")
 
     def _fake_quantize(self, x: torch.Tensor, qparams: QParams) -> torch.Tensor:
+        if self.training and bool(self.learned):
+            return learnable_fake_quantize(
+                x, self.log_scale, self.zero_point, qparams.quant_min, qparams.quant_max
+            )
         if self.training:
             return fused_fake_quantize(
                 x, qparams.scale, qparams.zero_point, qparams.quant_min, qparams.quant_max

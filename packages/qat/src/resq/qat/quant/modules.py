@@ -231,8 +231,8 @@ class QAttention(nn.Module):
     """Multi-head self-attention: Q, K, V linears, scores Q·Kᵀ/√d_head, softmax, ·V, output linear.
 
     In quantized mode the softmax forward value is `resq_softmax` of the integer score
-    accumulators (probabilities of `prob_bits` = output bits, unsigned), its gradient that of
-    the float softmax; the context P·V is fake-quantized at the output bits.
+    accumulators (unsigned probabilities of `prob_bits`), its gradient that of the float
+    softmax; the context P·V is fake-quantized at the output bits.
     """
 
     def __init__(
@@ -241,13 +241,14 @@ class QAttention(nn.Module):
         n_heads: int,
         weight_bits: int,
         output_bits: int,
+        prob_bits: int,
         scheme: Scheme,
         threshold: float,
     ) -> None:
         super().__init__()
         self.n_heads = n_heads
         self.d_head = d_model // n_heads
-        self.prob_bits = output_bits
+        self.prob_bits = prob_bits
         self.query, self.key, self.value, self.output = (
             QLinear(d_model, d_model, weight_bits, output_bits, scheme, threshold) for _ in range(4)
         )

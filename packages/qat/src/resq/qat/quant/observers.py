@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 from resq.spec.integer.qparams import ConcreteScheme, qparams_from_range
-from resq.spec.quantization import Observer
+from resq.spec.quantization import Range
 from torch import nn
 
 
@@ -170,18 +170,47 @@ class MSEObserver(MinMaxObserver):
         return self._set(*self.best_range())
 
 
+class TensorMSEObserver(MSEObserver):
+    """The least-error range (as `MSEObserver`) of the latest tensor only: for weights.
+    A tensor equal to the previous one is not searched again."""
+
+    tracks_latest = True
+
+    def __init__(self, bit_width: int, scheme: ConcreteScheme = "asymmetric") -> None:
+        super().__init__(bit_width, scheme, every=1)
+        self._latest: torch.Tensor | None = None
+
+    def update(self, x: torch.Tensor) -> bool:
+        x = x.detach()
+        if self._latest is not None and torch.equal(self._latest, x):
+            return False
+        self._latest = x.clone()
+        self.histogram.zero_()
+        return super().update(x)
+
+
 def activation_observer(
-    kind: Observer,
+    kind: Range,
     bit_width: int = 8,
     scheme: ConcreteScheme = "asymmetric",
     momentum: float = 0.01,
 ) -> MinMaxObserver:
     """A fresh observer for activations quantized at `bit_width` bits with `scheme`:
-    "minmax" (running), "ema" with `momentum` in (0, 1], or "mse" (`MSEObserver`)."""
+    "minmax" (running), "ema" with `momentum` in (0, 1], or "mse" (`MSEObserver`); "lsq"
+    starts from the "mse" range and learns it in QAT."""
     if kind == "minmax":
         return MinMaxObserver()
     if kind == "ema":
         return EMAMinMaxObserver(momentum)
-    if kind == "mse":
+    if kind in ("mse", "lsq"):
         return MSEObserver(bit_width, scheme)
-    raise ValueError(f"observer {kind!r} is not one of minmax, ema, mse")
+    raise ValueError(f"range {kind!r} is not one of minmax, ema, mse, lsq")
+
+
+def weight_observer(kind: Range, bit_width: int = 8, scheme: ConcreteScheme = "asymmetric"
+                    ) -> MinMaxObserver:  # fmt: skip
+    """A fresh observer for weights (latest tensor): its min and max, or for "lsq" the
+    least-error range (`TensorMSEObserver`) that the learned range starts from."""
+    if kind == "lsq":
+        return TensorMSEObserver(bit_width, scheme)
+    return TensorMinMaxObserver()
