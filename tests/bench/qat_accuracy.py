@@ -13,11 +13,13 @@ validation split, is the linear baseline.
         [--configs uniform8-symmetric,mixed-symmetric,uniform4-symmetric]
         [--methods minmax,spec] [--out DIR] [--table]
 
-Rows are kept per station and seed in DIR/<station>-s<seed>.json as they finish, so an
-interrupted run resumes (rerun the same command), and stations or seeds can run in parallel
-processes. `--table` only prints the table of everything in DIR (and writes
-DIR/qat_accuracy.json): per station and seed, then the mean over stations × seeds of each
-configuration and method as a ratio to the float parent.
+Rows are kept per station and seed in DIR/<station>-s<seed>.json as they finish, with the
+options they were trained with and the commit, so an interrupted run resumes (rerun the same
+command) and a row whose method's options changed since is trained again; stations or seeds
+can run in parallel processes (never the same station and seed twice at once). `--table`
+only prints the table of everything in DIR (and writes DIR/qat_accuracy.json): per station
+and seed, then the mean over stations × seeds of each configuration and method as a ratio
+to the float parent.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -49,22 +52,23 @@ STATIONS = {
 """The twelve stations of the UCI Beijing multi-site data set, by name."""
 SCHEMES = ("symmetric", "asymmetric", "adaptive")
 
-SPEC_DEFAULTS: dict[str, Any] = {}
 OLD_RECIPE = {"range": "minmax", "softmax_bits": "outputs", "schedule": "constant",
               "distillation": 0.0, "bn_reestimate": False, "qat_lr": None}  # fmt: skip
 METHODS: dict[str, dict[str, Any]] = {
-    "spec": SPEC_DEFAULTS,
+    "spec": {},
     "minmax": OLD_RECIPE,
-    "mse": {**OLD_RECIPE, "range": "mse"},
-    "lsq": {**OLD_RECIPE, "range": "lsq"},
-    "lsq-kd": {**OLD_RECIPE, "range": "lsq", "distillation": 0.5},
-    "lsq-cosine": {**OLD_RECIPE, "range": "lsq", "schedule": "cosine"},
-    "lsq-bn": {**OLD_RECIPE, "range": "lsq", "bn_reestimate": True},
-    "lsq-lowlr": {**OLD_RECIPE, "range": "lsq", "qat_lr": 3e-4},
+    "spec-minmax": {"range": "minmax"},
+    "spec-mse": {"range": "mse"},
+    "spec-softmax-out": {"softmax_bits": "outputs"},
+    "spec-kd": {"distillation": 0.5},
+    "spec-cosine": {"schedule": "cosine"},
+    "spec-bn": {"bn_reestimate": True},
+    "spec-lowlr": {"qat_lr": 3e-4},
 }
-"""Method → the options it sets (quantization.range, softmax_bits, training options); "spec"
+"""Method → the options it sets (quantization.range, softmax_bits, training options): "spec"
 is what specs/beijing-o3.yaml sets, "minmax" the recipe before range learning (min/max
-ranges, probabilities at MHA's output bits, constant learning rate)."""
+ranges, probabilities at MHA's output bits, constant learning rate), "spec-…" the spec with
+one option changed (softmax_bits "outputs": MHA's output bits)."""
 QUANTIZATION_OPTIONS = {"range", "softmax_bits"}
 
 
@@ -109,6 +113,29 @@ def ridge_rmse(data: WindowedData, penalties: tuple[float, ...] = (1e-3, 1e-2, 0
     assert best is not None
     test = metrics(design(data.test.x) @ best[2], data.test.y, data.target)
     return test.rmse, best[1]
+
+
+def _commit() -> str:
+    """The repository's commit (with "+" when the tree has changes), for provenance."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            text=True,
+            capture_output=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            text=True,
+            capture_output=True,
+            timeout=10,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+" if dirty.strip() else "")
 
 
 def _station_spec(station: str) -> LoadedSpec:
@@ -163,8 +190,6 @@ def run_station(station: str, seed: int, out: Path, console: Console, configs: l
     for name in configs:
         for method in methods:
             label = f"{name}/{method}"
-            if label in done:
-                continue
             options = METHODS[method]
             quantization = spec.quantization.model_copy(
                 update={k: v for k, v in options.items() if k == "range"}
@@ -178,6 +203,12 @@ def run_station(station: str, seed: int, out: Path, console: Console, configs: l
                 if softmax == "outputs":
                     softmax = config.components["MHA"].outputs
                 config = config.model_copy(update={"softmax_bits": softmax})
+            settings = {"range": quantization.range, "softmax_bits": config.softmax_bits,
+                        **training.model_dump()}  # fmt: skip
+            kept = next((row for row in rows if row["config"] == label), None)
+            if kept is not None and kept.get("options") == settings:
+                continue
+            rows = [row for row in rows if row is not kept]
             began = time.perf_counter()
             result = train_qat(spec.model, config, quantization, data, training, seed, start)
             result.net.set_exact(False)
@@ -191,8 +222,7 @@ def run_station(station: str, seed: int, out: Path, console: Console, configs: l
                 "qat_epochs": result.phase.epochs_run, "best_epoch": result.phase.best_epoch,
                 "seconds_per_epoch": float(np.mean(result.phase.epoch_seconds)),
                 "seconds": time.perf_counter() - began,
-                "options": {"range": quantization.range, "softmax_bits": config.softmax_bits,
-                            **training.model_dump()},
+                "options": settings, "commit": _commit(),
             })  # fmt: skip
             write_json_atomic(path, rows)
             console.log(f"{station} s{seed} {label}: integer RMSE {integer.rmse:.2f} "
@@ -205,7 +235,7 @@ def tables(rows: list[dict[str, Any]], console: Console) -> None:
     runs = sorted({(r["station"], r["seed"]) for r in rows})
     labels = list(dict.fromkeys(r["config"] for r in rows))
     detail = Table(title="Test RMSE (µg/m³) of the integer reference; × its own float parent")
-    detail.add_column("configuration/method")
+    detail.add_column("configuration/method", no_wrap=True)
     for station, seed in runs:
         detail.add_column(f"{station} s{seed}", justify="right")
     for label in labels:
@@ -225,7 +255,10 @@ def tables(rows: list[dict[str, Any]], console: Console) -> None:
     summary = Table(title="Mean over stations × seeds (integer reference)")
     for column in ("configuration/method", "runs", "RMSE", "× float", "worst ×", "below ridge",
                    "s/epoch"):  # fmt: skip
-        summary.add_column(column, justify="left" if column.startswith("config") else "right")
+        if column.startswith("config"):
+            summary.add_column(column, no_wrap=True, min_width=32)
+        else:
+            summary.add_column(column, justify="right")
     ridge = {(r["station"], r["seed"]): r["rmse"] for r in rows if r["config"] == "ridge"}
     for label in labels:
         group = [r for r in rows if r["config"] == label]
@@ -251,7 +284,7 @@ def main() -> None:
     parser.add_argument("--methods", default="minmax,spec",
                         help=f"comma-separated methods: {', '.join(METHODS)}")  # fmt: skip
     parser.add_argument("--table", action="store_true", help="only print what DIR holds")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()
     console = Console()
     configs, methods = args.configs.split(","), args.methods.split(",")
     unknown = [m for m in methods if m not in METHODS]

@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--widths", default="3,4,5,6,7,8,10,12,16")
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench" / "qat_accuracy")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()
     widths = [int(w) for w in args.widths.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
     rows = [budget(station, int(seed), widths, args.out)

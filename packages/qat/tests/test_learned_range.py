@@ -4,6 +4,7 @@ export to integers the integer reference computes bit for bit."""
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -12,7 +13,7 @@ import torch
 from resq.qat.data import WindowedData
 from resq.qat.export import export_intmodel
 from resq.qat.models import Transformer
-from resq.qat.quant.fake_quant import FakeQuantize
+from resq.qat.quant.fake_quant import FakeQuantize, learnable_fake_quantize
 from resq.qat.quant.observers import MSEObserver, TensorMSEObserver
 from resq.qat.training import calibrate, predict, train_step
 from resq.spec import BitConfig
@@ -104,3 +105,28 @@ def test_weights_start_from_their_least_error_range_and_the_model_stays_bit_exac
     expected = predict(copy.deepcopy(net).double(), synthetic.test.x)
     np.testing.assert_array_equal(intref.predict(model, arrays, synthetic.test.x), expected)
     assert len(np.unique(expected)) > 3
+
+
+@pytest.mark.parametrize("zero_point", [0.0, 2.3])
+def test_the_learned_step_matches_pytorchs_lsq_kernel(zero_point: float) -> None:
+    """Values, the STE and the scale and zero-point gradients of PyTorch's LSQ kernel (away
+    from rounding boundaries, where it rounds half to even)."""
+    generator = torch.Generator().manual_seed(5)
+    x = (torch.randn(5000, generator=generator) * 2).requires_grad_()
+    grad = torch.randn(5000, generator=generator)
+    results = []
+    for function in ("resq", "torch"):
+        log_scale = torch.tensor([math.log(0.3)], requires_grad=True)
+        zero = torch.tensor([zero_point], requires_grad=True)
+        if function == "resq":
+            y = learnable_fake_quantize(x, log_scale, zero, -8, 7)
+        else:
+            factor = 1.0 / math.sqrt(x.numel() * 7)
+            y = torch._fake_quantize_learnable_per_tensor_affine(
+                x, log_scale.exp(), zero, -8, 7, factor
+            )
+        y.backward(grad)  # type: ignore[no-untyped-call]
+        results.append((y.detach(), x.grad.clone(), log_scale.grad, zero.grad))  # type: ignore[union-attr]
+        x.grad = None
+    for ours, theirs in zip(*results, strict=True):
+        torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5)

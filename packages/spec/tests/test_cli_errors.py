@@ -201,3 +201,10 @@ def test_malformed_yaml_is_located(project: Path, run_spec) -> None:
 def test_model_inconsistent_with_dataset_is_rejected(project: Path, run_spec) -> None:
     file = write(project, GOOD.replace("n_features: 7", "n_features: 5"))
     assert_reported(run_spec("validate", str(file)), file, 6, 3, "model.n_features", "differs")
+
+
+def test_qat_may_not_train_longer_than_its_float_parent(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "training:\n  epochs: 50\n  float_epochs: 20\n")
+    result = run_spec("validate", str(file))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "training" in result.stderr and "exceed float_epochs 20" in result.stderr

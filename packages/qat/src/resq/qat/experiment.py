@@ -96,8 +96,12 @@ def train_qat(
     scratch: Path | None = None,
     on_epoch: EpochCallback | None = None,
 ) -> QatResult:
-    """QAT from the float weights, then export and evaluation on the test split, with the
-    ranges, scheme threshold and observers of `quantization` (its bits are `bits`).
+    """QAT from the float weights, then export and evaluation on the test split.
+
+    `quantization` gives the ranges (observed, or learned from the least-error ones under
+    lsq) and the adaptive threshold; its bits are `bits`. `training` gives the recipe: QAT
+    learns targets blended with the float parent's predictions (`distillation`), from batch
+    norms re-estimated on the training split (`bn_reestimate`), at `qat_lr` on `schedule`.
 
     Early stopping validates in the training form (plain fake quantization, within 0.6% of
     the integer result in tests/bench/qat_accuracy.py and 20× cheaper than the exact path);

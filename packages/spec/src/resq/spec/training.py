@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from resq.spec.base import SpecModel
 
 
@@ -48,3 +48,12 @@ class TrainingSpec(SpecModel):
     threads: int = Field(
         1, ge=1, le=256, description="CPU threads; training is deterministic at a fixed count"
     )
+
+    @model_validator(mode="after")
+    def _qat_budget(self) -> TrainingSpec:
+        if 0 < self.float_epochs < self.epochs:
+            raise ValueError(
+                f"epochs {self.epochs} (QAT) exceed float_epochs {self.float_epochs}: QAT gets "
+                "no more optimisation than the float parent it is compared with"
+            )
+        return self

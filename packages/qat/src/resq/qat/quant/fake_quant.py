@@ -94,17 +94,52 @@ def fake_quantize_bias(bias: torch.Tensor, scale: float, bound: int) -> torch.Te
     return _fake_quantize(bias, scale, 0, -bound, bound)
 
 
+class _LearnedStep(torch.autograd.Function):
+    """Fake quantization at a learned scale exp(log_scale) and zero point, with the LSQ
+    gradients. Forward: s · clamp(floor(x / s + 0.5), q_min − z, q_max − z), as
+    `fake_quantize`. Backward: the clipping STE for x; for the log scale
+    s · factor · Σ g · (round(x/s) − x/s inside the range, the clamped offset outside); for
+    the zero point −s · factor · Σ g outside the range. Only two tensors are kept."""
+
+    @staticmethod
+    def forward(
+        ctx: Any, x: torch.Tensor, log_scale: torch.Tensor, zero_point: torch.Tensor,
+        quant_min: int, quant_max: int, factor: float,
+    ) -> torch.Tensor:  # fmt: skip
+        scale = math.exp(float(log_scale))
+        zero = min(quant_max, max(quant_min, round(float(zero_point))))
+        steps = x.detach().mul(1.0 / scale)
+        rounded = steps.add(0.5).floor_()
+        offset = rounded.clamp(quant_min - zero, quant_max - zero)
+        inside = rounded.eq_(offset)
+        slope = torch.addcmul(offset, steps, inside, value=-1.0)
+        ctx.save_for_backward(slope, inside)
+        ctx.scale, ctx.factor = scale, factor
+        return offset.mul_(scale)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        slope, inside = ctx.saved_tensors
+        grad_x = grad * inside
+        unit = ctx.scale * ctx.factor
+        grad_log = torch.dot(grad.reshape(-1), slope.reshape(-1)) * unit
+        grad_zero = (grad_x.sum() - grad.sum()) * unit if ctx.needs_input_grad[2] else None
+        return (grad_x, grad_log.reshape(1),
+                None if grad_zero is None else grad_zero.reshape(1), None, None, None)  # fmt: skip
+
+
 def learnable_fake_quantize(
     x: torch.Tensor, log_scale: torch.Tensor, zero_point: torch.Tensor, quant_min: int,
     quant_max: int,
 ) -> torch.Tensor:  # fmt: skip
-    """Fake quantization at scale exp(log_scale) with the LSQ gradient for the scale and the
-    zero point (scaled by 1 / √(numel · quant_max)) and the clipping STE for x. PyTorch's
-    kernel rounds half to even; it differs from `fake_quantize` only on rounding boundaries."""
+    """Fake quantization at scale exp(log_scale) with the LSQ gradient for the log scale and
+    the zero point (scaled by 1 / √(numel · quant_max)) and the clipping STE for x; the
+    forward value is `fake_quantize`'s."""
     factor = 1.0 / math.sqrt(max(x.numel(), 1) * quant_max)
-    return torch._fake_quantize_learnable_per_tensor_affine(
-        x, log_scale.exp(), zero_point, quant_min, quant_max, factor
+    result: torch.Tensor = _LearnedStep.apply(  # type: ignore[no-untyped-call]
+        x, log_scale, zero_point, quant_min, quant_max, factor
     )
+    return result
 
 
 def fused_fake_quantize(
