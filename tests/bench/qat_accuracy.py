@@ -13,18 +13,20 @@ validation split, is the linear baseline.
         [--configs uniform8-symmetric,mixed-symmetric,uniform4-symmetric]
         [--methods minmax,spec] [--out DIR] [--table]
 
-Rows are kept per station and seed in DIR/<station>-s<seed>.json as they finish, with the
-options they were trained with and the commit, so an interrupted run resumes (rerun the same
-command) and a row whose method's options changed since is trained again; stations or seeds
-can run in parallel processes (never the same station and seed twice at once). `--table`
-only prints the table of everything in DIR (and writes DIR/qat_accuracy.json): per station
-and seed, then the mean over stations × seeds of each configuration and method as a ratio
-to the float parent.
+Rows are kept per station and float parent in DIR/<station>-s<seed>-<digest>.json as they
+finish (the digest covers the model and the float training options, `parent_tag`), with
+the options they were trained with and the commit, so an interrupted run resumes (rerun the
+same command) and a row whose method's options changed since is trained again; stations or
+seeds can run in parallel processes (never the same station and seed twice at once).
+`--table` only prints the table of the current parents' rows in DIR (and writes
+DIR/qat_accuracy.json): per station and seed, then the mean over stations × seeds of each
+configuration and method as a ratio to the float parent.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import subprocess
@@ -52,7 +54,7 @@ STATIONS = {
 """The twelve stations of the UCI Beijing multi-site data set, by name."""
 SCHEMES = ("symmetric", "asymmetric", "adaptive")
 
-OLD_RECIPE = {"range": "minmax", "softmax_bits": "outputs", "schedule": "constant",
+OLD_RECIPE = {"range": "minmax", "softmax_bits": "outputs", "qat_schedule": "constant",
               "distillation": 0.0, "bn_reestimate": False, "qat_lr": None}  # fmt: skip
 METHODS: dict[str, dict[str, Any]] = {
     "spec": {},
@@ -61,9 +63,10 @@ METHODS: dict[str, dict[str, Any]] = {
     "spec-mse": {"range": "mse"},
     "spec-softmax-out": {"softmax_bits": "outputs"},
     "spec-kd": {"distillation": 0.5},
-    "spec-cosine": {"schedule": "cosine"},
+    "spec-cosine": {"qat_schedule": "cosine"},
     "spec-bn": {"bn_reestimate": True},
     "spec-lowlr": {"qat_lr": 3e-4},
+    "spec-finetune": {"qat_lr": 1e-4, "qat_schedule": "cosine", "distillation": 0.5},
 }
 """Method → the options it sets (quantization.range, softmax_bits, training options): "spec"
 is what specs/beijing-o3.yaml sets, "minmax" the recipe before range learning (min/max
@@ -144,8 +147,26 @@ def _station_spec(station: str) -> LoadedSpec:
     return base.model_copy(update={"spec": base.spec.model_copy(update={"dataset": dataset})})
 
 
-def _float_model(loaded: LoadedSpec, data: WindowedData, seed: int, cache: Path) -> FloatResult:
+PARENT_FIELDS = {"float_epochs", "lr", "schedule", "patience", "batch_size", "optimizer",
+                 "weight_decay", "threads"}  # fmt: skip
+"""The training options the float parent depends on (the others are QAT's)."""
+
+
+def parent_tag(loaded: LoadedSpec, seed: int) -> str:
+    """`s<seed>-<digest>`: the seed and a digest of the model and the float training options,
+    so that results of another float parent are never mixed with these."""
     spec = loaded.spec
+    text = json.dumps({"model": spec.model.model_dump(mode="json"),
+                       "training": spec.training.model_dump(include=PARENT_FIELDS)},
+                      sort_keys=True)  # fmt: skip
+    return f"s{seed}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
+def float_model(loaded: LoadedSpec, data: WindowedData, seed: int, out: Path) -> FloatResult:
+    """The float parent of `seed` for the station of `loaded`: trained once, then read back
+    from DIR/float-<station>-<parent_tag>.pt."""
+    spec = loaded.spec
+    cache = out / f"float-{Path(spec.dataset.files[0]).stem}-{parent_tag(loaded, seed)}.pt"
     if cache.is_file():
         saved = torch.load(cache, weights_only=False)
         return FloatResult(saved["state"], saved["phase"])
@@ -165,7 +186,7 @@ def run_station(station: str, seed: int, out: Path, console: Console, configs: l
     if loaded.manifest is None:
         raise SystemExit("specs/beijing-o3.yaml names no dataset manifest")
     data = load_windows(spec.dataset, loaded.manifest)
-    path = out / f"{station}-s{seed}.json"
+    path = out / f"{station}-{parent_tag(loaded, seed)}.json"
     rows: list[dict[str, Any]] = json.loads(path.read_text()) if path.is_file() else []
     done = {row["config"] for row in rows}
     if "ridge" not in done:
@@ -174,7 +195,7 @@ def run_station(station: str, seed: int, out: Path, console: Console, configs: l
                      "penalty": penalty})  # fmt: skip
         write_json_atomic(path, rows)
     began = time.perf_counter()
-    start = _float_model(loaded, data, seed, out / f"float-{station}-s{seed}.pt")
+    start = float_model(loaded, data, seed, out)
     parent = float_accuracy(spec.model, BitConfig.from_spec(spec), data, start)
     if "float32" not in done:
         phase = start.phase
@@ -295,7 +316,10 @@ def main() -> None:
         for station in args.stations.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
                 run_station(station, seed, args.out, console, configs, methods)
-    rows = [row for path in sorted(args.out.glob("*-s*.json"))
+    loaded = _station_spec(args.stations.split(",")[0])
+    tags = {parent_tag(loaded, int(seed)) for seed in args.seeds.split(",")}
+    rows = [row for path in sorted(args.out.glob("*-s*-*.json"))
+            if any(path.stem.endswith(tag) for tag in tags)
             for row in json.loads(path.read_text())]  # fmt: skip
     write_json_atomic(args.out / "qat_accuracy.json", rows)
     tables(rows, console)

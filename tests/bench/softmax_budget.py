@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from qat_accuracy import REPO, _float_model, _station_spec
+from qat_accuracy import REPO, _station_spec, float_model
 from resq.qat.data import load_windows
 from resq.qat.evaluation import metrics
 from resq.qat.experiment import build, float_accuracy
@@ -38,7 +38,7 @@ def budget(station: str, seed: int, widths: list[int], out: Path) -> dict[str, A
     if loaded.manifest is None:
         raise SystemExit("specs/beijing-o3.yaml names no dataset manifest")
     data = load_windows(spec.dataset, loaded.manifest)
-    start = _float_model(loaded, data, seed, out / f"float-{station}-s{seed}.pt")
+    start = float_model(loaded, data, seed, out)
     parent = float_accuracy(spec.model, BitConfig.from_spec(spec), data, start)
     wide = spec.quantization.model_copy(update={"default_bits": 16, "softmax_bits": 16})
     net = build(spec.model, BitConfig.from_spec(spec.model_copy(update={"quantization": wide})),

@@ -138,7 +138,7 @@ def test_a_range_learned_4_bit_model_is_bit_exact_on_200_windows(tmp_path: Path)
         .replace("deploy: {test_windows: 8}", "deploy: {test_windows: 200}")
         .replace("training: {epochs: 2, float_epochs: 2}",
                  "training: {epochs: 2, float_epochs: 2, distillation: 0.5, bn_reestimate: true,"
-                 " schedule: cosine, qat_lr: 0.0005}")
+                 " qat_schedule: cosine, qat_lr: 0.0005}")
         .replace("quantization: {default_bits: 4}",
                  "quantization: {default_bits: 4, scheme: asymmetric, range: lsq, softmax_bits: 8}")
         + "hardware: {parallelism: 16, multiplier: lut, storage: distributed}\n"

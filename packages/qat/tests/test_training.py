@@ -50,7 +50,7 @@ def test_two_runs_give_identical_intmodel_files(
     training = short_training
     if recipe == "lsq":
         training = short_training.model_copy(
-            update={"distillation": 0.5, "bn_reestimate": True, "schedule": "cosine"}
+            update={"distillation": 0.5, "bn_reestimate": True, "qat_schedule": "cosine"}
         )
     for run in ("a", "b"):
         _train_and_save(tmp_path / run, synthetic, small_model, training, bits, None, quantization)

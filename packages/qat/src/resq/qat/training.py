@@ -78,12 +78,14 @@ Scheduler = torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.Redu
 
 
 def make_schedule(
-    optimizer: torch.optim.Optimizer, spec: TrainingSpec, epochs: int
+    optimizer: torch.optim.Optimizer, spec: TrainingSpec, epochs: int, kind: str | None = None
 ) -> Scheduler | None:
-    """The per-epoch learning-rate schedule `spec.schedule` names over `epochs` epochs."""
-    if spec.schedule == "cosine":
+    """The per-epoch learning-rate schedule `kind` (default `spec.schedule`) over `epochs`
+    epochs: none for constant."""
+    kind = kind or spec.schedule
+    if kind == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
-    if spec.schedule == "plateau":
+    if kind == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, factor=0.5, patience=max(1, spec.patience // 3)
         )
@@ -174,13 +176,14 @@ def fit(
     checkpoint: Path | None = None,
     on_epoch: EpochCallback | None = None,
     lr: float | None = None,
+    schedule: str | None = None,
 ) -> PhaseResult:
     """Train `net` for up to `epochs` epochs at learning rate `lr` (default `spec.lr`) on
-    `spec.schedule`, stop after `spec.patience` epochs without a better validation MSE, and
-    leave `net` at its best epoch. Resumes from `checkpoint`."""
+    `schedule` (default `spec.schedule`), stop after `spec.patience` epochs without a better
+    validation MSE, and leave `net` at its best epoch. Resumes from `checkpoint`."""
     device = next(net.parameters()).device
     optimizer = make_optimizer(net, spec, spec.lr if lr is None else lr)
-    schedule = make_schedule(optimizer, spec, epochs)
+    scheduler = make_schedule(optimizer, spec, epochs, schedule)
     generator = torch.Generator().manual_seed(seed)
     x_all, y_all = torch.from_numpy(train.x), torch.from_numpy(train.y)
     result = PhaseResult(phase, 0, 0, _mse(net, validation))
@@ -189,8 +192,8 @@ def fit(
         saved = torch.load(checkpoint, weights_only=False)
         net.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
-        if schedule is not None:
-            schedule.load_state_dict(saved["schedule"])
+        if scheduler is not None:
+            scheduler.load_state_dict(saved["schedule"])
         generator.set_state(saved["generator"])
         best_state, result = saved["best"], saved["result"]
         log.info("%s: resuming after epoch %d", phase, result.epochs_run)
@@ -205,10 +208,10 @@ def fit(
             total += loss * len(index)
         result.epochs_run += 1
         validation_mse = _mse(net, validation)
-        if isinstance(schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
-            schedule.step(validation_mse)
-        elif schedule is not None:
-            schedule.step()
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(validation_mse)
+        elif scheduler is not None:
+            scheduler.step()
         if validation_mse < result.best_validation_mse:
             result.best_validation_mse, result.best_epoch = validation_mse, result.epochs_run
             best_state = copy.deepcopy(net.state_dict())
@@ -221,7 +224,7 @@ def fit(
                 {
                     "model": net.state_dict(),
                     "optimizer": optimizer.state_dict(),
-                    "schedule": None if schedule is None else schedule.state_dict(),
+                    "schedule": None if scheduler is None else scheduler.state_dict(),
                     "generator": generator.get_state(),
                     "best": best_state,
                     "result": result,

@@ -22,9 +22,12 @@ class TrainingSpec(SpecModel):
     )
     schedule: Literal["constant", "cosine", "plateau"] = Field(
         "constant",
-        description="learning rate over each phase: constant; cosine decay to zero over the "
-        "phase's maximum epochs; or plateau: halved after patience/3 epochs without a better "
-        "validation error",
+        description="learning rate over each phase (QAT: unless qat_schedule): constant; "
+        "cosine decay to zero over the phase's maximum epochs; or plateau: halved after "
+        "patience/3 epochs without a better validation error",
+    )
+    qat_schedule: Literal["constant", "cosine", "plateau"] | None = Field(
+        None, description="learning rate over QAT (default: schedule)"
     )
     distillation: float = Field(
         0.0,
