@@ -118,27 +118,19 @@ def ridge_rmse(data: WindowedData, penalties: tuple[float, ...] = (1e-3, 1e-2, 0
     return test.rmse, best[1]
 
 
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=REPO, text=True, capture_output=True,
+                          timeout=10, check=True)  # fmt: skip
+    return done.stdout.strip()
+
+
 def _commit() -> str:
     """The repository's commit (with "+" when the tree has changes), for provenance."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            text=True,
-            capture_output=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=REPO,
-            text=True,
-            capture_output=True,
-            timeout=10,
-        ).stdout
+        head, dirty = _git("rev-parse", "--short", "HEAD"), _git("status", "--porcelain", "-uno")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return head + ("+" if dirty.strip() else "")
+    return head + ("+" if dirty else "")
 
 
 def _station_spec(station: str) -> LoadedSpec:

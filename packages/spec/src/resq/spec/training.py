@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from resq.spec.base import SpecModel
 
+Schedule = Literal["constant", "cosine", "plateau"]
+
 
 class TrainingSpec(SpecModel):
     """How the model is trained: optional float pre-training, then quantization-aware training."""
@@ -20,13 +22,13 @@ class TrainingSpec(SpecModel):
     qat_lr: float | None = Field(
         None, gt=0, le=10, description="learning rate of QAT (default: lr)"
     )
-    schedule: Literal["constant", "cosine", "plateau"] = Field(
+    schedule: Schedule = Field(
         "constant",
         description="learning rate over each phase (QAT: unless qat_schedule): constant; "
         "cosine decay to zero over the phase's maximum epochs; or plateau: halved after "
         "patience/3 epochs without a better validation error",
     )
-    qat_schedule: Literal["constant", "cosine", "plateau"] | None = Field(
+    qat_schedule: Schedule | None = Field(
         None, description="learning rate over QAT (default: schedule)"
     )
     distillation: float = Field(
