@@ -155,3 +155,44 @@ def test_distillation_teaches_the_float_parents_prediction(
         update={"distillation": 0.0}), 4, start,
         on_epoch=lambda _p, _e, _t, train, _v: plain.append(train))  # fmt: skip
     assert seen[0] < plain[0] / 2
+
+
+class _InterruptedError(Exception):
+    pass
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "plateau"])
+def test_a_phase_interrupted_mid_schedule_resumes_to_the_same_weights_and_rates(
+    tmp_path: Path,
+    synthetic: WindowedData,
+    small_model: TransformerModel,
+    spec_bits: Callable[[str], BitConfig],
+    schedule: str,
+) -> None:
+    """The learning-rate schedule's state is in the checkpoint: a run stopped during epoch 4
+    of 8 and resumed ends with the weights, learning rates and schedule state of an
+    uninterrupted run."""
+    bits = spec_bits("beijing-o3.yaml")
+    training = TrainingSpec(batch_size=64, patience=3, lr=0.05, schedule=schedule)
+    whole = build(small_model, bits, 0.1, 5, 1)
+    fit(whole, synthetic.train, synthetic.validation, training, 8, 5, "float",
+        tmp_path / "whole.ckpt")  # fmt: skip
+
+    def stop(_phase: str, epoch: int, _total: int, _train: float, _valid: float) -> None:
+        if epoch == 4:
+            raise _InterruptedError
+
+    checkpoint = tmp_path / "parts.ckpt"
+    parts = build(small_model, bits, 0.1, 5, 1)
+    with pytest.raises(_InterruptedError):
+        fit(parts, synthetic.train, synthetic.validation, training, 8, 5, "float", checkpoint,
+            stop)  # fmt: skip
+    resumed = build(small_model, bits, 0.1, 99, 1)
+    fit(resumed, synthetic.train, synthetic.validation, training, 8, 5, "float", checkpoint)
+    for key, value in whole.state_dict().items():
+        assert torch.equal(value, resumed.state_dict()[key]), key
+    ended = [torch.load(tmp_path / name, weights_only=False) for name in ("whole.ckpt", checkpoint)]
+    assert ended[0]["schedule"] == ended[1]["schedule"]
+    rates = [[group["lr"] for group in e["optimizer"]["param_groups"]] for e in ended]
+    assert rates[0] == rates[1]
+    assert schedule != "cosine" or rates[0][0] < training.lr
