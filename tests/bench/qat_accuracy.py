@@ -134,7 +134,8 @@ def _commit() -> str:
     return head + ("+" if dirty else "")
 
 
-def _station_spec(station: str) -> LoadedSpec:
+def station_spec(station: str) -> LoadedSpec:
+    """specs/beijing-o3.yaml with `station`'s file as its data set."""
     base = load_spec(REPO / "specs" / "beijing-o3.yaml")
     dataset = base.spec.dataset.model_copy(update={"files": [STATIONS[station]]})
     return base.model_copy(update={"spec": base.spec.model_copy(update={"dataset": dataset})})
@@ -174,7 +175,7 @@ def run_station(station: str, seed: int, out: Path, console: Console, configs: l
                 methods: list[str]) -> list[dict[str, Any]]:  # fmt: skip
     """Every configuration × method on one station and seed; rows already in the station's
     JSON are read back, not recomputed. Rows are labelled `<configuration>/<method>`."""
-    loaded = _station_spec(station)
+    loaded = station_spec(station)
     spec = loaded.spec
     if loaded.manifest is None:
         raise SystemExit("specs/beijing-o3.yaml names no dataset manifest")
@@ -309,7 +310,7 @@ def main() -> None:
         for station in args.stations.split(","):
             for seed in (int(s) for s in args.seeds.split(",")):
                 run_station(station, seed, args.out, console, configs, methods)
-    loaded = _station_spec(args.stations.split(",")[0])
+    loaded = station_spec(args.stations.split(",")[0])
     tags = {parent_tag(loaded, int(seed)) for seed in args.seeds.split(",")}
     rows = [row for path in sorted(args.out.glob("*-s*-*.json"))
             if any(path.stem.endswith(tag) for tag in tags)

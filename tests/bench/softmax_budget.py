@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from qat_accuracy import REPO, _station_spec, float_model
+from qat_accuracy import REPO, float_model, station_spec
 from resq.qat.data import load_windows
 from resq.qat.evaluation import metrics
 from resq.qat.experiment import build, float_accuracy
@@ -33,7 +33,7 @@ from rich.table import Table
 
 def budget(station: str, seed: int, widths: list[int], out: Path) -> dict[str, Any]:
     """Float RMSE and, per probability width, the RMSE of the otherwise 16-bit model."""
-    loaded = _station_spec(station)
+    loaded = station_spec(station)
     spec = loaded.spec
     if loaded.manifest is None:
         raise SystemExit("specs/beijing-o3.yaml names no dataset manifest")

@@ -24,7 +24,7 @@ from resq.qat.data import Split
 from resq.qat.quant.modules import QBatchNorm
 from resq.spec import ResqError
 from resq.spec.atomic import write_bytes_atomic
-from resq.spec.training import TrainingSpec
+from resq.spec.training import Schedule, TrainingSpec
 from torch import nn
 from torch.nn import functional
 
@@ -78,7 +78,7 @@ Scheduler = torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.Redu
 
 
 def make_schedule(
-    optimizer: torch.optim.Optimizer, spec: TrainingSpec, epochs: int, kind: str | None = None
+    optimizer: torch.optim.Optimizer, spec: TrainingSpec, epochs: int, kind: Schedule | None = None
 ) -> Scheduler | None:
     """The per-epoch learning-rate schedule `kind` (default `spec.schedule`) over `epochs`
     epochs: none for constant."""
@@ -176,7 +176,7 @@ def fit(
     checkpoint: Path | None = None,
     on_epoch: EpochCallback | None = None,
     lr: float | None = None,
-    schedule: str | None = None,
+    schedule: Schedule | None = None,
 ) -> PhaseResult:
     """Train `net` for up to `epochs` epochs at learning rate `lr` (default `spec.lr`) on
     `schedule` (default `spec.schedule`), stop after `spec.patience` epochs without a better
