@@ -13,7 +13,7 @@ nox.options.reuse_existing_virtualenvs = True
 ROOT = Path(__file__).parent
 TORCH = "torch==2.13.0"
 TEST_DEPS = ["pytest", "hypothesis", "jsonschema", "fusesoc==2.4.7", "edalize==0.6.8"]
-ORDER = ("spec", "qat", "estimator", "optimizer", "hdlgen", "deploy")
+ORDER = ("spec", "qat", "hdlgen", "deploy", "estimator", "optimizer")
 """The packages in dependency order: each depends only on packages before it."""
 
 

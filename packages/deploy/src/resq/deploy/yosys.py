@@ -32,6 +32,12 @@ from resq.spec.atomic import write_text_atomic
 PART_FAMILY = "xc7"
 """`synth_xilinx -family`: 7-series (Spartan-7, Artix-7)."""
 
+SYNTH_FAMILIES: dict[str, str] = {
+    "spartan7": "xc7", "artix7": "xc7", "kintex7": "xc7", "virtex7": "xc7", "zynq7000": "xc7",
+}  # fmt: skip
+"""A board file's device family → the `synth_xilinx -family` its resources are counted for."""
+
+
 LUTRAM_LUTS: dict[str, int] = {
     "RAM32M": 4, "RAM64M": 4, "RAM128X1D": 4, "RAM256X1S": 4, "RAM128X1S": 2,
     "RAM32X1D": 2, "RAM64X1D": 2, "RAM32X1S": 1, "RAM64X1S": 1, "SRL16E": 1, "SRLC32E": 1,
@@ -43,11 +49,22 @@ LATCH_CELLS = ("LDCE", "LDPE")
 _CASE = re.compile(r"(case \([^)]*\)\n)(.*?)(\n\s*endcase)", re.DOTALL)
 _FIRST_TARGET = re.compile(r":\s*(.+?)\s*<=")
 _SMUL = re.compile(r"= (\S+) \* (\S+); // smul")
+_VERSION = re.compile(r"\d+\.\d+(\.\d+)?")
 _EMPTY_CONSTANT = re.compile(r"(?<![0-9'])0'b(?![01xz])")
 
 
 class ToolError(ResqError):
     """A synthesis tool is missing or failed; the message names the tool and its log."""
+
+
+def synth_family(family: str) -> str:
+    """The Yosys part family of a board's device `family`; ToolError for one resq cannot count."""
+    if family not in SYNTH_FAMILIES:
+        raise ToolError(
+            f"device family {family!r}: resq counts resources for "
+            f"{', '.join(sorted(SYNTH_FAMILIES))} (Yosys family {PART_FAMILY})"
+        )
+    return SYNTH_FAMILIES[family]
 
 
 class VhdlSource(BaseModel):
@@ -77,6 +94,19 @@ def _tool(name: str) -> str:
     if found is None:
         raise ToolError(f"{name} is not installed: apt-get install -y ghdl yosys")
     return found
+
+
+def toolchain_versions() -> dict[str, str]:
+    """The versions of the open-source route, e.g. {"ghdl": "2.0.0", "yosys": "0.23"}: the
+    first version-like word of `ghdl --version` and `yosys -V`."""
+    versions = {}
+    for name, flag in (("ghdl", "--version"), ("yosys", "-V")):
+        text = _run([_tool(name), flag], Path.cwd(), f"{name} {flag}")
+        found = _VERSION.search(text)
+        if found is None:
+            raise ToolError(f"cannot read the version of {name} from {text[:200]!r}")
+        versions[name] = found.group(0)
+    return versions
 
 
 def _run(command: Sequence[str], cwd: Path, what: str) -> str:

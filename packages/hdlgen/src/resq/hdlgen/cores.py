@@ -1,4 +1,5 @@
-"""Where the resq IP library (cores/) is, and a digest of its sources for cache keys."""
+"""Where the resq IP library (cores/) is, and digests of its sources for cache keys: of the
+whole library, and of one IP with the cores it depends on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 from pathlib import Path
 
 from resq.hdlgen.mapping import HdlgenError
+from ruamel.yaml import YAML
 
 CORES_ENV = "RESQ_CORES"
 """Environment variable naming the cores/ folder; overrides the source checkout's."""
@@ -35,4 +37,43 @@ def cores_digest(root: Path) -> str:
         if path.suffix in {".vhd", ".core"} and path.is_file():
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _folders_by_core(root: Path) -> dict[str, Path]:
+    """Core name without version (`resq:ip:linear`) → its folder."""
+    folders = {}
+    for core in root.glob("*/*.core"):
+        data = YAML(typ="safe").load(core.read_text(encoding="utf-8"))
+        name = str(data["name"]).rsplit(":", 1)[0]
+        folders[name] = core.parent
+    return folders
+
+
+def ip_digest(root: Path, ip: str) -> str:
+    """SHA-256 (16 hex digits) over the .vhd and .core files of the IP folder `ip` (`linear`,
+    `buffer`, …) and of every core its `rtl` fileset depends on, transitively: what its
+    synthesis result depends on."""
+    folders = _folders_by_core(root)
+    by_folder = {folder.name: name for name, folder in folders.items()}
+    if ip not in by_folder:
+        raise HdlgenError(f"no IP {ip!r} in {root}; IPs: {', '.join(sorted(by_folder))}")
+    seen: list[Path] = []
+    pending = [by_folder[ip]]
+    while pending:
+        name = pending.pop()
+        folder = folders.get(name.rsplit(":", 1)[0] if name.count(":") > 2 else name)
+        if folder is None or folder in seen:
+            continue
+        seen.append(folder)
+        core = next(folder.glob("*.core"))
+        data = YAML(typ="safe").load(core.read_text(encoding="utf-8"))
+        pending.extend(str(d) for d in data.get("filesets", {}).get("rtl", {}).get("depend", []))
+    digest = hashlib.sha256()
+    for folder in sorted(seen):
+        for path in sorted(folder.rglob("*")):
+            testbench = "tb" in path.relative_to(folder).parts
+            if path.suffix in {".vhd", ".core"} and path.is_file() and not testbench:
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

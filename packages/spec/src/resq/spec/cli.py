@@ -1,4 +1,5 @@
-"""The `spec` command: validate, show, schema, run. Exit 0 ok, 2 bad spec, 1 failed stage."""
+"""The `spec` command: validate, show, schema, run, and the subcommands of installed packages
+(`kdb` of resq-estimator). Exit 0 ok, 2 bad spec, 1 failed stage."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import click
 from resq.spec.bitconfig import BitConfig, BitConfigError, load_bitconfig
-from resq.spec.discovery import discover_stages
+from resq.spec.discovery import discover_commands, discover_stages
 from resq.spec.errors import SpecError, StageError
 from resq.spec.loader import load_spec
 from resq.spec.runner import Runner, StageRecord
@@ -161,5 +162,12 @@ def run(
 
 
 def main() -> None:
-    """Entry point of the `spec` console script."""
+    """Entry point of the `spec` console script, with the subcommands installed packages add."""
+    try:
+        commands = discover_commands()
+    except StageError as e:
+        err.print(f"[yellow]warning[/yellow] {escape(str(e))}")
+        commands = {}
+    for name, command in commands.items():
+        cli.add_command(command, name)
     cli()

@@ -1,9 +1,10 @@
-"""Find the installed stages through Python entry points."""
+"""Find the installed stages and `spec` subcommands through Python entry points."""
 
 from __future__ import annotations
 
 from importlib.metadata import entry_points
 
+import click
 from resq.spec.errors import StageError
 from resq.spec.stage import ENTRY_POINT_GROUP, Stage
 
@@ -35,4 +36,24 @@ def discover_stages(group: str = ENTRY_POINT_GROUP) -> dict[str, Stage]:
         stage = loaded()
         stage.provider = provider
         found[point.name] = stage
+    return found
+
+
+COMMAND_GROUP = "resq.commands"
+"""Entry-point group of `spec` subcommands that packages add (e.g. `kdb` of resq-estimator)."""
+
+
+def discover_commands(group: str = COMMAND_GROUP) -> dict[str, click.Command]:
+    """Every click command registered under `group`, by entry-point name. Raises StageError
+    when one cannot be loaded or is not a click command."""
+    found: dict[str, click.Command] = {}
+    for point in entry_points(group=group):
+        provider = f"{point.dist.name} {point.dist.version}" if point.dist else point.value
+        try:
+            loaded = point.load()
+        except Exception as e:
+            raise StageError(f"command {point.name!r} from {provider} cannot be loaded: {e}") from e
+        if not isinstance(loaded, click.Command):
+            raise StageError(f"entry point {point.name!r} of {provider} is not a click command")
+        found[point.name] = loaded
     return found

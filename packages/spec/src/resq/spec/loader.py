@@ -332,3 +332,12 @@ def load_spec(file: str | Path) -> LoadedSpec:
         raise SpecError(sorted(set(issues), key=lambda i: (str(i.file), i.line, i.col, i.path)))
     root = board_file.parent.parent if board_file else file.parent
     return LoadedSpec(path=file, root=root, spec=spec, board=board, manifest=manifest)
+
+
+def load_board(file: Path) -> Board:
+    """The board file `file` (`boards/<name>.yaml`), validated; SpecError locates each problem."""
+    board, issues = _load_named(Board, file)
+    if issues or board is None:
+        raise SpecError(issues)
+    result: Board = board
+    return result

@@ -1,0 +1,166 @@
+"""The knowledge database: measured resources of IP blocks, per part family and toolchain.
+
+A `ProfilePoint` is one block of cores/ (`linear`, `add`, `batchnorm`, `gap`, `attention`,
+`buffer`, `rom`) with every generic it was synthesized with; its `key` is a digest of both.
+A `KdbEntry` adds what the synthesis measured and the digest of the block's sources at that
+time (`resq.hdlgen.cores.ip_digest`): when the sources change, the entry is stale and is
+profiled again. A `KnowledgeBase` holds the entries of one part family and one toolchain
+(route and tool versions), and is stored as one JSON file named after both,
+`<family>-<route>-<tool>-<version>….json`.
+
+While a sweep runs, each result is appended to a journal beside the file (one JSON line,
+flushed and synced), so a killed sweep loses at most the line being written; `load_kdb`
+merges the journal and `save_kdb` writes the file atomically and removes the journal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from resq.spec import Resources, ResqError
+from resq.spec.atomic import write_json_atomic
+
+KDB_FORMAT = 1
+"""The version of the file layout; a file of another version is refused."""
+
+Generic = int | str | bool
+Route = Literal["yosys", "vivado"]
+
+
+class KdbError(ResqError):
+    """A knowledge-database file that cannot be read or does not match what is asked."""
+
+
+class Toolchain(BaseModel):
+    """How entries were measured: the route and the version of each tool on it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    route: Route
+    versions: dict[str, str] = Field(description="tool → version, e.g. yosys → 0.23")
+
+    def tag(self) -> str:
+        """`yosys-ghdl-2.0.0-yosys-0.23`: the route, then each tool and version, sorted."""
+        tools = "-".join(f"{tool}-{version}" for tool, version in sorted(self.versions.items()))
+        return f"{self.route}-{tools}"
+
+
+class ProfilePoint(BaseModel):
+    """One block of cores/ and every generic it is synthesized with."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    block: str = Field(description="the IP folder in cores/: linear, add, buffer, rom, …")
+    generics: dict[str, Generic]
+
+    def key(self) -> str:
+        """A digest (16 hex digits) of the block and its generics, independent of order."""
+        text = json.dumps({"block": self.block, "generics": self.generics}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class KdbEntry(BaseModel):
+    """What one synthesis of a point measured."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    point: ProfilePoint
+    resources: Resources
+    source_digest: str = Field(description="ip_digest of the block when it was synthesized")
+    seconds: float = Field(ge=0, description="wall time of the synthesis")
+
+
+class KnowledgeBase(BaseModel):
+    """Every measured point of one part family and toolchain, by point key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: int = KDB_FORMAT
+    part_family: str = Field(description="synth_xilinx -family, e.g. xc7")
+    toolchain: Toolchain
+    entries: dict[str, KdbEntry] = Field(default_factory=dict)
+
+    def add(self, entry: KdbEntry) -> None:
+        """Insert or replace the entry of `entry.point`."""
+        self.entries[entry.point.key()] = entry
+
+    def lookup(self, point: ProfilePoint, source_digest: str) -> KdbEntry | None:
+        """The entry of `point` if it was measured on sources of `source_digest`."""
+        entry = self.entries.get(point.key())
+        return entry if entry is not None and entry.source_digest == source_digest else None
+
+    def missing(self, points: list[ProfilePoint], digests: dict[str, str]) -> list[ProfilePoint]:
+        """The points without a current entry (never measured, or measured on other sources
+        than `digests[block]`), without duplicates, in order."""
+        seen: set[str] = set()
+        todo = []
+        for point in points:
+            key = point.key()
+            if key in seen or self.lookup(point, digests[point.block]) is not None:
+                continue
+            seen.add(key)
+            todo.append(point)
+        return todo
+
+    def stale(self, digests: dict[str, str]) -> list[KdbEntry]:
+        """Entries whose block's sources changed since they were measured."""
+        return [e for e in self.entries.values()
+                if e.source_digest != digests.get(e.point.block, e.source_digest)]  # fmt: skip
+
+
+def kdb_name(part_family: str, toolchain: Toolchain) -> str:
+    """The file name of a knowledge base: `<family>-<toolchain tag>.json`."""
+    return f"{part_family}-{toolchain.tag()}.json"
+
+
+def _journal(path: Path) -> Path:
+    return path.with_name(path.name + ".journal")
+
+
+def load_kdb(path: Path, part_family: str, toolchain: Toolchain) -> KnowledgeBase:
+    """The knowledge base at `path` with its journal merged; an empty one when neither
+    exists. Refuses a file of another format, part family or toolchain."""
+    kdb = KnowledgeBase(part_family=part_family, toolchain=toolchain)
+    if path.is_file():
+        try:
+            kdb = KnowledgeBase.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError) as e:
+            raise KdbError(f"{path}: not a resq knowledge base: {e}") from e
+        if kdb.format != KDB_FORMAT:
+            raise KdbError(f"{path}: format {kdb.format}, this resq reads {KDB_FORMAT}")
+        if (kdb.part_family, kdb.toolchain) != (part_family, toolchain):
+            raise KdbError(
+                f"{path} holds {kdb.part_family} measured with {kdb.toolchain.tag()}, "
+                f"not {part_family} with {toolchain.tag()}"
+            )
+    journal = _journal(path)
+    if journal.is_file():
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            try:
+                kdb.add(KdbEntry.model_validate_json(line))
+            except ValidationError:
+                continue  # the line a killed sweep was writing
+    return kdb
+
+
+def append_journal(path: Path, entry: KdbEntry) -> None:
+    """Append `entry` to the journal of the knowledge base at `path` (flushed and synced)."""
+    journal = _journal(path)
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    with journal.open("a", encoding="utf-8") as handle:
+        handle.write(entry.model_dump_json() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def save_kdb(path: Path, kdb: KnowledgeBase) -> None:
+    """Write `kdb` to `path` atomically (entries sorted by key), then drop the journal."""
+    data = kdb.model_dump(mode="json")
+    data["entries"] = dict(sorted(data["entries"].items()))
+    write_json_atomic(path, data)
+    _journal(path).unlink(missing_ok=True)

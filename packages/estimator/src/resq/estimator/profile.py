@@ -1,0 +1,221 @@
+"""Profiling: which blocks a model's hardware consists of, and one synthesis of one block.
+
+A node of the generated top costs its IP instance, the ROMs that feed it (weights and biases
+of a linear node, the positional table of AddPE) and the buffer of the tensor it writes.
+`model_blocks` lists them per node for a Transformer shape; `ip_points` and `buffer_point`
+give the `ProfilePoint`s of a node block built one way, with generics from the IP test cases
+of resq.hdlgen.ipvectors, which build each instance through the one node → IP mapping
+(resq.hdlgen.mapping); `Grid` says which bit widths, sequence lengths, PAR, multiplier and
+storage styles to measure and `grid_points` lists the distinct points of a model over it;
+`profile_point` synthesizes one point through its core's `estimate` target (FuseSoC →
+GHDL → Yosys, resq.deploy.edam_estimate) and returns a `KdbEntry`.
+
+Drawn values (zero points, multipliers, weights, ROM words) come from a fixed seed: ROM words
+are uniform over the word, the most a ROM can cost for its size.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from resq.deploy.yosys import ToolError
+from resq.estimator.kdb import Generic, KdbEntry, ProfilePoint
+from resq.hdlgen.cores import ip_digest
+from resq.hdlgen.ipvectors import CASES
+from resq.hdlgen.mapping import IP_VERSION
+from resq.spec import Resources
+from resq.spec.components import ComponentName, Multiplier, Storage
+from resq.spec.graph import node_components
+from resq.spec.model import TransformerModel
+
+PROFILE_TIMEOUT_S = 1800
+"""Longest one synthesis may take before it counts as failed, in seconds."""
+
+IP_BITS: dict[str, tuple[str, ...]] = {
+    "linear": ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS"),
+    "add": ("A_BITS", "B_BITS", "OUTPUT_BITS"),
+    "batchnorm": ("INPUT_BITS", "WEIGHT_BITS", "OUTPUT_BITS"),
+    "gap": ("INPUT_BITS", "OUTPUT_BITS"),
+    "attention": ("QKV_BITS", "PROB_BITS"),
+}
+"""The bit widths each IP is profiled over. Attention's Q, K, V and output are all MHA's
+output width (`QKV_BITS`); PROB_BITS is the spec's softmax width."""
+
+
+class NodeBlock(BaseModel):
+    """One node of the generated top: its IP and the sizes that do not depend on bits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    node: str
+    component: ComponentName
+    ip: str
+    shape: dict[str, Generic] = Field(description="ROWS (−1: the window), features, RELU, …")
+    rows: int = Field(description="rows of the output tensor; −1: the window")
+    features: int = Field(description="features of the output tensor")
+    rom_table: bool = Field(False, description="reads a constant table (AddPE's b input)")
+
+
+WINDOW = -1
+"""`rows` of a tensor that has one row per time step."""
+
+
+def model_blocks(model: TransformerModel) -> list[NodeBlock]:
+    """The node blocks of `model` in execution order (names of resq.spec.graph)."""
+    d, f = model.d_model, model.ffn_dim
+
+    def linear(n_in: int, n_out: int, relu: bool = False, rows: int = WINDOW) -> dict[str, Generic]:
+        return {"ROWS": rows, "IN_FEATURES": n_in, "OUT_FEATURES": n_out, "RELU": relu}
+
+    def rows(n: int = d) -> dict[str, Generic]:
+        return {"ROWS": WINDOW, "FEATURES": n}
+
+    by_suffix: dict[str, tuple[str, dict[str, Generic]]] = {
+        "mha_query": ("linear", linear(d, d)), "mha_key": ("linear", linear(d, d)),
+        "mha_value": ("linear", linear(d, d)), "mha_output": ("linear", linear(d, d)),
+        "mha_attention": ("attention", {**rows(), "HEADS": model.n_heads}),
+        "add_mha": ("add", rows()), "bn_mha": ("batchnorm", rows()),
+        "ffn1": ("linear", linear(d, f, relu=True)), "ffn2": ("linear", linear(f, d)),
+        "add_ffn": ("add", rows()), "bn_ffn": ("batchnorm", rows()),
+        "linput": ("linear", linear(model.n_features, d)), "add_pe": ("add", rows()),
+        "gap": ("gap", rows()), "loutput": ("linear", linear(d, model.n_outputs, rows=1)),
+    }  # fmt: skip
+    blocks = []
+    for node, component in node_components(model.n_layers).items():
+        ip, shape = by_suffix[node.split("_", 1)[1] if node[0] == "l" and node[1].isdigit()
+                              else node]  # fmt: skip
+        out_rows = 1 if node in ("gap", "loutput") else WINDOW
+        out_features = int(shape.get("OUT_FEATURES", shape.get("FEATURES", d)))
+        blocks.append(NodeBlock(node=node, component=component, ip=ip, shape=shape,
+                                rows=out_rows, features=out_features,
+                                rom_table=node == "add_pe"))  # fmt: skip
+    return blocks
+
+
+class Grid(BaseModel):
+    """What to profile per node block. Bit widths: every uniform assignment (all of an IP's
+    widths equal) and, at the longest window, each width alone moved to every other value
+    while the rest stay at the widest; shorter windows get the uniform assignments only.
+    `full` profiles every assignment at every window instead."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    bits: tuple[int, ...] = (4, 6, 8)
+    windows: tuple[int, ...] = (12, 18, 24)
+    parallelism: tuple[int, ...] = (1, 2, 4, 8, 16)
+    multipliers: tuple[Multiplier, ...] = ("dsp", "lut")
+    storages: tuple[Storage, ...] = ("block", "distributed")
+    full: bool = False
+
+    def assignments(self, names: tuple[str, ...], window: int) -> list[dict[str, int]]:
+        """The bit assignments of an IP with bit generics `names` profiled at `window`."""
+        if self.full:
+            combos = list(itertools.product(self.bits, repeat=len(names)))
+        else:
+            combos = [(b,) * len(names) for b in self.bits]
+            if window == max(self.windows):
+                top = max(self.bits)
+                combos += [tuple(b if i == moved else top for i in range(len(names)))
+                           for moved in range(len(names)) for b in self.bits if b != top]  # fmt: skip
+        return [dict(zip(names, combo, strict=True)) for combo in dict.fromkeys(combos)]
+
+
+def _ip_shape(block: NodeBlock, window: int, bits: dict[str, int], par: int,
+              multiplier: str) -> dict[str, Generic]:  # fmt: skip
+    shape = {k: (window if v == WINDOW else v) for k, v in block.shape.items()}
+    shape |= {"PAR": par, "MULT_STYLE": multiplier}
+    if block.ip == "attention":
+        qkv = bits["QKV_BITS"]
+        shape |= {"Q_BITS": qkv, "K_BITS": qkv, "V_BITS": qkv, "OUTPUT_BITS": qkv,
+                  "PROB_BITS": bits["PROB_BITS"]}  # fmt: skip
+    else:
+        shape |= bits
+    return shape
+
+
+def _rom(depth: int, width: int, seed: int) -> ProfilePoint:
+    """A ROM of uniformly random bits: the most a ROM of its size can cost."""
+    digits = np.random.default_rng(seed).integers(0, 2, size=depth * width, dtype=np.uint8)
+    init = (digits + ord("0")).tobytes().decode("ascii")
+    return ProfilePoint(block="rom", generics={"DEPTH": depth, "WIDTH": width, "INIT": init})
+
+
+def ip_points(block: NodeBlock, window: int, bits: dict[str, int], par: int, multiplier: str,
+              seed: int = 0) -> list[ProfilePoint]:  # fmt: skip
+    """The IP instance of a node block built this way, then the ROMs that feed it. `bits`
+    maps the IP's IP_BITS names to widths; PAR is clamped as the mapping clamps it."""
+    shape = _ip_shape(block, window, bits, par, multiplier)
+    generics = CASES[block.ip](shape, 1, seed).generics
+    points = [ProfilePoint(block=block.ip, generics=generics)]
+    if block.ip == "linear":
+        n_in, n_out = int(shape["IN_FEATURES"]), int(shape["OUT_FEATURES"])
+        chunks = -(-n_in // int(generics["PAR"]))
+        points.append(_rom(n_out * chunks, int(generics["PAR"]) * int(shape["WEIGHT_BITS"]), seed))
+        points.append(_rom(n_out, int(generics["ACC_BITS"]), seed))
+    if block.rom_table:
+        points.append(_rom(window, int(shape["FEATURES"]) * int(shape["B_BITS"]), seed))
+    return points
+
+
+def buffer_point(block: NodeBlock, window: int, output_bits: int, storage: Storage
+                 ) -> ProfilePoint:  # fmt: skip
+    """The buffer of a node block's output at `output_bits` in `storage`."""
+    rows = window if block.rows == WINDOW else block.rows
+    return ProfilePoint(block="buffer", generics={
+        "DEPTH": rows, "WIDTH": block.features * output_bits, "RAM_STYLE": storage})  # fmt: skip
+
+
+def grid_points(model: TransformerModel, grid: Grid) -> list[ProfilePoint]:
+    """Every distinct point of every node block of `model` over `grid`."""
+    seen: dict[str, ProfilePoint] = {}
+    for block in model_blocks(model):
+        for window in grid.windows:
+            for bits in grid.assignments(IP_BITS[block.ip], window):
+                for par, multiplier in itertools.product(grid.parallelism, grid.multipliers):
+                    for point in ip_points(block, window, bits, par, multiplier):
+                        seen.setdefault(point.key(), point)
+            for output_bits, storage in itertools.product(grid.bits, grid.storages):
+                point = buffer_point(block, window, output_bits, storage)
+                seen.setdefault(point.key(), point)
+    return list(seen.values())
+
+
+def _image(value: Generic) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def profile_point(point: ProfilePoint, cores: Path) -> KdbEntry:
+    """Synthesize `point` through its core's `estimate` target in a scratch folder that is
+    removed afterwards. Raises ToolError when FuseSoC, GHDL or Yosys fail or the design has
+    latches."""
+    began = time.perf_counter()
+    digest = ip_digest(cores, point.block)
+    with tempfile.TemporaryDirectory(prefix="resq-profile-") as scratch:
+        command = ["fusesoc", "--cores-root", str(cores), "run", "--build-root", scratch,
+                   "--target", "estimate", f"resq:ip:{point.block}:{IP_VERSION}",
+                   *(f"--{k}={_image(v)}" for k, v in point.generics.items())]  # fmt: skip
+        try:
+            done = subprocess.run(command, capture_output=True, text=True,
+                                  timeout=PROFILE_TIMEOUT_S)  # fmt: skip
+        except subprocess.TimeoutExpired as e:
+            raise ToolError(
+                f"{point.block} {point.key()}: no result in {PROFILE_TIMEOUT_S} s"
+            ) from e
+        if done.returncode != 0:
+            raise ToolError(f"{point.block} {point.key()}: the estimate target failed:\n"
+                            f"{(done.stdout + done.stderr)[-3000:]}")  # fmt: skip
+        found = list(Path(scratch).rglob("*.resources.json"))
+        if len(found) != 1:
+            raise ToolError(f"{point.block} {point.key()}: no resources.json was written")
+        report = json.loads(found[0].read_text())
+    return KdbEntry(point=point, resources=Resources.model_validate(report["resources"]),
+                    source_digest=digest, seconds=round(time.perf_counter() - began, 2))  # fmt: skip
