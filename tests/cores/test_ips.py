@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from resq.hdlgen.cycles import ip_cycles
 from resq.hdlgen.ipvectors import CASES, DEFAULT_SHAPES, Generic
 from ruamel.yaml import YAML
 
@@ -71,7 +72,8 @@ def test_ip_equals_the_integer_reference(
     assert "mismatches=0" in done.stdout and "PASSED" in done.stdout
     assert f"PAR={shape['PAR']} " in done.stdout
     assert f"MULT_STYLE={shape['MULT_STYLE']} " in done.stdout
-    assert int(re.findall(r"cycles=(\d+)", done.stdout)[-1]) > 0
+    expected = ip_cycles(ip, CASES[ip](shape, 2, 11).generics)
+    assert int(re.findall(r"cycles=(\d+)", done.stdout)[-1]) == expected
 
 
 @pytest.mark.parametrize(("rows", "bits"), [(24, 4), (3, 6), (1, 8)])

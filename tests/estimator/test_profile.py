@@ -24,6 +24,7 @@ from resq.hdlgen.model import design
 from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
 from resq.spec import BitConfig, NodeHardware, load_spec
+from resq.spec.quantization import ComponentQuantization
 
 REPO = Path(__file__).resolve().parents[2]
 CORES = REPO / "cores"
@@ -44,13 +45,24 @@ SHAPE_GENERICS = ("ROWS", "IN_FEATURES", "OUT_FEATURES", "FEATURES", "HEADS", "R
                   "Q_BITS", "K_BITS", "V_BITS", "PROB_BITS")  # fmt: skip
 
 
+WIDTHS = {"Linput": (5, 7), "AddPE": (6, 8), "MHA": (4, 6), "AddMHA": (None, 5),
+          "BNMHA": (7, 8), "FFN": (5, 4), "AddFFN": (None, 6), "BNFFN": (6, 7), "GAP": (None, 8),
+          "Loutput": (8, 8)}  # fmt: skip
+"""Component → (weights, outputs): every tensor of a different width from its neighbours."""
+
+
 @pytest.mark.usefixtures("beijing_home")
 def test_blocks_and_points_carry_what_the_generated_top_builds() -> None:
-    loaded = load_spec(REPO / "specs" / "beijing-o3-mixed.yaml")
+    loaded = load_spec(REPO / "specs" / "beijing-o3.yaml")
     assert loaded.manifest is not None
     spec = loaded.spec
     data = load_windows(spec.dataset.model_copy(update={"max_windows": 64}), loaded.manifest)
-    bits = BitConfig.from_spec(spec).model_copy(update={"nodes": {
+    components = {name: ComponentQuantization(weights=w or 8, outputs=o)
+                  for name, (w, o) in WIDTHS.items()}  # fmt: skip
+    quantization = spec.quantization.model_copy(update={"components": components,
+                                                         "softmax_bits": 7})  # fmt: skip
+    bits = BitConfig.from_spec(spec.model_copy(update={"quantization": quantization}))
+    bits = bits.model_copy(update={"nodes": {
         "l0_ffn1": NodeHardware(parallelism=8, multiplier="lut", storage="distributed"),
         "l0_mha_attention": NodeHardware(parallelism=4)}})  # fmt: skip
     model, arrays = calibrated_intmodel(spec.model, bits, 0.1, data)
@@ -59,11 +71,9 @@ def test_blocks_and_points_carry_what_the_generated_top_builds() -> None:
     assert [(b.node, b.ip) for b in blocks] == [(i.node, i.ip) for i in instances]
     for block, instance in zip(blocks, instances, strict=True):
         g = instance.generics
-        widths = {name: int(g[name]) for name in IP_BITS[block.ip] if name in g}
-        if block.ip == "attention":
-            widths = {"QKV_BITS": int(g["Q_BITS"]), "PROB_BITS": int(g["PROB_BITS"])}
         choice = instance.choice
-        points = ip_points(block, spec.model.window, widths, choice.parallelism,
+        assert set(block.widths) == set(IP_BITS[block.ip])
+        points = ip_points(block, spec.model.window, block.bits(bits), choice.parallelism,
                            choice.multiplier)  # fmt: skip
         ip = points[0]
         assert ip.block == block.ip
@@ -74,7 +84,8 @@ def test_blocks_and_points_carry_what_the_generated_top_builds() -> None:
             (rom.depth, rom.width) for rom in instance.roms
         ] + ([(spec.model.window, 16 * int(g["B_BITS"]))] if block.node == "add_pe" else [])
         info = model.tensors[instance.output]
-        buffer = buffer_point(block, spec.model.window, info.qparams.bit_width, choice.storage)
+        assert block.output_bits(bits) == info.qparams.bit_width
+        buffer = buffer_point(block, spec.model.window, block.output_bits(bits), choice.storage)
         features = info.shape[-1]
         assert buffer.generics == {"DEPTH": info.shape[0] if len(info.shape) == 2 else 1,
                                    "WIDTH": features * info.qparams.bit_width,

@@ -1,12 +1,14 @@
-"""`spec kdb build` and `spec kdb show`: build (or complete) and inspect a knowledge database.
+"""`spec kdb build|show` (the knowledge database) and `spec estimate` (a design's estimate).
 
     spec kdb build SPEC [--board NAME] [--executor local|dask] [--scheduler ADDR]
                         [--workers N] [--out DIR] [--quick]
     spec kdb show SPEC [--board NAME] [--out DIR]
+    spec estimate SPEC [--config FILE] [--board NAME] [--kdb DIR] [--json FILE]
 
 The model shape comes from SPEC and the part family from its board (or --board, a board
 name of the spec's project). The database is `<DIR>/<family>-<toolchain>.json`, by default
-in the package's data folder, where the shipped database lives.
+in the package's data folder, where the shipped database lives. Exit codes as `spec run`:
+0 ok (for estimate: the design fits), 1 failed or does not fit, 2 bad input.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ from pathlib import Path
 
 import click
 from resq.deploy.yosys import synth_family, toolchain_versions
+from resq.estimator.estimate import Estimate, Estimator
 from resq.estimator.executor import Executor, ExecutorKind
-from resq.estimator.kdb import KnowledgeBase, Toolchain, kdb_name, load_kdb
+from resq.estimator.kdb import KnowledgeBase, Toolchain, find_kdb, kdb_name, load_kdb, read_kdb
 from resq.estimator.profile import Grid, grid_points
 from resq.hdlgen.cores import cores_root, ip_digest
 from resq.spec import ResqError
+from resq.spec.atomic import write_json_atomic
+from resq.spec.cli import config_or_exit, spec_or_exit
 from resq.spec.errors import SpecError
-from resq.spec.loader import load_board, load_spec
+from resq.spec.loader import load_board
 from resq.spec.names import is_name
 from resq.spec.spec import LoadedSpec
 from rich.console import Console
@@ -46,20 +51,19 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _spec(file: Path, board: str | None) -> LoadedSpec:
     """The spec at `file`, with the board `board` of its project when given."""
+    loaded = spec_or_exit(file)
+    if board is None:
+        return loaded
+    target = loaded.root / "boards" / f"{board}.yaml"
+    if not is_name(board) or not target.is_file():
+        names = sorted(p.stem for p in target.parent.glob("*.yaml"))
+        raise click.BadParameter(f"{board!r}; boards: {', '.join(names)}", param_hint="--board")
     try:
-        loaded = load_spec(file)
-        if board is not None:
-            target = loaded.root / "boards" / f"{board}.yaml"
-            if not is_name(board) or not target.is_file():
-                names = sorted(p.stem for p in target.parent.glob("*.yaml"))
-                raise click.BadParameter(f"{board!r}; boards: {', '.join(names)}",
-                                         param_hint="--board")  # fmt: skip
-            loaded = loaded.model_copy(update={"board": load_board(target)})
+        return loaded.model_copy(update={"board": load_board(target)})
     except SpecError as e:
         for issue in e.issues:
             err.print(f"[red]error[/red] {escape(str(issue))}")
         sys.exit(2)
-    return loaded
 
 
 def _database(loaded: LoadedSpec, out: Path) -> tuple[Path, str, Toolchain]:
@@ -141,3 +145,66 @@ def show(spec_file: Path, board: str | None, out: Path) -> None:
         return
     distinct = len({p.key() for p in points})
     Console().print(coverage(database, distinct, distinct - len(missing)))
+
+
+def estimate_table(result: Estimate) -> Table:
+    """Per node and in total: resources, cycles and what was fitted rather than measured."""
+    table = Table(title=f"estimate at {result.clock_mhz:g} MHz: {result.total.cycles} cycles, "
+                        f"{result.latency_us:.1f} µs")  # fmt: skip
+    for column in ("node", "IP", "PAR", "mult", "storage", "LUT", "LUTRAM", "FF", "BRAM36",
+                   "DSP", "cycles", "fitted"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("node", "IP", "fitted") else "right")
+    for n in result.nodes:
+        r = n.resources
+        table.add_row(n.node, n.ip, str(n.choice.parallelism), n.choice.multiplier,
+                      n.choice.storage, f"{r.lut:.0f}", f"{r.lutram:.0f}", f"{r.ff:.0f}",
+                      f"{r.bram36:g}", f"{r.dsp:.0f}", str(r.cycles), ", ".join(n.fitted))  # fmt: skip
+    t, used = result.total, result.utilisation
+    table.add_row("total (logic + LUT-RAM = " f"{t.total_lut:.0f} LUTs)", "", "", "", "",
+                  f"{t.lut:.0f}", f"{t.lutram:.0f}", f"{t.ff:.0f}", f"{t.bram36:g}",
+                  f"{t.dsp:.0f}", str(t.cycles), "", end_section=True)  # fmt: skip
+    table.add_row("% of the board", "", "", "", "", f"{100 * used['lut']:.1f}", "",
+                  f"{100 * used['ff']:.1f}", f"{100 * used['bram36']:.1f}",
+                  f"{100 * used['dsp']:.1f}", "", "")  # fmt: skip
+    return table
+
+
+@click.command()
+@click.argument("spec_file", type=click.Path(path_type=Path))
+@click.option("--config", "config_file", type=click.Path(path_type=Path),
+              help="A BitConfig file (JSON or YAML) instead of the spec's configuration.")  # fmt: skip
+@click.option("--board", help="A board name of the spec's project (default: the spec's).")
+@click.option("--kdb", "kdb_dir", type=click.Path(path_type=Path), default=DATA,
+              show_default=True, help="Folder of the knowledge base.")  # fmt: skip
+@click.option("--json", "json_file", type=click.Path(path_type=Path),
+              help="Also write the estimate as JSON.")  # fmt: skip
+def estimate(spec_file: Path, config_file: Path | None, board: str | None, kdb_dir: Path,
+             json_file: Path | None) -> None:  # fmt: skip
+    """Estimate SPEC's design: per node and total resources, cycles, µs, fit to the budget."""
+    loaded = _spec(spec_file, board)
+    config = config_or_exit(config_file, loaded) if config_file else loaded.bit_config()
+    searched = loaded.spec.hardware.searched() if config_file is None else []
+    if searched:
+        err.print(f"[yellow]note[/yellow] {', '.join(searched)} are `search`: estimating the "
+                  "baseline (PAR 1, DSP multipliers, auto storage); --config FILE estimates "
+                  "a chosen configuration")  # fmt: skip
+    try:
+        family = synth_family(loaded.board.family)
+        database = read_kdb(find_kdb(kdb_dir, family))
+        result = Estimator(database, cores_root()).estimate(loaded, config)
+    except ResqError as e:
+        _fail(str(e))
+        return
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=160)
+    out.print(estimate_table(result))
+    if json_file is not None:
+        write_json_atomic(json_file, result.model_dump(mode="json"))
+    if result.fits:
+        err.print(f"[green]fits[/green] {loaded.board.name} within the budget; slack: "
+                  + ", ".join(f"{k} {v:g}" for k, v in result.slack.items()))  # fmt: skip
+        return
+    over = ", ".join(f"{k} by {-result.slack[k]:g}" for k in result.exceeded)
+    err.print(f"[red]does not fit[/red] the budget on {loaded.board.name}: over in {over}")
+    sys.exit(1)

@@ -122,22 +122,7 @@ def _journal(path: Path) -> Path:
     return path.with_name(path.name + ".journal")
 
 
-def load_kdb(path: Path, part_family: str, toolchain: Toolchain) -> KnowledgeBase:
-    """The knowledge base at `path` with its journal merged; an empty one when neither
-    exists. Refuses a file of another format, part family or toolchain."""
-    kdb = KnowledgeBase(part_family=part_family, toolchain=toolchain)
-    if path.is_file():
-        try:
-            kdb = KnowledgeBase.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError) as e:
-            raise KdbError(f"{path}: not a resq knowledge base: {e}") from e
-        if kdb.format != KDB_FORMAT:
-            raise KdbError(f"{path}: format {kdb.format}, this resq reads {KDB_FORMAT}")
-        if (kdb.part_family, kdb.toolchain) != (part_family, toolchain):
-            raise KdbError(
-                f"{path} holds {kdb.part_family} measured with {kdb.toolchain.tag()}, "
-                f"not {part_family} with {toolchain.tag()}"
-            )
+def _merge_journal(path: Path, kdb: KnowledgeBase) -> KnowledgeBase:
     journal = _journal(path)
     if journal.is_file():
         for line in journal.read_text(encoding="utf-8").splitlines():
@@ -146,6 +131,44 @@ def load_kdb(path: Path, part_family: str, toolchain: Toolchain) -> KnowledgeBas
             except ValidationError:
                 continue  # the line a killed sweep was writing
     return kdb
+
+
+def read_kdb(path: Path) -> KnowledgeBase:
+    """The knowledge base in the file `path`, with its journal merged; refuses a file that
+    is not one or is of another format."""
+    try:
+        kdb = KnowledgeBase.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as e:
+        raise KdbError(f"{path}: not a resq knowledge base: {e}") from e
+    if kdb.format != KDB_FORMAT:
+        raise KdbError(f"{path}: format {kdb.format}, this resq reads {KDB_FORMAT}")
+    return _merge_journal(path, kdb)
+
+
+def load_kdb(path: Path, part_family: str, toolchain: Toolchain) -> KnowledgeBase:
+    """The knowledge base at `path` with its journal merged; an empty one when neither
+    exists. Refuses a file of another format, part family or toolchain."""
+    if not path.is_file():
+        return _merge_journal(path, KnowledgeBase(part_family=part_family, toolchain=toolchain))
+    kdb = read_kdb(path)
+    if (kdb.part_family, kdb.toolchain) != (part_family, toolchain):
+        raise KdbError(
+            f"{path} holds {kdb.part_family} measured with {kdb.toolchain.tag()}, "
+            f"not {part_family} with {toolchain.tag()}"
+        )
+    return kdb
+
+
+def find_kdb(directory: Path, part_family: str) -> Path:
+    """The one knowledge-base file of `part_family` in `directory` (any toolchain)."""
+    found = sorted(directory.glob(f"{part_family}-*.json"))
+    if len(found) != 1:
+        what = "none" if not found else ", ".join(p.name for p in found)
+        raise KdbError(
+            f"expected one knowledge base of {part_family} in {directory}, found {what}; "
+            "`spec kdb build SPEC --out DIR` builds one"
+        )
+    return found[0]
 
 
 def append_journal(path: Path, entry: KdbEntry) -> None:

@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,7 +31,7 @@ from resq.estimator.kdb import Generic, KdbEntry, ProfilePoint
 from resq.hdlgen.cores import ip_digest
 from resq.hdlgen.ipvectors import CASES
 from resq.hdlgen.mapping import IP_VERSION
-from resq.spec import Resources
+from resq.spec import BitConfig, Resources
 from resq.spec.components import ComponentName, Multiplier, Storage
 from resq.spec.graph import node_components
 from resq.spec.model import TransformerModel
@@ -50,7 +51,8 @@ output width (`QKV_BITS`); PROB_BITS is the spec's softmax width."""
 
 
 class NodeBlock(BaseModel):
-    """One node of the generated top: its IP and the sizes that do not depend on bits."""
+    """One node of the generated top: its IP, the sizes that do not depend on bits, and where
+    each of its bit widths comes from in a BitConfig."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -60,7 +62,27 @@ class NodeBlock(BaseModel):
     shape: dict[str, Generic] = Field(description="ROWS (−1: the window), features, RELU, …")
     rows: int = Field(description="rows of the output tensor; −1: the window")
     features: int = Field(description="features of the output tensor")
+    widths: dict[str, str] = Field(
+        description="IP_BITS name → `<Component>.<inputs|weights|outputs>` or `softmax`"
+    )
+    output: str = Field(description="where the output tensor's width comes from")
     rom_table: bool = Field(False, description="reads a constant table (AddPE's b input)")
+
+    def bits(self, config: BitConfig) -> dict[str, int]:
+        """The IP's bit widths (IP_BITS names) in `config`."""
+        return {name: _width(where, config) for name, where in self.widths.items()}
+
+    def output_bits(self, config: BitConfig) -> int:
+        """The width of the node's output tensor in `config`."""
+        return _width(self.output, config)
+
+
+def _width(where: str, config: BitConfig) -> int:
+    if where == "softmax":
+        return config.softmax_bits
+    component, field = where.split(".")
+    width: int = getattr(config.components[cast(ComponentName, component)], field)
+    return width
 
 
 WINDOW = -1
@@ -68,34 +90,55 @@ WINDOW = -1
 
 
 def model_blocks(model: TransformerModel) -> list[NodeBlock]:
-    """The node blocks of `model` in execution order (names of resq.spec.graph)."""
+    """The node blocks of `model` in execution order (names of resq.spec.graph). A tensor's
+    width is its producer's `outputs`: e.g. the residual input of AddMHA is the layer input,
+    MHA's `inputs`, and FFN's second linear reads FFN's `outputs`."""
     d, f = model.d_model, model.ffn_dim
 
-    def linear(n_in: int, n_out: int, relu: bool = False, rows: int = WINDOW) -> dict[str, Generic]:
-        return {"ROWS": rows, "IN_FEATURES": n_in, "OUT_FEATURES": n_out, "RELU": relu}
+    def linear(component: str, n_in: int, n_out: int, reads: str = "inputs", relu: bool = False,
+               rows: int = WINDOW) -> tuple[str, dict[str, Generic], dict[str, str]]:  # fmt: skip
+        widths = {"INPUT_BITS": f"{component}.{reads}", "WEIGHT_BITS": f"{component}.weights",
+                  "OUTPUT_BITS": f"{component}.outputs"}  # fmt: skip
+        return "linear", {"ROWS": rows, "IN_FEATURES": n_in, "OUT_FEATURES": n_out,
+                          "RELU": relu}, widths  # fmt: skip
 
-    def rows(n: int = d) -> dict[str, Generic]:
-        return {"ROWS": WINDOW, "FEATURES": n}
+    def add(component: str, a: str, b: str) -> tuple[str, dict[str, Generic], dict[str, str]]:
+        widths = {"A_BITS": a, "B_BITS": b, "OUTPUT_BITS": f"{component}.outputs"}
+        return "add", {"ROWS": WINDOW, "FEATURES": d}, widths
 
-    by_suffix: dict[str, tuple[str, dict[str, Generic]]] = {
-        "mha_query": ("linear", linear(d, d)), "mha_key": ("linear", linear(d, d)),
-        "mha_value": ("linear", linear(d, d)), "mha_output": ("linear", linear(d, d)),
-        "mha_attention": ("attention", {**rows(), "HEADS": model.n_heads}),
-        "add_mha": ("add", rows()), "bn_mha": ("batchnorm", rows()),
-        "ffn1": ("linear", linear(d, f, relu=True)), "ffn2": ("linear", linear(f, d)),
-        "add_ffn": ("add", rows()), "bn_ffn": ("batchnorm", rows()),
-        "linput": ("linear", linear(model.n_features, d)), "add_pe": ("add", rows()),
-        "gap": ("gap", rows()), "loutput": ("linear", linear(d, model.n_outputs, rows=1)),
+    def norm(component: str) -> tuple[str, dict[str, Generic], dict[str, str]]:
+        widths = {name: f"{component}.{field}" for name, field in
+                  (("INPUT_BITS", "inputs"), ("WEIGHT_BITS", "weights"),
+                   ("OUTPUT_BITS", "outputs"))}  # fmt: skip
+        return "batchnorm", {"ROWS": WINDOW, "FEATURES": d}, widths
+
+    by_suffix: dict[str, tuple[str, dict[str, Generic], dict[str, str]]] = {
+        "linput": linear("Linput", model.n_features, d),
+        "add_pe": add("AddPE", "AddPE.inputs", "AddPE.weights"),
+        "mha_query": linear("MHA", d, d), "mha_key": linear("MHA", d, d),
+        "mha_value": linear("MHA", d, d),
+        "mha_attention": ("attention", {"ROWS": WINDOW, "FEATURES": d, "HEADS": model.n_heads},
+                          {"QKV_BITS": "MHA.outputs", "PROB_BITS": "softmax"}),
+        "mha_output": linear("MHA", d, d, reads="outputs"),
+        "add_mha": add("AddMHA", "MHA.inputs", "MHA.outputs"),
+        "bn_mha": norm("BNMHA"),
+        "ffn1": linear("FFN", d, f, relu=True), "ffn2": linear("FFN", f, d, reads="outputs"),
+        "add_ffn": add("AddFFN", "FFN.inputs", "FFN.outputs"),
+        "bn_ffn": norm("BNFFN"),
+        "gap": ("gap", {"ROWS": WINDOW, "FEATURES": d},
+                {"INPUT_BITS": "GAP.inputs", "OUTPUT_BITS": "GAP.outputs"}),
+        "loutput": linear("Loutput", d, model.n_outputs, rows=1),
     }  # fmt: skip
     blocks = []
     for node, component in node_components(model.n_layers).items():
-        ip, shape = by_suffix[node.split("_", 1)[1] if node[0] == "l" and node[1].isdigit()
-                              else node]  # fmt: skip
-        out_rows = 1 if node in ("gap", "loutput") else WINDOW
+        layered = node[0] == "l" and node[1].isdigit()
+        ip, shape, widths = by_suffix[node.split("_", 1)[1] if layered else node]
         out_features = int(shape.get("OUT_FEATURES", shape.get("FEATURES", d)))
-        blocks.append(NodeBlock(node=node, component=component, ip=ip, shape=shape,
-                                rows=out_rows, features=out_features,
-                                rom_table=node == "add_pe"))  # fmt: skip
+        output = widths.get("OUTPUT_BITS", widths.get("QKV_BITS", ""))
+        blocks.append(NodeBlock(
+            node=node, component=component, ip=ip, shape=shape, widths=widths, output=output,
+            rows=1 if node in ("gap", "loutput") else WINDOW, features=out_features,
+            rom_table=node == "add_pe"))  # fmt: skip
     return blocks
 
 
@@ -111,7 +154,7 @@ class Grid(BaseModel):
     windows: tuple[int, ...] = (12, 18, 24)
     parallelism: tuple[int, ...] = (1, 2, 4, 8, 16)
     multipliers: tuple[Multiplier, ...] = ("dsp", "lut")
-    storages: tuple[Storage, ...] = ("block", "distributed")
+    storages: tuple[Storage, ...] = ("block", "distributed", "auto")
     full: bool = False
 
     def assignments(self, names: tuple[str, ...], window: int) -> list[dict[str, int]]:

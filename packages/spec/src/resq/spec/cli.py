@@ -29,7 +29,8 @@ EXIT_STAGE_FAILED = 1
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-def _load_or_exit(file: Path) -> LoadedSpec:
+def spec_or_exit(file: Path) -> LoadedSpec:
+    """The spec at `file`, or every located error on stderr and exit 2."""
     try:
         return load_spec(file)
     except SpecError as e:
@@ -39,7 +40,8 @@ def _load_or_exit(file: Path) -> LoadedSpec:
         sys.exit(EXIT_BAD_SPEC)
 
 
-def _config_or_exit(file: Path, loaded: LoadedSpec) -> BitConfig:
+def config_or_exit(file: Path, loaded: LoadedSpec) -> BitConfig:
+    """The BitConfig file `file` checked against the spec's model, or its errors and exit 2."""
     try:
         config = load_bitconfig(file)
     except BitConfigError as e:
@@ -88,7 +90,7 @@ def validate(files: tuple[Path, ...]) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 def show(file: Path) -> None:
     """Print the resolved spec (parents merged, defaults filled) as YAML."""
-    loaded = _load_or_exit(file)
+    loaded = spec_or_exit(file)
     yaml = YAML()
     yaml.default_flow_style = False
     buffer = io.StringIO()
@@ -147,9 +149,9 @@ def run(
     config_file: Path | None,
 ) -> None:  # fmt: skip
     """Run the stages of spec FILE; finished stages are taken from the run directory."""
-    loaded = _load_or_exit(file)
+    loaded = spec_or_exit(file)
     if config_file is not None:
-        loaded = loaded.model_copy(update={"config": _config_or_exit(config_file, loaded)})
+        loaded = loaded.model_copy(update={"config": config_or_exit(config_file, loaded)})
     selected = _selection(stages, start)
     directory = run_dir or loaded.root / "runs" / loaded.spec.name
     try:
