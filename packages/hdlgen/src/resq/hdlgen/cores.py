@@ -3,6 +3,7 @@ whole library, and of one IP with the cores it depends on."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -40,35 +41,47 @@ def cores_digest(root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def _folders_by_core(root: Path) -> dict[str, Path]:
-    """Core name without version (`resq:ip:linear`) → its folder."""
-    folders = {}
-    for core in root.glob("*/*.core"):
+def _core_table(root: Path) -> dict[str, tuple[Path, tuple[str, ...]]]:
+    """Core name without version (`resq:ip:linear`) → its folder and the cores its `rtl`
+    fileset depends on; read once per state of the .core files."""
+    cores = sorted(root.glob("*/*.core"))
+    return _read_core_table(tuple((core, core.stat().st_mtime_ns) for core in cores))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_core_table(cores: tuple[tuple[Path, int], ...]
+                     ) -> dict[str, tuple[Path, tuple[str, ...]]]:  # fmt: skip
+    table = {}
+    for core, _ in cores:
         data = YAML(typ="safe").load(core.read_text(encoding="utf-8"))
-        name = str(data["name"]).rsplit(":", 1)[0]
-        folders[name] = core.parent
-    return folders
+        depend = data.get("filesets", {}).get("rtl", {}).get("depend", [])
+        table[_unversioned(str(data["name"]))] = (core.parent,
+                                                  tuple(_unversioned(str(d)) for d in depend))  # fmt: skip
+    return table
+
+
+def _unversioned(name: str) -> str:
+    """`resq:ip:pkg:0.1.0` → `resq:ip:pkg`; a name without version stays."""
+    return name.rsplit(":", 1)[0] if name.count(":") > 2 else name
 
 
 def ip_digest(root: Path, ip: str) -> str:
     """SHA-256 (16 hex digits) over the .vhd and .core files of the IP folder `ip` (`linear`,
     `buffer`, …) and of every core its `rtl` fileset depends on, transitively: what its
-    synthesis result depends on."""
-    folders = _folders_by_core(root)
-    by_folder = {folder.name: name for name, folder in folders.items()}
+    synthesis result depends on. Testbench folders (`tb/`) are left out."""
+    table = _core_table(root)
+    by_folder = {folder.name: name for name, (folder, _) in table.items()}
     if ip not in by_folder:
         raise HdlgenError(f"no IP {ip!r} in {root}; IPs: {', '.join(sorted(by_folder))}")
     seen: list[Path] = []
     pending = [by_folder[ip]]
     while pending:
         name = pending.pop()
-        folder = folders.get(name.rsplit(":", 1)[0] if name.count(":") > 2 else name)
-        if folder is None or folder in seen:
+        if name not in table or table[name][0] in seen:
             continue
+        folder, depend = table[name]
         seen.append(folder)
-        core = next(folder.glob("*.core"))
-        data = YAML(typ="safe").load(core.read_text(encoding="utf-8"))
-        pending.extend(str(d) for d in data.get("filesets", {}).get("rtl", {}).get("depend", []))
+        pending.extend(depend)
     digest = hashlib.sha256()
     for folder in sorted(seen):
         for path in sorted(folder.rglob("*")):
