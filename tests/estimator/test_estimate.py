@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +12,10 @@ import pytest
 from resq.estimator.estimate import EstimateError, Estimator
 from resq.estimator.fit import FittedModel, features
 from resq.estimator.kdb import KdbEntry, KnowledgeBase, ProfilePoint, Toolchain, save_kdb
-from resq.estimator.profile import buffer_point, ip_points, model_blocks
-from resq.hdlgen.cores import ip_digest
 from resq.hdlgen.cycles import SEQUENCER_CYCLES, ip_cycles
 from resq.spec import BitConfig, Resources, load_spec
+
+MadeUpKdb = Callable[..., KnowledgeBase]
 
 REPO = Path(__file__).resolve().parents[2]
 CORES = REPO / "cores"
@@ -61,26 +62,11 @@ def test_a_family_of_few_points_answers_with_the_nearest() -> None:
     assert near == Resources(bram36=2)
 
 
-def _database(loaded_config: BitConfig, lut: float = 10.0) -> KnowledgeBase:
-    """Every point of the spec's nodes built as `loaded_config`, each `lut` LUTs and 1 FF."""
-    loaded = load_spec(REPO / "specs" / "airu.yaml")
-    kdb = KnowledgeBase(part_family="xc7", toolchain=YOSYS)
-    for block in model_blocks(loaded.spec.model):
-        choice = loaded_config.choice(block.node, block.component)
-        points = ip_points(block, 24, block.bits(loaded_config), choice.parallelism,
-                           choice.multiplier)  # fmt: skip
-        points.append(buffer_point(block, 24, block.output_bits(loaded_config), choice.storage))
-        for point in points:
-            kdb.add(KdbEntry(point=point, resources=Resources(lut=lut, ff=1),
-                             source_digest=ip_digest(CORES, point.block), seconds=1.0))  # fmt: skip
-    return kdb
-
-
-def test_an_estimate_sums_measured_parts_and_formula_cycles() -> None:
+def test_an_estimate_sums_measured_parts_and_formula_cycles(made_up_kdb: MadeUpKdb) -> None:
     loaded = load_spec(REPO / "specs" / "airu.yaml")
     config = BitConfig.from_spec(loaded.spec).with_hardware(parallelism=16, multiplier="lut",
                                                               storage="distributed")  # fmt: skip
-    kdb = _database(config)
+    kdb = made_up_kdb(config)
     result = Estimator(kdb, CORES).estimate(loaded, config)
     parts = sum(4 if n.ip == "linear" else 2 for n in result.nodes) + 1  # + AddPE's table
     assert result.total.lut == 10 * parts and result.total.ff == parts
@@ -94,7 +80,7 @@ def test_an_estimate_sums_measured_parts_and_formula_cycles() -> None:
                                                           "OUT_FEATURES": 16, "PAR": 7})  # fmt: skip
     assert result.fits and result.utilisation["lut"] == pytest.approx(10 * parts / 8000)
     assert result.latency_us == pytest.approx(result.total.cycles / 100)
-    crowded = Estimator(_database(config, lut=800.0), CORES).estimate(loaded, config)
+    crowded = Estimator(made_up_kdb(config, lut=800.0), CORES).estimate(loaded, config)
     assert not crowded.fits and crowded.exceeded == ["lut"]
     assert crowded.slack["lut"] == pytest.approx(0.9 * 8000 - 800 * parts)
 
@@ -112,10 +98,11 @@ def _spec(*args: str) -> subprocess.CompletedProcess[str]:
                           cwd=REPO)  # fmt: skip
 
 
-def test_spec_estimate_prints_nodes_and_the_verdict(tmp_path: Path) -> None:
+def test_spec_estimate_prints_nodes_and_the_verdict(tmp_path: Path, made_up_kdb: MadeUpKdb
+                                                    ) -> None:  # fmt: skip
     loaded = load_spec(REPO / "specs" / "airu.yaml")
     baseline = BitConfig.from_spec(loaded.spec)
-    save_kdb(tmp_path / "xc7-yosys-ghdl-test-yosys-test.json", _database(baseline))
+    save_kdb(tmp_path / "xc7-yosys-ghdl-test-yosys-test.json", made_up_kdb(baseline))
     slow = _spec("estimate", "specs/airu.yaml", "--kdb", str(tmp_path))
     assert slow.returncode == 1, slow.stderr
     assert "hardware.storage, hardware.parallelism, hardware.multiplier are `search`" in slow.stderr
@@ -123,14 +110,14 @@ def test_spec_estimate_prints_nodes_and_the_verdict(tmp_path: Path) -> None:
     fast = baseline.with_hardware(parallelism=16, multiplier="lut", storage="distributed")
     config = tmp_path / "config.json"
     config.write_text(fast.model_dump_json())
-    save_kdb(tmp_path / "xc7-yosys-ghdl-test-yosys-test.json", _database(fast))
+    save_kdb(tmp_path / "xc7-yosys-ghdl-test-yosys-test.json", made_up_kdb(fast))
     out = tmp_path / "estimate.json"
     done = _spec("estimate", "specs/airu.yaml", "--config", str(config), "--kdb", str(tmp_path),
                  "--json", str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "l0_mha_attention" in done.stdout and "fits" in done.stderr
     assert json.loads(out.read_text())["fits"] is True
-    save_kdb(tmp_path / "xc7-yosys-ghdl-test-yosys-test.json", _database(fast, lut=900.0))
+    save_kdb(tmp_path / "xc7-yosys-ghdl-test-yosys-test.json", made_up_kdb(fast, lut=900.0))
     over = _spec("estimate", "specs/airu.yaml", "--config", str(config), "--kdb", str(tmp_path))
     assert over.returncode == 1 and "over in lut by" in over.stderr, over.stderr
     missing = _spec("estimate", "specs/airu.yaml", "--kdb", str(tmp_path / "none"))

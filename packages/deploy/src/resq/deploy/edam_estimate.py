@@ -7,16 +7,20 @@ its VHDL files, libraries, toplevel and generic values (command-line overrides i
     python3 -m resq.deploy.edam_estimate [EDAM_FILE]
 
 writes `<toplevel>.resources.json` (a YosysReport) into the work root, prints the resources
-and exits 1 when the design has latches or a tool fails.
+and exits 1 when the design has latches or a tool fails. `estimate_core` runs the target of
+a core (an IP with generics, or a generated model) and returns its report.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from resq.deploy.yosys import VhdlSource, YosysReport, estimate
+from resq.deploy.yosys import ToolError, VhdlSource, YosysReport, estimate
 from resq.spec import ResqError
 from resq.spec.atomic import write_json_atomic
 from rich.console import Console
@@ -105,6 +109,32 @@ def run_estimate(edam_file: Path) -> YosysReport:
     report = estimate(files, top, generics(edam), root / "yosys")
     write_json_atomic(root / f"{top}.resources.json", report.model_dump(mode="json"))
     return report
+
+
+def _image(value: int | str | bool) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def estimate_core(vlnv: str, roots: Sequence[Path], generics: Mapping[str, int | str | bool],
+                  timeout_s: float = 3600) -> YosysReport:  # fmt: skip
+    """`fusesoc run --target estimate VLNV --NAME=value…` with the core libraries `roots`, in
+    a scratch build folder removed afterwards; ToolError when FuseSoC or a tool fails, the
+    run takes longer than `timeout_s` seconds, or the design has latches."""
+    with tempfile.TemporaryDirectory(prefix="resq-estimate-") as scratch:
+        command = ["fusesoc", *(a for root in roots for a in ("--cores-root", str(root))), "run",
+                   "--build-root", scratch, "--target", "estimate", vlnv,
+                   *(f"--{k}={_image(v)}" for k, v in generics.items())]  # fmt: skip
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired as e:
+            raise ToolError(f"{vlnv}: no estimate within {timeout_s:g} s") from e
+        if done.returncode != 0:
+            raise ToolError(f"{vlnv}: the estimate target failed:\n"
+                            f"{(done.stdout + done.stderr)[-3000:]}")  # fmt: skip
+        found = list(Path(scratch).rglob("*.resources.json"))
+        if len(found) != 1:
+            raise ToolError(f"{vlnv}: the estimate target wrote no resources.json")
+        return YosysReport.model_validate_json(found[0].read_text())
 
 
 def main(argv: list[str] | None = None) -> int:

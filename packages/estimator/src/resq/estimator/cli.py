@@ -22,6 +22,7 @@ from resq.estimator.estimate import Estimate, Estimator
 from resq.estimator.executor import Executor, ExecutorKind
 from resq.estimator.kdb import KnowledgeBase, Toolchain, find_kdb, kdb_name, load_kdb, read_kdb
 from resq.estimator.profile import Grid, grid_points
+from resq.estimator.validate import Comparison, Validation, compare, draw
 from resq.hdlgen.cores import cores_root, ip_digest
 from resq.spec import ResqError
 from resq.spec.atomic import write_json_atomic
@@ -208,3 +209,51 @@ def estimate(spec_file: Path, config_file: Path | None, board: str | None, kdb_d
     over = ", ".join(f"{k} by {-result.slack[k]:g}" for k in result.exceeded)
     err.print(f"[red]does not fit[/red] the budget on {loaded.board.name}: over in {over}")
     sys.exit(1)
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """Per resource: mean, largest and mean signed error of the estimate, in %."""
+    table = Table(title=f"estimate against Yosys on {comparison.samples} whole models; fit "
+                        f"verdicts agree on {comparison.verdicts_agree}")  # fmt: skip
+    for column in ("resource", "mean |error| %", "max |error| %", "mean signed %", "exact"):
+        table.add_column(column, justify="left" if column == "resource" else "right")
+    for e in comparison.errors:
+        table.add_row(e.resource, f"{e.mean_abs:.2f}", f"{e.max_abs:.2f}", f"{e.mean_signed:+.2f}",
+                      f"{100 * e.exact:.0f} %")  # fmt: skip
+    return table
+
+
+@kdb.command()
+@click.argument("spec_file", type=click.Path(path_type=Path))
+@click.option("--samples", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**31), default=0, show_default=True)
+@click.option("--kdb", "kdb_dir", type=click.Path(path_type=Path), default=DATA,
+              show_default=True, help="Folder of the knowledge base.")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder of the measured samples (default: runs/kdb-validate).")  # fmt: skip
+@click.option("--json", "json_file", type=click.Path(path_type=Path),
+              help="Also write the comparison as JSON.")  # fmt: skip
+@click.option("--executor", "kind", type=click.Choice(["local", "dask"]), default="local")
+@click.option("--scheduler", help="Address of a running Dask scheduler (with --executor dask).")
+@click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: CPUs).")
+def validate(spec_file: Path, samples: int, seed: int, kdb_dir: Path, out: Path | None,
+             json_file: Path | None, kind: ExecutorKind, scheduler: str | None,
+             workers: int | None) -> None:  # fmt: skip
+    """Synthesize SAMPLES random mixed configurations of SPEC's model with Yosys (resumable)
+    and compare each with its estimate. SPEC needs its data set (models are calibrated)."""
+    loaded = _spec(spec_file, None)
+    folder = out or loaded.root / "runs" / "kdb-validate"
+    try:
+        family = synth_family(loaded.board.family)
+        estimator = Estimator(read_kdb(find_kdb(kdb_dir, family)), cores_root())
+        configs = draw(loaded, samples, seed)
+        journal = folder / f"{loaded.spec.name}-{family}-s{seed}.jsonl"
+        executor = Executor(kind, workers, scheduler, console=err)
+        measured = Validation(journal).run(loaded, configs, cores_root(), executor)
+        comparison = compare(estimator, loaded, measured)
+    except ResqError as e:
+        _fail(str(e))
+        return
+    Console().print(comparison_table(comparison))
+    if json_file is not None:
+        write_json_atomic(json_file, comparison.model_dump(mode="json"))

@@ -17,21 +17,18 @@ are uniform over the word, the most a ROM can cost for its size.
 from __future__ import annotations
 
 import itertools
-import json
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from resq.deploy.yosys import ToolError
+from resq.deploy.edam_estimate import estimate_core
 from resq.estimator.kdb import Generic, KdbEntry, ProfilePoint
 from resq.hdlgen.cores import ip_digest
 from resq.hdlgen.ipvectors import CASES
 from resq.hdlgen.mapping import IP_VERSION
-from resq.spec import BitConfig, Resources
+from resq.spec import BitConfig
 from resq.spec.components import ComponentName, Multiplier, Storage
 from resq.spec.graph import node_components
 from resq.spec.model import TransformerModel
@@ -230,35 +227,12 @@ def grid_points(model: TransformerModel, grid: Grid) -> list[ProfilePoint]:
     return list(seen.values())
 
 
-def _image(value: Generic) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def profile_point(point: ProfilePoint, cores: Path) -> KdbEntry:
-    """Synthesize `point` through its core's `estimate` target in a scratch folder that is
-    removed afterwards. Raises ToolError when FuseSoC, GHDL or Yosys fail or the design has
-    latches."""
+    """Synthesize `point` through its core's `estimate` target (FuseSoC → GHDL → Yosys).
+    Raises ToolError when a tool fails or the design has latches."""
     began = time.perf_counter()
     digest = ip_digest(cores, point.block)
-    with tempfile.TemporaryDirectory(prefix="resq-profile-") as scratch:
-        command = ["fusesoc", "--cores-root", str(cores), "run", "--build-root", scratch,
-                   "--target", "estimate", f"resq:ip:{point.block}:{IP_VERSION}",
-                   *(f"--{k}={_image(v)}" for k, v in point.generics.items())]  # fmt: skip
-        try:
-            done = subprocess.run(command, capture_output=True, text=True,
-                                  timeout=PROFILE_TIMEOUT_S)  # fmt: skip
-        except subprocess.TimeoutExpired as e:
-            raise ToolError(
-                f"{point.block} {point.key()}: no result in {PROFILE_TIMEOUT_S} s"
-            ) from e
-        if done.returncode != 0:
-            raise ToolError(f"{point.block} {point.key()}: the estimate target failed:\n"
-                            f"{(done.stdout + done.stderr)[-3000:]}")  # fmt: skip
-        found = list(Path(scratch).rglob("*.resources.json"))
-        if len(found) != 1:
-            raise ToolError(f"{point.block} {point.key()}: no resources.json was written")
-        report = json.loads(found[0].read_text())
-    return KdbEntry(point=point, resources=Resources.model_validate(report["resources"]),
-                    source_digest=digest, seconds=round(time.perf_counter() - began, 2))  # fmt: skip
+    report = estimate_core(f"resq:ip:{point.block}:{IP_VERSION}", [cores], point.generics,
+                           PROFILE_TIMEOUT_S)  # fmt: skip
+    return KdbEntry(point=point, resources=report.resources, source_digest=digest,
+                    seconds=round(time.perf_counter() - began, 2))  # fmt: skip

@@ -1,0 +1,192 @@
+"""Validation: whole generated models synthesized by Yosys against the estimate.
+
+`random_config` draws a mixed configuration: per component the weight and output widths
+(inputs follow their producer), the softmax width, and per node PAR, multiplier and
+storage. `measure` calibrates the spec's model in that configuration on its data (weights
+and scales realistic, no training: resq.qat.experiment.calibrated_intmodel), generates it
+and runs the generated core's `estimate` target. `Validation` keeps every measured sample
+in a journal (one JSON line each, flushed and synced), so an interrupted run resumes with
+the samples it lacks; `compare` sets the estimates beside them: per resource the mean and
+largest absolute error in %, the mean signed error, and whether the fit verdicts agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+from resq.deploy.edam_estimate import estimate_core
+from resq.deploy.yosys import ToolError
+from resq.estimator.estimate import Estimator
+from resq.estimator.executor import Executor
+from resq.spec import BitConfig, NodeHardware, Resources, ResqError
+from resq.spec.components import COMPONENTS
+from resq.spec.graph import node_components
+from resq.spec.quantization import ComponentQuantization
+from resq.spec.spec import LoadedSpec
+
+BITS = (4, 6, 8)
+PARALLELISM = (1, 2, 4, 8, 16)
+MULTIPLIERS = ("dsp", "lut")
+STORAGES = ("block", "distributed", "auto")
+
+
+class ValidateError(ResqError):
+    """A validation that cannot run: no data for the spec, or resq-qat missing."""
+
+
+def random_config(loaded: LoadedSpec, rng: random.Random) -> BitConfig:
+    """A mixed configuration of the spec's model drawn from `rng` (see the module text)."""
+    spec = loaded.spec
+    components = {name: ComponentQuantization(weights=rng.choice(BITS), outputs=rng.choice(BITS))
+                  for name in COMPONENTS}  # fmt: skip
+    quantization = spec.quantization.model_copy(update={
+        "components": components, "default_bits": rng.choice(BITS),
+        "softmax_bits": rng.choice(BITS)})  # fmt: skip
+    config = BitConfig.from_spec(spec.model_copy(update={"quantization": quantization}))
+    nodes = {node: NodeHardware(parallelism=rng.choice(PARALLELISM),
+                                multiplier=rng.choice(MULTIPLIERS), storage=rng.choice(STORAGES))
+             for node in node_components(spec.model.n_layers)}  # fmt: skip
+    return config.model_copy(update={"nodes": nodes})
+
+
+def config_digest(config: BitConfig) -> str:
+    """16 hex digits identifying a configuration."""
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+
+
+class Sample(BaseModel):
+    """One configuration and what Yosys measured for its whole generated model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    config: BitConfig
+    measured: Resources
+    seconds: float
+
+
+def measure(loaded: LoadedSpec, config: BitConfig, cores: Path) -> Resources:
+    """Yosys resources of the spec's model generated in `config` (calibrated on its data)."""
+    try:
+        from resq.hdlgen.project import Target, generate
+        from resq.qat.data import load_windows
+        from resq.qat.experiment import calibrated_intmodel
+        from resq.spec.integer.intref import quantize_input
+    except ImportError as e:
+        raise ValidateError(f"validation calibrates models with resq-qat: {e}") from e
+    spec = loaded.spec
+    if loaded.manifest is None:
+        raise ValidateError(f"{loaded.path} names no dataset to calibrate the model on")
+    data = load_windows(spec.dataset.model_copy(update={"max_windows": 2000}), loaded.manifest)
+    model, arrays = calibrated_intmodel(spec.model, config, 0.1, data)
+    q_in = quantize_input(data.test.x[:1], model.tensors[model.input].qparams)
+    target = Target(board=loaded.board.name, part=loaded.board.part, clock_mhz=loaded.clock_mhz)
+    with tempfile.TemporaryDirectory(prefix="resq-validate-") as work:
+        generated = generate(spec.name, model, arrays, config, q_in, Path(work) / "model", target)
+        report = estimate_core(generated.vlnv, [cores, generated.folder], {})
+    return report.resources
+
+
+def measured_sample(loaded: LoadedSpec, config: BitConfig, cores: Path) -> Sample:
+    """`measure` with its wall time, as a Sample."""
+    began = time.perf_counter()
+    measured = measure(loaded, config, cores)
+    return Sample(config=config, measured=measured, seconds=round(time.perf_counter() - began, 1))
+
+
+class Validation:
+    """The measured samples of one spec, knowledge base and seed, kept in `journal`."""
+
+    def __init__(self, journal: Path) -> None:
+        self.journal = journal
+        self.samples: dict[str, Sample] = {}
+        if journal.is_file():
+            for line in journal.read_text(encoding="utf-8").splitlines():
+                try:
+                    sample = Sample.model_validate_json(line)
+                except ValidationError:
+                    continue  # the line an interrupted run was writing
+                self.samples[config_digest(sample.config)] = sample
+
+    def add(self, sample: Sample) -> None:
+        """Keep `sample` and append it to the journal (flushed and synced)."""
+        self.samples[config_digest(sample.config)] = sample
+        self.journal.parent.mkdir(parents=True, exist_ok=True)
+        with self.journal.open("a", encoding="utf-8") as handle:
+            handle.write(sample.model_dump_json() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def run(self, loaded: LoadedSpec, configs: list[BitConfig], cores: Path,
+            executor: Executor) -> list[Sample]:  # fmt: skip
+        """Measure the configurations not yet measured with `executor`; every sample of
+        `configs` in order. ToolError names the configurations that failed."""
+        todo = list({config_digest(c): c for c in configs
+                     if config_digest(c) not in self.samples}.values())  # fmt: skip
+        failures = executor.map(partial(measured_sample, loaded, cores=cores), todo,
+                                lambda _, sample: self.add(sample), "whole models")  # fmt: skip
+        if failures:
+            raise ToolError("; ".join(f"configuration {config_digest(todo[f.index])}: {f.error}"
+                                      for f in failures))  # fmt: skip
+        return [self.samples[config_digest(c)] for c in configs]
+
+
+class ResourceError(BaseModel):
+    """Estimate against measurement for one resource over the samples, in %."""
+
+    model_config = ConfigDict(frozen=True)
+
+    resource: str
+    mean_abs: float
+    max_abs: float
+    mean_signed: float
+    exact: float = 0.0  # share of samples estimated exactly (0..1)
+
+
+class Comparison(BaseModel):
+    """Per-resource errors and the fit verdicts of estimate and measurement."""
+
+    model_config = ConfigDict(frozen=True)
+
+    samples: int
+    errors: list[ResourceError]
+    verdicts_agree: int
+
+
+def compare(estimator: Estimator, loaded: LoadedSpec, samples: list[Sample]) -> Comparison:
+    """The estimate of every sample's configuration beside what Yosys measured."""
+    limits = loaded.limits().model_copy(update={"cycles": None})
+    kinds = ("total_lut", "lut", "lutram", "ff", "bram36", "dsp")
+    errors: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
+    agree = 0
+    for sample in samples:
+        estimate = estimator.estimate(loaded, sample.config).total
+        for kind in kinds:
+            errors[kind].append((float(getattr(estimate, kind)),
+                                 float(getattr(sample.measured, kind))))  # fmt: skip
+        area = estimate.model_copy(update={"cycles": None})
+        agree += area.fits(limits) == sample.measured.fits(limits)
+    rows = []
+    for kind, pairs in errors.items():
+        got, want = np.array(pairs).T if pairs else (np.zeros(0), np.zeros(0))
+        relative = np.where(want > 0, (got - want) / np.maximum(want, 1e-9), got - want) * 100
+        rows.append(ResourceError(
+            resource=kind, mean_abs=float(np.mean(np.abs(relative))) if pairs else 0.0,
+            max_abs=float(np.max(np.abs(relative))) if pairs else 0.0,
+            mean_signed=float(np.mean(relative)) if pairs else 0.0,
+            exact=float(np.mean(got == want)) if pairs else 0.0,
+        ))  # fmt: skip
+    return Comparison(samples=len(samples), errors=rows, verdicts_agree=agree)
+
+
+def draw(loaded: LoadedSpec, count: int, seed: int) -> list[BitConfig]:
+    """`count` random configurations from `seed` (the same list for the same arguments)."""
+    rng = random.Random(seed)
+    return [random_config(loaded, rng) for _ in range(count)]
