@@ -64,6 +64,7 @@ METHODS: dict[str, dict[str, Any]] = {
     "spec-softmax-out": {"softmax_bits": "outputs"},
     "spec-kd": {"distillation": 0.5},
     "spec-kd-cosine": {"distillation": 0.5, "qat_schedule": "cosine"},
+    "spec-kd-cosine-avg": {"distillation": 0.5, "qat_schedule": "cosine", "qat_average": 0.999},
     "spec-cosine": {"qat_schedule": "cosine"},
     "spec-bn": {"bn_reestimate": True},
     "spec-lowlr": {"qat_lr": 3e-4},

@@ -11,7 +11,13 @@ import pytest
 import torch
 from resq.qat.data import WindowedData
 from resq.qat.experiment import build, train_float, train_qat
-from resq.qat.training import fit, predict, reestimate_batch_norm, select_device
+from resq.qat.training import (
+    WeightAverage,
+    fit,
+    predict,
+    reestimate_batch_norm,
+    select_device,
+)
 from resq.spec import BitConfig, ResqError
 from resq.spec.integer.intmodel import IntModelError, load_intmodel, save_intmodel
 from resq.spec.model import TransformerModel
@@ -43,14 +49,19 @@ def test_two_runs_give_identical_intmodel_files(
     spec_bits: Callable[[str], BitConfig],
     recipe: str,
 ) -> None:
-    """Also with every QAT option on: learned ranges, distillation, BN re-estimation and a
-    cosine schedule."""
+    """Also with every QAT option on: learned ranges, distillation, BN re-estimation, a
+    cosine schedule and weight averaging."""
     bits = spec_bits("beijing-o3-mixed.yaml")
     quantization = QuantizationSpec(range=recipe)
     training = short_training
     if recipe == "lsq":
         training = short_training.model_copy(
-            update={"distillation": 0.5, "bn_reestimate": True, "qat_schedule": "cosine"}
+            update={
+                "distillation": 0.5,
+                "bn_reestimate": True,
+                "qat_schedule": "cosine",
+                "qat_average": 0.99,
+            }
         )
     for run in ("a", "b"):
         _train_and_save(tmp_path / run, synthetic, small_model, training, bits, None, quantization)
@@ -161,22 +172,24 @@ class _InterruptedError(Exception):
     pass
 
 
-@pytest.mark.parametrize("schedule", ["cosine", "plateau"])
+@pytest.mark.parametrize(("schedule", "average"), [("cosine", 0.0), ("plateau", 0.0),
+                                                   ("cosine", 0.9)])  # fmt: skip
 def test_a_phase_interrupted_mid_schedule_resumes_to_the_same_weights_and_rates(
     tmp_path: Path,
     synthetic: WindowedData,
     small_model: TransformerModel,
     spec_bits: Callable[[str], BitConfig],
     schedule: str,
+    average: float,
 ) -> None:
-    """The learning-rate schedule's state is in the checkpoint: a run stopped during epoch 4
-    of 8 and resumed ends with the weights, learning rates and schedule state of an
-    uninterrupted run."""
+    """The learning-rate schedule's state and the weight averages are in the checkpoint: a
+    run stopped during epoch 4 of 8 and resumed ends with the weights, learning rates and
+    schedule state of an uninterrupted run."""
     bits = spec_bits("beijing-o3.yaml")
     training = TrainingSpec(batch_size=64, patience=3, lr=0.05, schedule=schedule)
     whole = build(small_model, bits, 0.1, 5, 1)
     fit(whole, synthetic.train, synthetic.validation, training, 8, 5, "float",
-        tmp_path / "whole.ckpt")  # fmt: skip
+        tmp_path / "whole.ckpt", average=average)  # fmt: skip
 
     def stop(_phase: str, epoch: int, _total: int, _train: float, _valid: float) -> None:
         if epoch == 4:
@@ -186,9 +199,10 @@ def test_a_phase_interrupted_mid_schedule_resumes_to_the_same_weights_and_rates(
     parts = build(small_model, bits, 0.1, 5, 1)
     with pytest.raises(_InterruptedError):
         fit(parts, synthetic.train, synthetic.validation, training, 8, 5, "float", checkpoint,
-            stop)  # fmt: skip
+            stop, average=average)  # fmt: skip
     resumed = build(small_model, bits, 0.1, 99, 1)
-    fit(resumed, synthetic.train, synthetic.validation, training, 8, 5, "float", checkpoint)
+    fit(resumed, synthetic.train, synthetic.validation, training, 8, 5, "float", checkpoint,
+        average=average)  # fmt: skip
     for key, value in whole.state_dict().items():
         assert torch.equal(value, resumed.state_dict()[key]), key
     ended = [torch.load(tmp_path / name, weights_only=False) for name in ("whole.ckpt", checkpoint)]
@@ -196,3 +210,39 @@ def test_a_phase_interrupted_mid_schedule_resumes_to_the_same_weights_and_rates(
     rates = [[group["lr"] for group in e["optimizer"]["param_groups"]] for e in ended]
     assert rates[0] == rates[1]
     assert schedule != "cosine" or rates[0][0] < training.lr
+
+
+def test_the_weight_average_follows_every_step_and_is_swapped_in_only_within_the_block() -> None:
+    net = torch.nn.Linear(1, 1, bias=False)
+    with torch.no_grad():
+        net.weight.fill_(1.0)
+    average = WeightAverage(net, decay=0.5)
+    for value in (3.0, 5.0):
+        with torch.no_grad():
+            net.weight.fill_(value)
+        average.update(net)
+    assert float(average.averages["weight"]) == 0.5 * (0.5 * 1 + 0.5 * 3) + 0.5 * 5
+    with average.swapped_in(net):
+        assert float(net.weight) == 3.5
+    assert float(net.weight) == 5.0
+
+
+def test_averaged_qat_keeps_the_averaged_weights(
+    synthetic: WindowedData, small_model: TransformerModel, spec_bits: Callable[[str], BitConfig]
+) -> None:
+    """With a decay of 0.9 the kept network is not the plain one: its weights differ and its
+    validation error is the one fit reports for it."""
+    bits = spec_bits("beijing-o3.yaml")
+    training = TrainingSpec(batch_size=64, patience=3, lr=0.05)
+    plain, averaged = build(small_model, bits, 0.1, 5, 1), build(small_model, bits, 0.1, 5, 1)
+    fit(plain, synthetic.train, synthetic.validation, training, 3, 5, "float")
+    result = fit(averaged, synthetic.train, synthetic.validation, training, 3, 5, "float",
+                 average=0.9)  # fmt: skip
+    differ = [
+        k for k, v in plain.state_dict().items() if not torch.equal(v, averaged.state_dict()[k])
+    ]
+    assert differ
+    assert result.best_epoch > 0
+    assert result.best_validation_mse == pytest.approx(
+        float(np.mean((predict(averaged, synthetic.validation.x) - synthetic.validation.y) ** 2))
+    )

@@ -70,6 +70,13 @@ def test_distillation_outside_0_to_1_is_located(project: Path, run_spec) -> None
     )
 
 
+def test_a_weight_average_decay_of_1_is_located(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "training:\n  qat_average: 1\n")
+    assert_reported(
+        run_spec("validate", str(file)), file, 10, 3, "training.qat_average", "less than 1"
+    )
+
+
 def test_ema_momentum_must_lie_in_0_to_1(project: Path, run_spec) -> None:
     file = write(project, GOOD + "quantization:\n  range: ema\n  ema_momentum: 0\n")
     assert_reported(

@@ -102,7 +102,7 @@ def train_qat(
     lsq) and the adaptive threshold; its bits are `bits`. `training` gives the recipe: QAT
     learns targets blended with the float parent's predictions (`distillation`), from batch
     norms re-estimated on the training split (`bn_reestimate`), at `qat_lr` on
-    `qat_schedule`.
+    `qat_schedule`, keeping the moving average of its weights when `qat_average` is set.
 
     Early stopping validates in the training form (plain fake quantization, within 0.6% of
     the integer result in tests/bench/qat_accuracy.py and 20× cheaper than the exact path);
@@ -127,7 +127,7 @@ def train_qat(
     net.set_exact(False)
     phase = fit(
         net, train, data.validation, training, training.epochs, seed + QAT_SEED_OFFSET,
-        "qat", checkpoint, on_epoch, training.qat_lr, training.qat_schedule,
+        "qat", checkpoint, on_epoch, training.qat_lr, training.qat_schedule, training.qat_average,
     )  # fmt: skip
     net.set_exact(True)
     net.cpu()

@@ -8,12 +8,13 @@ uninterrupted one. Deterministic at a fixed seed and thread count.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,38 @@ def train_step(
     return float(loss.detach())
 
 
+class WeightAverage:
+    """An exponential moving average of a network's parameters, updated after every step:
+    a ← decay·a + (1 − decay)·p. `swapped_in` evaluates (or keeps) the network with the
+    averages in place of its parameters; buffers are not averaged."""
+
+    def __init__(self, net: nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.averages = {n: p.detach().clone() for n, p in net.named_parameters()}
+
+    @torch.no_grad()
+    def update(self, net: nn.Module) -> None:
+        """Move every average towards the parameter's current value."""
+        for name, parameter in net.named_parameters():
+            self.averages[name].lerp_(parameter, 1.0 - self.decay)
+
+    @contextlib.contextmanager
+    def swapped_in(self, net: nn.Module) -> Iterator[None]:
+        """Within the block, `net`'s parameters hold the averages; afterwards, their own
+        values again."""
+        parameters = dict(net.named_parameters())
+        own = {n: p.detach().clone() for n, p in parameters.items()}
+        with torch.no_grad():
+            for name, parameter in parameters.items():
+                parameter.copy_(self.averages[name])
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for name, parameter in parameters.items():
+                    parameter.copy_(own[name])
+
+
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     buffer = io.BytesIO()
     torch.save(state, buffer)
@@ -177,10 +210,13 @@ def fit(
     on_epoch: EpochCallback | None = None,
     lr: float | None = None,
     schedule: Schedule | None = None,
+    average: float = 0.0,
 ) -> PhaseResult:
     """Train `net` for up to `epochs` epochs at learning rate `lr` (default `spec.lr`) on
     `schedule` (default `spec.schedule`), stop after `spec.patience` epochs without a better
-    validation MSE, and leave `net` at its best epoch. Resumes from `checkpoint`."""
+    validation MSE, and leave `net` at its best epoch. With `average` (an EMA decay per step,
+    0 < average < 1) the network validated and kept is the moving average of the weights
+    (`WeightAverage`). Resumes from `checkpoint`."""
     device = next(net.parameters()).device
     optimizer = make_optimizer(net, spec, spec.lr if lr is None else lr)
     scheduler = make_schedule(optimizer, spec, epochs, schedule)
@@ -188,10 +224,13 @@ def fit(
     x_all, y_all = torch.from_numpy(train.x), torch.from_numpy(train.y)
     result = PhaseResult(phase, 0, 0, _mse(net, validation))
     best_state = copy.deepcopy(net.state_dict())
+    averaged = WeightAverage(net, average) if average > 0 else None
     if checkpoint is not None and checkpoint.is_file():
         saved = torch.load(checkpoint, weights_only=False)
         net.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
+        if averaged is not None:
+            averaged.averages = saved["average"]
         if scheduler is not None:
             scheduler.load_state_dict(saved["schedule"])
         generator.set_state(saved["generator"])
@@ -205,16 +244,22 @@ def fit(
         for start in range(0, len(order), spec.batch_size):
             index = order[start : start + spec.batch_size]
             loss = train_step(net, optimizer, x_all[index].to(device), y_all[index].to(device))
+            if averaged is not None:
+                averaged.update(net)
             total += loss * len(index)
         result.epochs_run += 1
-        validation_mse = _mse(net, validation)
+        kept = averaged.swapped_in(net) if averaged is not None else contextlib.nullcontext()
+        with kept:
+            validation_mse = _mse(net, validation)
+            better = validation_mse < result.best_validation_mse
+            if better:
+                best_state = copy.deepcopy(net.state_dict())
         if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             scheduler.step(validation_mse)
         elif scheduler is not None:
             scheduler.step()
-        if validation_mse < result.best_validation_mse:
+        if better:
             result.best_validation_mse, result.best_epoch = validation_mse, result.epochs_run
-            best_state = copy.deepcopy(net.state_dict())
         result.epoch_seconds.append(time.perf_counter() - started)
         if on_epoch is not None:
             on_epoch(phase, result.epochs_run, epochs, total / len(order), validation_mse)
@@ -228,6 +273,7 @@ def fit(
                     "generator": generator.get_state(),
                     "best": best_state,
                     "result": result,
+                    "average": None if averaged is None else averaged.averages,
                 },
             )
     net.load_state_dict(best_state)

@@ -37,6 +37,14 @@ class TrainingSpec(SpecModel):
         le=1,
         description="QAT learns (1 − d)·target + d·(the float parent's prediction); 0 = none",
     )
+    qat_average: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="QAT validates and keeps the exponential moving average of the weights "
+        "with this decay per step (e.g. 0.999, about the last 1000 steps); 0 = the weights "
+        "themselves",
+    )
     bn_reestimate: bool = Field(
         False,
         description="before QAT, set every batch norm's running statistics to the exact mean "
