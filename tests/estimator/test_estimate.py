@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from collections.abc import Callable
@@ -12,6 +13,11 @@ import pytest
 from resq.estimator.estimate import EstimateError, Estimator
 from resq.estimator.fit import FittedModel, features
 from resq.estimator.kdb import KdbEntry, KnowledgeBase, ProfilePoint, Toolchain, save_kdb
+from resq.estimator.profile import buffer_point, ip_points, model_blocks
+from resq.estimator.space import Space
+from resq.estimator.tables import COLUMNS, Tables
+from resq.estimator.validate import draw
+from resq.hdlgen.cores import ip_digest
 from resq.hdlgen.cycles import SEQUENCER_CYCLES, ip_cycles
 from resq.spec import BitConfig, Resources, load_spec
 
@@ -123,3 +129,43 @@ def test_spec_estimate_prints_nodes_and_the_verdict(tmp_path: Path, made_up_kdb:
     missing = _spec("estimate", "specs/airu.yaml", "--kdb", str(tmp_path / "none"))
     assert missing.returncode == 1 and "expected one knowledge base of xc7" in missing.stderr
     assert "Traceback" not in missing.stderr + over.stderr
+
+
+SMALL = Space(bits=(4, 8), parallelism=(1, 16), multipliers=("lut",),
+              storages=("distributed", "block"))  # fmt: skip
+
+
+def _space_kdb(space: Space) -> KnowledgeBase:
+    """Every point of the airu model's nodes over `space`, each with made-up resources that
+    differ from point to point."""
+    loaded = load_spec(REPO / "specs" / "airu.yaml")
+    kdb = KnowledgeBase(part_family="xc7", toolchain=YOSYS)
+    for block in model_blocks(loaded.spec.model):
+        names = list(block.widths)
+        for widths in itertools.product(space.bits, repeat=len(names)):
+            bits = dict(zip(names, widths, strict=True))
+            for par, multiplier in itertools.product(space.parallelism, space.multipliers):
+                for point in ip_points(block, 24, bits, par, multiplier):
+                    kdb.add(_made_up(point))
+        for bits_out, storage in itertools.product(space.bits, space.storages):
+            kdb.add(_made_up(buffer_point(block, 24, bits_out, storage)))
+    return kdb
+
+
+def _made_up(point: ProfilePoint) -> KdbEntry:
+    n = int(point.key()[:6], 16)
+    return KdbEntry(point=point, resources=Resources(lut=n % 97, lutram=n % 5, ff=n % 31,
+                                                     bram36=(n % 3) / 2, dsp=n % 2),
+                    source_digest=ip_digest(CORES, point.block), seconds=1.0)  # fmt: skip
+
+
+def test_tables_score_a_batch_exactly_as_the_estimator_does() -> None:
+    loaded = load_spec(REPO / "specs" / "airu.yaml")
+    estimator = Estimator(_space_kdb(SMALL), CORES)
+    tables = Tables(estimator, loaded, SMALL)
+    configs = draw(loaded, 12, seed=4, space=SMALL)
+    scores = tables.score(tables.batch(configs))
+    for config, score in zip(configs, scores, strict=True):
+        total = estimator.estimate(loaded, config).total
+        expected = [*(getattr(total, kind) for kind in COLUMNS[:-1]), total.cycles]
+        assert score.tolist() == pytest.approx(expected, abs=1e-9)

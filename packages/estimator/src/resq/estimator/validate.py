@@ -26,33 +26,33 @@ from resq.deploy.edam_estimate import estimate_core
 from resq.deploy.yosys import ToolError
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
+from resq.estimator.space import Space
 from resq.spec import BitConfig, NodeHardware, Resources, ResqError
 from resq.spec.components import COMPONENTS
 from resq.spec.graph import node_components
 from resq.spec.quantization import ComponentQuantization
 from resq.spec.spec import LoadedSpec
 
-BITS = (4, 6, 8)
-PARALLELISM = (1, 2, 4, 8, 16)
-MULTIPLIERS = ("dsp", "lut")
-STORAGES = ("block", "distributed", "auto")
-
 
 class ValidateError(ResqError):
     """A validation that cannot run: no data for the spec, or resq-qat missing."""
 
 
-def random_config(loaded: LoadedSpec, rng: random.Random) -> BitConfig:
-    """A mixed configuration of the spec's model drawn from `rng` (see the module text)."""
-    spec = loaded.spec
-    components = {name: ComponentQuantization(weights=rng.choice(BITS), outputs=rng.choice(BITS))
+def random_config(loaded: LoadedSpec, rng: random.Random, space: Space | None = None
+                  ) -> BitConfig:  # fmt: skip
+    """A mixed configuration of the spec's model drawn from `rng` within `space` (default:
+    `Space()`; see the module text)."""
+    spec, space = loaded.spec, space or Space()
+    bits = space.bits
+    components = {name: ComponentQuantization(weights=rng.choice(bits), outputs=rng.choice(bits))
                   for name in COMPONENTS}  # fmt: skip
     quantization = spec.quantization.model_copy(update={
-        "components": components, "default_bits": rng.choice(BITS),
-        "softmax_bits": rng.choice(BITS)})  # fmt: skip
+        "components": components, "default_bits": rng.choice(bits),
+        "softmax_bits": rng.choice(bits)})  # fmt: skip
     config = BitConfig.from_spec(spec.model_copy(update={"quantization": quantization}))
-    nodes = {node: NodeHardware(parallelism=rng.choice(PARALLELISM),
-                                multiplier=rng.choice(MULTIPLIERS), storage=rng.choice(STORAGES))
+    nodes = {node: NodeHardware(parallelism=rng.choice(space.parallelism),
+                                multiplier=rng.choice(space.multipliers),
+                                storage=rng.choice(space.storages))
              for node in node_components(spec.model.n_layers)}  # fmt: skip
     return config.model_copy(update={"nodes": nodes})
 
@@ -186,7 +186,9 @@ def compare(estimator: Estimator, loaded: LoadedSpec, samples: list[Sample]) -> 
     return Comparison(samples=len(samples), errors=rows, verdicts_agree=agree)
 
 
-def draw(loaded: LoadedSpec, count: int, seed: int) -> list[BitConfig]:
-    """`count` random configurations from `seed` (the same list for the same arguments)."""
+def draw(loaded: LoadedSpec, count: int, seed: int, space: Space | None = None
+         ) -> list[BitConfig]:  # fmt: skip
+    """`count` random configurations within `space` from `seed` (the same list for the same
+    arguments)."""
     rng = random.Random(seed)
-    return [random_config(loaded, rng) for _ in range(count)]
+    return [random_config(loaded, rng, space) for _ in range(count)]

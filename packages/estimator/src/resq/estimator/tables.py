@@ -1,0 +1,131 @@
+"""Scoring many configurations at once: per-node option tables and a gather-and-sum.
+
+A node's cost is its IP part (IP instance and ROMs: depends on the node's bit widths, PAR
+and multiplier) plus its buffer part (depends on its output width and storage). `Tables`
+estimates every option of every node once (through `Estimator`, so measured or fitted as
+there) over a `Space` of choices. A batch of configurations is then a few integer arrays
+(`Batch`: per component and role the width, per node PAR, multiplier and storage as
+indices into the space), and `Tables.score` returns their total resources and cycles with
+one gather and one sum per node: the same numbers `Estimator.estimate` gives, without
+Python per configuration.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import cast
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+from resq.estimator.estimate import Estimator
+from resq.estimator.profile import NodeBlock, buffer_point, ip_points, model_blocks
+from resq.estimator.space import Space
+from resq.hdlgen.cycles import SEQUENCER_CYCLES, ip_cycles
+from resq.spec import RESOURCE_KINDS, BitConfig, Resources
+from resq.spec.components import COMPONENTS, ComponentName, Multiplier
+from resq.spec.spec import LoadedSpec
+
+COLUMNS: tuple[str, ...] = (*RESOURCE_KINDS, "cycles")
+"""The columns of a score: lut, lutram, ff, bram36, dsp, cycles."""
+
+ROLES = ("inputs", "weights", "outputs")
+
+
+class Batch(BaseModel):
+    """n configurations as index arrays into a Space: `widths` (n, components, 3 roles) and
+    `softmax` (n,) index `bits`; `parallelism`, `multiplier`, `storage` (n, nodes)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    widths: np.ndarray
+    softmax: np.ndarray
+    parallelism: np.ndarray
+    multiplier: np.ndarray
+    storage: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.softmax.shape[0])
+
+
+def _where(where: str) -> tuple[int, int] | None:
+    """(component index, role index) of a width source; None for the softmax width."""
+    if where == "softmax":
+        return None
+    component, role = where.split(".")
+    return COMPONENTS.index(cast(ComponentName, component)), ROLES.index(role)
+
+
+class Tables:
+    """Per node: the IP part over (widths, PAR, multiplier) and the buffer part over
+    (output width, storage), as arrays of COLUMNS."""
+
+    def __init__(self, estimator: Estimator, loaded: LoadedSpec, space: Space) -> None:
+        self.space = space
+        self.blocks = model_blocks(loaded.spec.model)
+        window = loaded.spec.model.window
+        n_bits = len(space.bits)
+        self.ip: list[np.ndarray] = []
+        self.buffer: list[np.ndarray] = []
+        for block in self.blocks:
+            names = list(block.widths)
+            ip = np.zeros((n_bits,) * len(names) + (len(space.parallelism),
+                          len(space.multipliers), len(COLUMNS)))  # fmt: skip
+            for index in itertools.product(range(n_bits), repeat=len(names)):
+                bits = {name: space.bits[i] for name, i in zip(names, index, strict=True)}
+                for p, par in enumerate(space.parallelism):
+                    for m, multiplier in enumerate(space.multipliers):
+                        ip[(*index, p, m)] = self._ip_part(estimator, block, window, bits, par,
+                                                           multiplier)  # fmt: skip
+            self.ip.append(ip)
+            buffer = np.zeros((n_bits, len(space.storages), len(COLUMNS)))
+            for b, bits_out in enumerate(space.bits):
+                for s, storage in enumerate(space.storages):
+                    resources, _ = estimator.point(buffer_point(block, window, bits_out, storage))
+                    buffer[b, s] = _row(resources, 0)
+            self.buffer.append(buffer)
+
+    @staticmethod
+    def _ip_part(estimator: Estimator, block: NodeBlock, window: int, bits: dict[str, int],
+                 par: int, multiplier: Multiplier) -> np.ndarray:  # fmt: skip
+        parts = ip_points(block, window, bits, par, multiplier)
+        total = Resources()
+        for part in parts:
+            total += estimator.point(part)[0]
+        return _row(total, ip_cycles(block.ip, parts[0].generics))
+
+    def batch(self, configs: Sequence[BitConfig]) -> Batch:
+        """The index arrays of `configs` (every width and choice must be in the space)."""
+        s = self.space
+        widths = np.array([[[s.bits.index(getattr(c.components[name], role)) for role in ROLES]
+                            for name in COMPONENTS] for c in configs])  # fmt: skip
+        choices = [[c.choice(b.node, b.component) for b in self.blocks] for c in configs]
+        return Batch(
+            widths=widths, softmax=np.array([s.bits.index(c.softmax_bits) for c in configs]),
+            parallelism=np.array([[s.parallelism.index(x.parallelism) for x in row]
+                                  for row in choices]),
+            multiplier=np.array([[s.multipliers.index(x.multiplier) for x in row]
+                                 for row in choices]),
+            storage=np.array([[s.storages.index(x.storage) for x in row] for row in choices]),
+        )  # fmt: skip
+
+    def score(self, batch: Batch) -> np.ndarray:
+        """(n, len(COLUMNS)): total resources and cycles of every configuration."""
+        total = np.zeros((batch.size, len(COLUMNS)))
+        for n, block in enumerate(self.blocks):
+            index = []
+            for where in block.widths.values():
+                source = _where(where)
+                index.append(batch.softmax if source is None
+                             else batch.widths[:, source[0], source[1]])  # fmt: skip
+            total += self.ip[n][(*index, batch.parallelism[:, n], batch.multiplier[:, n])]
+            out = _where(block.output)
+            assert out is not None
+            total += self.buffer[n][batch.widths[:, out[0], out[1]], batch.storage[:, n]]
+        total[:, COLUMNS.index("cycles")] += SEQUENCER_CYCLES
+        return total
+
+
+def _row(resources: Resources, cycles: int) -> np.ndarray:
+    return np.array([*(float(getattr(resources, k)) for k in RESOURCE_KINDS), float(cycles)])
