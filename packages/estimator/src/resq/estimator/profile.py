@@ -85,51 +85,64 @@ def _width(where: str, config: BitConfig) -> int:
 WINDOW = -1
 """`rows` of a tensor that has one row per time step."""
 
+Part = tuple[str, dict[str, Generic], dict[str, str]]
+"""An IP name, its size generics and where each of its bit widths comes from."""
+
 
 def model_blocks(model: TransformerModel) -> list[NodeBlock]:
     """The node blocks of `model` in execution order (names of resq.spec.graph). A tensor's
-    width is its producer's `outputs`: e.g. the residual input of AddMHA is the layer input,
-    MHA's `inputs`, and FFN's second linear reads FFN's `outputs`."""
+    width is its producer's `outputs`: e.g. the residual input of AddMHA is the layer input
+    (MHA's `inputs` in the first layer, BNFFN's `outputs` in later ones) and FFN's second
+    linear reads FFN's `outputs`."""
     d, f = model.d_model, model.ffn_dim
 
-    def linear(component: str, n_in: int, n_out: int, reads: str = "inputs", relu: bool = False,
-               rows: int = WINDOW) -> tuple[str, dict[str, Generic], dict[str, str]]:  # fmt: skip
-        widths = {"INPUT_BITS": f"{component}.{reads}", "WEIGHT_BITS": f"{component}.weights",
+    def linear(component: str, n_in: int, n_out: int, reads: str, relu: bool = False,
+               rows: int = WINDOW) -> Part:  # fmt: skip
+        widths = {"INPUT_BITS": reads, "WEIGHT_BITS": f"{component}.weights",
                   "OUTPUT_BITS": f"{component}.outputs"}  # fmt: skip
         return "linear", {"ROWS": rows, "IN_FEATURES": n_in, "OUT_FEATURES": n_out,
                           "RELU": relu}, widths  # fmt: skip
 
-    def add(component: str, a: str, b: str) -> tuple[str, dict[str, Generic], dict[str, str]]:
+    def add(component: str, a: str, b: str) -> Part:
         widths = {"A_BITS": a, "B_BITS": b, "OUTPUT_BITS": f"{component}.outputs"}
         return "add", {"ROWS": WINDOW, "FEATURES": d}, widths
 
-    def norm(component: str) -> tuple[str, dict[str, Generic], dict[str, str]]:
+    def norm(component: str) -> Part:
         widths = {name: f"{component}.{field}" for name, field in
                   (("INPUT_BITS", "inputs"), ("WEIGHT_BITS", "weights"),
                    ("OUTPUT_BITS", "outputs"))}  # fmt: skip
         return "batchnorm", {"ROWS": WINDOW, "FEATURES": d}, widths
 
-    by_suffix: dict[str, tuple[str, dict[str, Generic], dict[str, str]]] = {
-        "linput": linear("Linput", model.n_features, d),
+    def layer(first: bool) -> dict[str, Part]:
+        x = "MHA.inputs" if first else "BNFFN.outputs"
+        return {
+            "mha_query": linear("MHA", d, d, x), "mha_key": linear("MHA", d, d, x),
+            "mha_value": linear("MHA", d, d, x),
+            "mha_attention": ("attention", {"ROWS": WINDOW, "FEATURES": d,
+                                            "HEADS": model.n_heads},
+                              {"QKV_BITS": "MHA.outputs", "PROB_BITS": "softmax"}),
+            "mha_output": linear("MHA", d, d, "MHA.outputs"),
+            "add_mha": add("AddMHA", x, "MHA.outputs"), "bn_mha": norm("BNMHA"),
+            "ffn1": linear("FFN", d, f, "FFN.inputs", relu=True),
+            "ffn2": linear("FFN", f, d, "FFN.outputs"),
+            "add_ffn": add("AddFFN", "FFN.inputs", "FFN.outputs"), "bn_ffn": norm("BNFFN"),
+        }  # fmt: skip
+
+    ends: dict[str, Part] = {
+        "linput": linear("Linput", model.n_features, d, "Linput.inputs"),
         "add_pe": add("AddPE", "AddPE.inputs", "AddPE.weights"),
-        "mha_query": linear("MHA", d, d), "mha_key": linear("MHA", d, d),
-        "mha_value": linear("MHA", d, d),
-        "mha_attention": ("attention", {"ROWS": WINDOW, "FEATURES": d, "HEADS": model.n_heads},
-                          {"QKV_BITS": "MHA.outputs", "PROB_BITS": "softmax"}),
-        "mha_output": linear("MHA", d, d, reads="outputs"),
-        "add_mha": add("AddMHA", "MHA.inputs", "MHA.outputs"),
-        "bn_mha": norm("BNMHA"),
-        "ffn1": linear("FFN", d, f, relu=True), "ffn2": linear("FFN", f, d, reads="outputs"),
-        "add_ffn": add("AddFFN", "FFN.inputs", "FFN.outputs"),
-        "bn_ffn": norm("BNFFN"),
         "gap": ("gap", {"ROWS": WINDOW, "FEATURES": d},
                 {"INPUT_BITS": "GAP.inputs", "OUTPUT_BITS": "GAP.outputs"}),
-        "loutput": linear("Loutput", d, model.n_outputs, rows=1),
+        "loutput": linear("Loutput", d, model.n_outputs, "Loutput.inputs", rows=1),
     }  # fmt: skip
     blocks = []
     for node, component in node_components(model.n_layers).items():
         layered = node[0] == "l" and node[1].isdigit()
-        ip, shape, widths = by_suffix[node.split("_", 1)[1] if layered else node]
+        if layered:
+            index, suffix = node[1:].split("_", 1)
+            ip, shape, widths = layer(index == "0")[suffix]
+        else:
+            ip, shape, widths = ends[node]
         out_features = int(shape.get("OUT_FEATURES", shape.get("FEATURES", d)))
         output = widths.get("OUTPUT_BITS", widths.get("QKV_BITS", ""))
         blocks.append(NodeBlock(
