@@ -65,7 +65,7 @@ def main() -> None:
     estimator.estimate(loaded, loaded.bit_config())
     one_s = time.perf_counter() - began
     began = time.perf_counter()
-    tables = Tables(estimator, loaded, Space())
+    tables = Tables.build(estimator, loaded, Space())
     build_s = time.perf_counter() - began
     batch = random_batch(tables, args.configs, seed=0)
     best = float("inf")

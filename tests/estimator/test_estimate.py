@@ -162,7 +162,7 @@ def _made_up(point: ProfilePoint) -> KdbEntry:
 def test_tables_score_a_batch_exactly_as_the_estimator_does() -> None:
     loaded = load_spec(REPO / "specs" / "airu.yaml")
     estimator = Estimator(_space_kdb(SMALL), CORES)
-    tables = Tables(estimator, loaded, SMALL)
+    tables = Tables.build(estimator, loaded, SMALL)
     configs = draw(loaded, 12, seed=4, space=SMALL)
     scores = tables.score(tables.batch(configs))
     for config, score in zip(configs, scores, strict=True):

@@ -61,14 +61,21 @@ class Tables:
     """Per node: the IP part over (widths, PAR, multiplier) and the buffer part over
     (output width, storage), as arrays of COLUMNS."""
 
-    def __init__(self, estimator: Estimator, loaded: LoadedSpec, space: Space) -> None:
-        self.space = space
-        self.blocks = model_blocks(loaded.spec.model)
+    def __init__(self, blocks: list[NodeBlock], space: Space, ip: list[np.ndarray],
+                 buffer: list[np.ndarray]) -> None:  # fmt: skip
+        """Tables of `blocks` over `space`: ip[n] has shape (len(space.bits),) × roles +
+        (len(space.parallelism), len(space.multipliers), len(COLUMNS)), buffer[n] shape
+        (len(space.bits), len(space.storages), len(COLUMNS))."""
+        self.blocks, self.space, self.ip, self.buffer = blocks, space, ip, buffer
+
+    @classmethod
+    def build(cls, estimator: Estimator, loaded: LoadedSpec, space: Space) -> Tables:
+        """Estimate every option of every node of the spec's model over `space`."""
+        blocks = model_blocks(loaded.spec.model)
         window = loaded.spec.model.window
         n_bits = len(space.bits)
-        self.ip: list[np.ndarray] = []
-        self.buffer: list[np.ndarray] = []
-        for block in self.blocks:
+        ips, buffers = [], []
+        for block in blocks:
             names = list(block.widths)
             ip = np.zeros((n_bits,) * len(names) + (len(space.parallelism),
                           len(space.multipliers), len(COLUMNS)))  # fmt: skip
@@ -76,15 +83,16 @@ class Tables:
                 bits = {name: space.bits[i] for name, i in zip(names, index, strict=True)}
                 for p, par in enumerate(space.parallelism):
                     for m, multiplier in enumerate(space.multipliers):
-                        ip[(*index, p, m)] = self._ip_part(estimator, block, window, bits, par,
-                                                           multiplier)  # fmt: skip
-            self.ip.append(ip)
+                        ip[(*index, p, m)] = cls._ip_part(estimator, block, window, bits, par,
+                                                          multiplier)  # fmt: skip
+            ips.append(ip)
             buffer = np.zeros((n_bits, len(space.storages), len(COLUMNS)))
             for b, bits_out in enumerate(space.bits):
                 for s, storage in enumerate(space.storages):
                     resources, _ = estimator.point(buffer_point(block, window, bits_out, storage))
                     buffer[b, s] = _row(resources, 0)
-            self.buffer.append(buffer)
+            buffers.append(buffer)
+        return cls(blocks, space, ips, buffers)
 
     @staticmethod
     def _ip_part(estimator: Estimator, block: NodeBlock, window: int, bits: dict[str, int],

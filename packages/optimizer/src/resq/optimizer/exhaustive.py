@@ -1,0 +1,78 @@
+"""Exhaustive search: every configuration of a problem scored at once (small spaces only).
+
+The ground truth the ILP is tested against: all width assignments of the sources not fixed
+× all hardware of the nodes not fixed, scored by `Tables.score`, the ones within the budget
+ranked by `Problem.objective`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import cast
+
+import numpy as np
+from resq.estimator.tables import COLUMNS, Batch
+from resq.optimizer.problem import LIMITED, NothingFitsError, Problem, Solution
+from resq.spec.bitconfig import PRODUCER
+from resq.spec.components import COMPONENTS, ComponentName
+
+ROLES = ("inputs", "weights", "outputs")
+MAX_CONFIGURATIONS = 5_000_000
+"""Larger problems are refused: the ILP is the method for them."""
+
+
+def _widths_array(problem: Problem, combos: np.ndarray) -> np.ndarray:
+    """(n, components, 3) width indices of `combos` (n, sources); inputs from producers."""
+    n = combos.shape[0]
+    widths = np.zeros((n, len(COMPONENTS), len(ROLES)), dtype=np.int64)
+    for k, source in enumerate(problem.sources):
+        if source == "softmax":
+            continue
+        component, role = source.split(".")
+        widths[:, COMPONENTS.index(cast(ComponentName, component)), ROLES.index(role)] = combos[
+            :, k
+        ]
+    for component, producer in PRODUCER.items():
+        widths[:, COMPONENTS.index(component), 0] = widths[:, COMPONENTS.index(producer), 2]
+    return widths
+
+
+def search(problem: Problem, top_k: int = 1) -> list[Solution]:
+    """The `top_k` best configurations within the budget, best first."""
+    bits = problem.tables.space.bits
+    width_combos = np.array(list(itertools.product(*(problem.choices(s)
+                                                     for s in problem.sources))))  # fmt: skip
+    hardware = [problem.hardware(n) for n in range(len(problem.tables.blocks))]
+    count = len(width_combos) * int(np.prod([len(h) for h in hardware]))
+    if count > MAX_CONFIGURATIONS:
+        raise ValueError(f"{count} configurations: too many for exhaustive search")
+    hardware_combos = np.array(list(itertools.product(*hardware)))  # (h, nodes, 3)
+    w = np.repeat(np.arange(len(width_combos)), len(hardware_combos))
+    h = np.tile(np.arange(len(hardware_combos)), len(width_combos))
+    combos = width_combos[w]
+    softmax = (combos[:, problem.sources.index("softmax")] if "softmax" in problem.sources
+               else np.zeros(len(combos), dtype=np.int64))  # fmt: skip
+    batch = Batch(widths=_widths_array(problem, combos), softmax=softmax,
+                  parallelism=hardware_combos[h][:, :, 0], multiplier=hardware_combos[h][:, :, 1],
+                  storage=hardware_combos[h][:, :, 2])  # fmt: skip
+    totals = problem.tables.score(batch)
+    feasible = np.ones(len(totals), dtype=bool)
+    for resource in LIMITED:
+        limit = problem.limit(resource)
+        if limit is not None:
+            used = totals[:, COLUMNS.index(resource)]
+            if resource == "lut":
+                used = used + totals[:, COLUMNS.index("lutram")]
+            feasible &= used <= limit
+    if not feasible.any():
+        raise NothingFitsError("no configuration fits the budget")
+    ranked = []
+    for i in np.flatnonzero(feasible):
+        widths = {s: bits[b] for s, b in zip(problem.sources, combos[i], strict=True)}
+        ranked.append((problem.objective(widths, totals[i]), int(i), widths))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    solutions = []
+    for _, j, widths in ranked[:top_k]:
+        chosen = [(int(p), int(m), int(st)) for p, m, st in hardware_combos[h[j]]]
+        solutions.append(problem.solution(widths, chosen, totals[j]))
+    return solutions

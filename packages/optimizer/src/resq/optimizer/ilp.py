@@ -1,0 +1,171 @@
+"""The search as an integer linear program (python-mip with CBC).
+
+Binaries: y[source, width] (one width per source) and, per node, x[widths of its roles,
+PAR, multiplier] for its IP part and z[output width, storage] for its buffer (one option
+each). Linking: for every role of a node, the options using width b add up to
+y[source, b], so the options a node takes agree with the widths its tensors have. Every
+budgeted resource is a sum of the options' table values and at most its limit (`lut`:
+logic + LUT-RAM). The objective is `Problem.objective`, linear but for `area`, the largest
+fraction of a budgeted resource, bounded below by each fraction. `solve` returns the k best
+distinct configurations (each found solution is cut off by a no-good constraint), or raises
+NothingFitsError naming each resource whose smallest reachable use is over its limit.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import mip
+import numpy as np
+from resq.estimator.tables import COLUMNS
+from resq.hdlgen.cycles import SEQUENCER_CYCLES
+from resq.optimizer.problem import LIMITED, NothingFitsError, Problem, Solution
+
+_COLUMN = {c: i for i, c in enumerate(COLUMNS)}
+
+
+class _Program:
+    """The model, its variables and the usage expression of every budgeted resource."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        tables, bits = problem.tables, problem.tables.space.bits
+        model = mip.Model(sense=mip.MINIMIZE, solver_name=mip.CBC)
+        model.verbose = 0
+        model.threads = 1
+        self.model = model
+        self.y = {(s, b): model.add_var(var_type=mip.BINARY)
+                  for s in problem.sources for b in problem.choices(s)}  # fmt: skip
+        for s in problem.sources:
+            model += mip.xsum(self.y[s, b] for b in problem.choices(s)) == 1
+        self.x: list[dict[tuple[tuple[int, ...], int, int], mip.Var]] = []
+        self.z: list[dict[tuple[int, int], mip.Var]] = []
+        rows: list[tuple[np.ndarray, mip.Var]] = []
+        for n, roles in enumerate(problem.roles):
+            hardware = problem.hardware(n)
+            ip_choices = sorted({(p, m) for p, m, _ in hardware})
+            options = {}
+            for index in itertools.product(*(problem.choices(s) for s in roles)):
+                if any(index[i] != index[j] for i, j in itertools.combinations(range(len(roles)), 2)
+                       if roles[i] == roles[j]):  # fmt: skip
+                    continue  # one tensor, one width
+                for p, m in ip_choices:
+                    var = model.add_var(var_type=mip.BINARY)
+                    options[(index, p, m)] = var
+                    rows.append((tables.ip[n][(*index, p, m)], var))
+            model += mip.xsum(options.values()) == 1
+            for k, source in enumerate(roles):
+                for b in problem.choices(source):
+                    model += mip.xsum(v for (index, _, _), v in options.items()
+                                      if index[k] == b) == self.y[source, b]  # fmt: skip
+            self.x.append(options)
+            buffers: dict[tuple[int, int], mip.Var] = {}
+            output = problem.outputs[n]
+            storages = sorted({st for _, _, st in hardware})
+            for b in problem.choices(output):
+                for st in storages:
+                    var = model.add_var(var_type=mip.BINARY)
+                    buffers[(b, st)] = var
+                    rows.append((tables.buffer[n][b, st], var))
+                model += mip.xsum(buffers[(b, st)] for st in storages) == self.y[output, b]
+            model += mip.xsum(buffers.values()) == 1
+            self.z.append(buffers)
+        self.usage: dict[str, mip.LinExpr] = {}
+        for resource in LIMITED:
+            columns = (
+                [_COLUMN["lut"], _COLUMN["lutram"]] if resource == "lut" else [_COLUMN[resource]]
+            )
+            self.usage[resource] = mip.xsum(float(sum(row[c] for c in columns)) * var
+                                            for row, var in rows if any(row[c] for c in columns))  # fmt: skip
+        self.usage["cycles"] = self.usage["cycles"] + SEQUENCER_CYCLES
+        self.bits = bits
+
+    def constrain(self) -> None:
+        """Add the budget: every limited resource at most its limit."""
+        for resource in LIMITED:
+            limit = self.problem.limit(resource)
+            if limit is not None:
+                self.model += self.usage[resource] <= limit
+
+    def set_objective(self) -> None:
+        """`Problem.objective` as a linear objective (area through a bound variable)."""
+        problem, w = self.problem, self.problem.weights
+        terms = []
+        if w.sensitivity:
+            scale = problem.sensitivity_scale()
+            terms.append(w.sensitivity / scale * mip.xsum(
+                problem.costs[s][self.bits[b]] * v for (s, b), v in self.y.items()))  # fmt: skip
+        if w.bits:
+            terms.append(w.bits / problem.bits_scale() * mip.xsum(
+                self.bits[b] * v for (_, b), v in self.y.items()))  # fmt: skip
+        if w.latency:
+            terms.append(w.latency / problem.cycles_scale() * self.usage["cycles"])
+        if w.area:
+            area = self.model.add_var(lb=0.0)
+            for resource in LIMITED[:-1]:
+                limit = problem.limit(resource)
+                if limit:
+                    self.model += area >= self.usage[resource] * (1.0 / limit)
+            terms.append(w.area * area)
+        self.model.objective = mip.xsum(terms) if terms else mip.xsum([])
+
+    def chosen(
+        self,
+    ) -> tuple[dict[str, int], list[tuple[int, int, int]], list[mip.Var], np.ndarray]:
+        """Widths, per-node hardware indices, the chosen binaries and the totals."""
+        widths = {s: self.bits[b] for (s, b), v in self.y.items() if (v.x or 0) > 0.5}
+        hardware, picked = [], []
+        totals = np.zeros(len(COLUMNS))
+        for n, (options, buffers) in enumerate(zip(self.x, self.z, strict=True)):
+            (index, p, m), var = next((k, v) for k, v in options.items() if (v.x or 0) > 0.5)
+            (b, s), buffer = next((k, v) for k, v in buffers.items() if (v.x or 0) > 0.5)
+            totals += (
+                self.problem.tables.ip[n][(*index, p, m)] + self.problem.tables.buffer[n][b, s]
+            )
+            hardware.append((p, m, s))
+            picked += [var, buffer]
+        totals[_COLUMN["cycles"]] += SEQUENCER_CYCLES
+        return widths, hardware, picked, totals
+
+
+def smallest_use(problem: Problem, resource: str) -> float:
+    """The least `resource` (lut: logic + LUT-RAM) any configuration of `problem` uses,
+    ignoring the budget."""
+    program = _Program(problem)
+    program.model.objective = program.usage[resource]
+    program.model.optimize()
+    return float(program.model.objective_value or 0.0)
+
+
+def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[Solution]:
+    """The `top_k` best distinct configurations within the budget, best first. Raises
+    NothingFitsError when none fits, naming each resource whose smallest reachable use
+    exceeds its limit."""
+    program = _Program(problem)
+    program.constrain()
+    program.set_objective()
+    solutions: list[Solution] = []
+    while len(solutions) < top_k:
+        status = program.model.optimize(max_seconds=max_seconds)
+        if status not in (mip.OptimizationStatus.OPTIMAL, mip.OptimizationStatus.FEASIBLE):
+            break
+        widths, hardware, picked, totals = program.chosen()
+        solutions.append(problem.solution(widths, hardware, totals))
+        program.model += mip.xsum(picked) <= len(picked) - 1
+    if not solutions:
+        raise NothingFitsError(_nothing_fits(problem))
+    return solutions
+
+
+def _nothing_fits(problem: Problem) -> str:
+    over = []
+    for resource in LIMITED:
+        limit = problem.limit(resource)
+        if limit is None:
+            continue
+        least = smallest_use(problem, resource)
+        if least > limit:
+            over.append(f"{resource}: the smallest use any configuration reaches is "
+                        f"{least:g}, the budget allows {limit:g}")  # fmt: skip
+    reason = "; ".join(over) or "the resources cannot all be within the budget at once"
+    return f"no configuration fits the budget: {reason}"

@@ -1,0 +1,170 @@
+"""The search problem: widths of tensors and hardware of nodes that fit a budget, best first.
+
+A configuration chooses a width for every *source* (`Linput.inputs`, the model input; each
+component's `weights` and `outputs`; `softmax`: the probability width) and for every node a
+PAR, multiplier and storage style, all from the score tables' `Space`. A component's
+`inputs` are not a choice: they are its producer's `outputs` (`width_source`). The budget
+bounds total LUTs (logic + LUT-RAM, the fit rule), LUT-RAM, FF, BRAM36, DSP and cycles.
+The objective is the weighted sum of the spec's `search.objective` terms, each in 0..1:
+sensitivity (the costs given per source and width over the largest possible), mean width,
+cycles over the budget's, and the largest fraction of a budgeted resource used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from resq.estimator.tables import COLUMNS, Tables
+from resq.spec import BitConfig, NodeHardware, Resources, ResqError
+from resq.spec.bitconfig import PRODUCER, NodeChoice
+from resq.spec.components import ComponentName
+from resq.spec.quantization import ComponentQuantization
+from resq.spec.search import ObjectiveWeights
+from resq.spec.spec import Spec
+
+SOFTMAX = "softmax"
+LIMITED = ("lut", "lutram", "ff", "bram36", "dsp", "cycles")
+"""What a budget bounds; `lut` is logic + LUT-RAM."""
+
+
+class NothingFitsError(ResqError):
+    """No configuration satisfies the budget."""
+
+
+def width_source(where: str) -> str:
+    """The choice a width stands for: `X.inputs` is X's producer's `outputs` (Linput's
+    inputs are the model input's own choice); other roles and `softmax` are themselves."""
+    component, _, role = where.partition(".")
+    if role == "inputs" and component != "Linput":
+        return f"{PRODUCER[component]}.outputs"  # type: ignore[index]
+    return where
+
+
+class Solution(BaseModel):
+    """One configuration: widths per source, hardware per node, and what it costs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    widths: dict[str, int]
+    nodes: dict[str, NodeChoice]
+    objective: float
+    totals: dict[str, float] = Field(description="logic LUTs, LUT-RAM, FF, BRAM36, DSP, cycles")
+    slack: dict[str, float] = Field(description="limit minus use per budgeted resource")
+    binding: list[str] = Field(description="resources at their limit (slack ≤ 0.5 % of it)")
+
+    def bit_config(self, spec: Spec) -> BitConfig:
+        """The BitConfig that builds this solution for `spec`'s model."""
+        components: dict[ComponentName, ComponentQuantization] = {}
+        for source, width in self.widths.items():
+            if source == SOFTMAX:
+                continue
+            component, role = source.split(".")
+            current = components.get(component, ComponentQuantization())  # type: ignore[call-overload]
+            components[component] = current.model_copy(update={role: width})  # type: ignore[index]
+        quantization = spec.quantization.model_copy(update={
+            "components": {**spec.quantization.components, **components},
+            "softmax_bits": self.widths.get(SOFTMAX, spec.quantization.softmax_bits)})  # fmt: skip
+        config = BitConfig.from_spec(spec.model_copy(update={"quantization": quantization}))
+        nodes = {name: NodeHardware(**choice.model_dump()) for name, choice in self.nodes.items()}
+        return config.model_copy(update={"nodes": nodes})
+
+
+class Problem:
+    """Sources, node roles and the objective's coefficients over `tables`."""
+
+    def __init__(
+        self,
+        tables: Tables,
+        limits: Resources,
+        weights: ObjectiveWeights | None = None,
+        costs: dict[str, dict[int, float]] | None = None,
+        fixed: dict[str, int] | None = None,
+        fixed_nodes: dict[str, tuple[int, str, str]] | None = None,
+    ) -> None:
+        """`costs[source][width]`: the sensitivity cost of that choice (default 0);
+        `fixed`: widths not to search; `fixed_nodes[node]`: (PAR, multiplier, storage) not
+        to search. Every value must be in the tables' space."""
+        self.tables, self.limits = tables, limits
+        self.weights = weights or ObjectiveWeights()
+        self.roles = [[width_source(w) for w in b.widths.values()] for b in tables.blocks]
+        self.outputs = [width_source(b.output) for b in tables.blocks]
+        self.sources = list(dict.fromkeys([s for roles in self.roles for s in roles]
+                                          + self.outputs))  # fmt: skip
+        space = tables.space
+        self.costs = {s: {b: float((costs or {}).get(s, {}).get(b, 0.0)) for b in space.bits}
+                      for s in self.sources}  # fmt: skip
+        self.fixed = dict(fixed or {})
+        self.fixed_nodes = dict(fixed_nodes or {})
+        unknown = [s for s in self.fixed if s not in self.sources]
+        unknown += [n for n in self.fixed_nodes if n not in {b.node for b in tables.blocks}]
+        if unknown:
+            raise ResqError(f"not sources or nodes of this model: {', '.join(unknown)}")
+
+    def choices(self, source: str) -> list[int]:
+        """Indices into the space's bits that `source` may take."""
+        bits = self.tables.space.bits
+        if source in self.fixed:
+            return [bits.index(self.fixed[source])]
+        return list(range(len(bits)))
+
+    def hardware(self, node: int) -> list[tuple[int, int, int]]:
+        """(PAR, multiplier, storage) indices node `node` may take."""
+        space = self.tables.space
+        name = self.tables.blocks[node].node
+        if name in self.fixed_nodes:
+            par, multiplier, storage = self.fixed_nodes[name]
+            return [(space.parallelism.index(par), space.multipliers.index(multiplier),
+                     space.storages.index(storage))]  # fmt: skip
+        return [(p, m, s) for p in range(len(space.parallelism))
+                for m in range(len(space.multipliers)) for s in range(len(space.storages))]  # fmt: skip
+
+    # The objective's normalisations: each term divided by its largest possible value.
+    def sensitivity_scale(self) -> float:
+        return sum(max(c.values()) for c in self.costs.values()) or 1.0
+
+    def bits_scale(self) -> float:
+        return float(len(self.sources) * max(self.tables.space.bits))
+
+    def cycles_scale(self) -> float:
+        if self.limits.cycles:
+            return float(self.limits.cycles)
+        worst = sum(float(ip[..., COLUMNS.index("cycles")].max()) for ip in self.tables.ip)
+        return worst or 1.0
+
+    def limit(self, resource: str) -> float | None:
+        """The budget of `resource` (lut: all LUTs), None when unbounded."""
+        if resource == "cycles":
+            return None if self.limits.cycles is None else float(self.limits.cycles)
+        return float(getattr(self.limits, resource))
+
+    def usage(self, totals: np.ndarray) -> dict[str, float]:
+        """What totals (COLUMNS order) use of each budgeted resource (lut: logic + LUT-RAM)."""
+        used = {c: float(totals[i]) for i, c in enumerate(COLUMNS)}
+        used["lut"] = used["lut"] + used["lutram"]
+        return {r: used[r] for r in LIMITED}
+
+    def objective(self, widths: dict[str, int], totals: np.ndarray) -> float:
+        """The weighted objective of a configuration with `widths` and `totals`."""
+        w = self.weights
+        sensitivity = sum(self.costs[s][b] for s, b in widths.items()) / self.sensitivity_scale()
+        bits = sum(widths.values()) / self.bits_scale()
+        used = self.usage(totals)
+        latency = used["cycles"] / self.cycles_scale()
+        area = max((used[r] / lim for r in LIMITED[:-1]
+                    if (lim := self.limit(r))), default=0.0)  # fmt: skip
+        return w.sensitivity * sensitivity + w.bits * bits + w.latency * latency + w.area * area
+
+    def solution(self, widths: dict[str, int], hardware: list[tuple[int, int, int]],
+                 totals: np.ndarray) -> Solution:  # fmt: skip
+        """A Solution of `widths` (bits per source) and per-node hardware indices."""
+        space = self.tables.space
+        nodes = {b.node: NodeChoice(parallelism=space.parallelism[p],
+                                    multiplier=space.multipliers[m], storage=space.storages[s])
+                 for b, (p, m, s) in zip(self.tables.blocks, hardware, strict=True)}  # fmt: skip
+        used = self.usage(totals)
+        slack = {r: lim - used[r] for r in LIMITED if (lim := self.limit(r)) is not None}
+        binding = [r for r, left in slack.items()
+                   if left <= 0.005 * (self.limit(r) or 0.0)]  # fmt: skip
+        return Solution(widths=widths, nodes=nodes, objective=self.objective(widths, totals),
+                        totals={c: float(totals[i]) for i, c in enumerate(COLUMNS)},
+                        slack=slack, binding=binding)  # fmt: skip

@@ -1,0 +1,111 @@
+"""The ILP against exhaustive search, the budget, the k best, and nothing that fits."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from resq.estimator.profile import model_blocks
+from resq.estimator.space import Space
+from resq.estimator.tables import COLUMNS, Tables
+from resq.optimizer import exhaustive, ilp
+from resq.optimizer.problem import NothingFitsError, Problem
+from resq.spec import Resources, load_spec
+from resq.spec.search import ObjectiveWeights
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _tables(space: Space, seed: int) -> Tables:
+    """Tables of the airu model's nodes with made-up values: wider and more parallel options
+    cost more LUTs, DSP multipliers cost DSPs, more PAR takes fewer cycles."""
+    rng = np.random.default_rng(seed)
+    blocks = model_blocks(load_spec(REPO / "specs" / "airu.yaml").spec.model)
+    ips, buffers = [], []
+    for block in blocks:
+        roles = len(block.widths)
+        shape = (len(space.bits),) * roles + (len(space.parallelism), len(space.multipliers))
+        ip = np.zeros((*shape, len(COLUMNS)))
+        for index in itertools.product(*(range(n) for n in shape)):
+            bits = sum(space.bits[i] for i in index[:roles])
+            par, dsp = space.parallelism[index[-2]], space.multipliers[index[-1]] == "dsp"
+            lut = bits * (2 if dsp else 6) * par**0.8 + rng.uniform(0, 30)
+            ip[index] = [lut, 0, lut / 2, 0, par if dsp else 0, 6000 / par + rng.uniform(0, 50)]
+        buffer = np.zeros((len(space.bits), len(space.storages), len(COLUMNS)))
+        for b, s in itertools.product(range(len(space.bits)), range(len(space.storages))):
+            block_ram = space.storages[s] == "block"
+            width = 16 * space.bits[b]
+            buffer[b, s] = [4, 0 if block_ram else width / 4, 8, 0.5 if block_ram else 0, 0, 0]
+        ips.append(ip)
+        buffers.append(buffer)
+    return Tables(blocks, space, ips, buffers)
+
+
+def _costs(problem_sources: list[str], space: Space, seed: int) -> dict[str, dict[int, float]]:
+    """Sensitivity costs that fall with the width, different per source."""
+    rng = np.random.default_rng(seed)
+    return {s: {b: float(rng.uniform(0.5, 2.0)) * (max(space.bits) - b) for b in space.bits}
+            for s in problem_sources}  # fmt: skip
+
+
+REDUCED = Space(bits=(4, 8), parallelism=(1, 16), multipliers=("dsp", "lut"),
+                storages=("distributed",))  # fmt: skip
+FREE_SOURCES = ("MHA.outputs", "FFN.weights", "softmax")
+FREE_NODES = ("linput", "l0_ffn1", "l0_mha_attention")
+
+
+def _reduced(limits: Resources, weights: ObjectiveWeights) -> Problem:
+    tables = _tables(REDUCED, seed=1)
+    probe = Problem(tables, limits)
+    fixed = {s: 8 for s in probe.sources if s not in FREE_SOURCES}
+    nodes = {b.node: (1, "lut", "distributed") for b in tables.blocks if b.node not in FREE_NODES}
+    costs = _costs(probe.sources, REDUCED, seed=2)
+    return Problem(tables, limits, weights, costs, fixed, nodes)
+
+
+@pytest.mark.parametrize("weights", [ObjectiveWeights(),
+                                     ObjectiveWeights(sensitivity=1, latency=0.5, area=0.3)],
+                         ids=["sensitivity", "mixed-objective"])  # fmt: skip
+def test_the_ilp_finds_the_exhaustive_optimum_and_the_same_next_best(
+    weights: ObjectiveWeights,
+) -> None:
+    unlimited = _reduced(Resources(lut=1e9, lutram=1e9, ff=1e9, bram36=1e9, dsp=1e9), weights)
+    everything = exhaustive.search(unlimited, top_k=10_000)
+    reference = everything[len(everything) // 3]  # the budget is what this one uses
+    t = reference.totals
+    limits = Resources(lut=t["lut"] + t["lutram"], lutram=1e9, ff=1e9, bram36=1e9,
+                       dsp=t["dsp"], cycles=int(t["cycles"]) + 1)  # fmt: skip
+    problem = _reduced(limits, weights)
+    truth = exhaustive.search(problem, top_k=3)
+    found = ilp.solve(problem, top_k=3)
+    assert [s.objective for s in found] == pytest.approx([s.objective for s in truth])
+    assert (found[0].widths, found[0].nodes) == (truth[0].widths, truth[0].nodes)
+    assert all(left >= -1e-6 for s in found for left in s.slack.values())
+    totals = np.array([reference.totals[c] for c in COLUMNS])
+    assert found[0].objective <= problem.objective(reference.widths, totals) + 1e-9
+    assert found[0].binding, "the budget binds"
+
+
+def test_a_solution_builds_a_bitconfig_the_tables_score_the_same() -> None:
+    space = Space()
+    tables = _tables(space, seed=3)
+    limits = Resources(lut=7200, lutram=2400, ff=16000, bram36=10, dsp=20, cycles=20_000)
+    probe = Problem(tables, limits)
+    problem = Problem(tables, limits, costs=_costs(probe.sources, space, seed=4))
+    best = ilp.solve(problem)[0]
+    spec = load_spec(REPO / "specs" / "airu.yaml").spec
+    config = best.bit_config(spec)
+    assert config.problems(spec.model.n_layers) == []
+    score = tables.score(tables.batch([config]))[0]
+    assert score.tolist() == pytest.approx([best.totals[c] for c in COLUMNS])
+    assert score[COLUMNS.index("lut")] + score[COLUMNS.index("lutram")] <= 7200
+
+
+def test_an_impossible_budget_names_the_resource_and_its_smallest_use() -> None:
+    tables = _tables(REDUCED, seed=1)
+    limits = Resources(lut=50, lutram=1e9, ff=1e9, bram36=1e9, dsp=1e9, cycles=1e9)
+    with pytest.raises(NothingFitsError, match=r"lut: the smallest use any configuration "
+                                               r"reaches is \d+"):  # fmt: skip
+        ilp.solve(Problem(tables, limits))
