@@ -9,11 +9,14 @@ logic + LUT-RAM). The objective is `Problem.objective`, linear but for `area`, t
 fraction of a budgeted resource, bounded below by each fraction. `solve` returns the k best
 distinct configurations (each found solution is cut off by a no-good constraint), or raises
 NothingFitsError naming each resource whose smallest reachable use is over its limit.
+Options another option of the same node and widths beats in every resource are left out:
+they are never better, and the k best are k distinct undominated configurations.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import mip
 import numpy as np
@@ -22,6 +25,21 @@ from resq.hdlgen.cycles import SEQUENCER_CYCLES
 from resq.optimizer.problem import LIMITED, NothingFitsError, Problem, Solution
 
 _COLUMN = {c: i for i, c in enumerate(COLUMNS)}
+
+
+def _undominated(table: np.ndarray, choices: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """The choices whose rows of `table` (indexed by the choice) no other choice beats: at
+    most as much of every column and less of one (of equal rows, the first stays). A beaten
+    option is never better for an objective that only grows with resources, so the
+    program leaves it out."""
+    rows = {c: table[c] for c in choices}
+
+    def beaten(c: tuple[int, ...], o: tuple[int, ...]) -> bool:
+        if np.array_equal(rows[o], rows[c]):
+            return o < c  # equal rows (e.g. PAR clamped to the same value): keep the first
+        return bool(np.all(rows[o] <= rows[c]))
+
+    return [c for c in choices if not any(beaten(c, o) for o in choices if o != c)]
 
 
 class _Program:
@@ -49,7 +67,7 @@ class _Program:
                 if any(index[i] != index[j] for i, j in itertools.combinations(range(len(roles)), 2)
                        if roles[i] == roles[j]):  # fmt: skip
                     continue  # one tensor, one width
-                for p, m in ip_choices:
+                for p, m in _undominated(tables.ip[n][index], ip_choices):
                     var = model.add_var(var_type=mip.BINARY)
                     options[(index, p, m)] = var
                     rows.append((tables.ip[n][(*index, p, m)], var))
@@ -61,8 +79,9 @@ class _Program:
             self.x.append(options)
             buffers: dict[tuple[int, int], mip.Var] = {}
             output = problem.outputs[n]
-            storages = sorted({st for _, _, st in hardware})
             for b in problem.choices(output):
+                storages = [st for (st,) in _undominated(
+                    tables.buffer[n][b], sorted({(st,) for _, _, st in hardware}))]  # fmt: skip
                 for st in storages:
                     var = model.add_var(var_type=mip.BINARY)
                     buffers[(b, st)] = var
