@@ -65,6 +65,7 @@ METHODS: dict[str, dict[str, Any]] = {
     "spec-kd": {"distillation": 0.5},
     "spec-kd-cosine": {"distillation": 0.5, "qat_schedule": "cosine"},
     "spec-kd-cosine-avg": {"distillation": 0.5, "qat_schedule": "cosine", "qat_average": 0.999},
+    "spec-kd1-cosine": {"distillation": 1.0, "qat_schedule": "cosine"},
     "spec-cosine": {"qat_schedule": "cosine"},
     "spec-bn": {"bn_reestimate": True},
     "spec-lowlr": {"qat_lr": 3e-4},
