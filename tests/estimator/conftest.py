@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from resq.estimator.kdb import KdbEntry, KnowledgeBase, Toolchain
-from resq.estimator.profile import buffer_point, ip_points, model_blocks
+from resq.estimator.profile import buffer_point, input_buffer_point, ip_points, model_blocks
 from resq.hdlgen.cores import ip_digest
 from resq.spec import BitConfig, Resources, load_spec
 
@@ -25,6 +25,9 @@ def _made_up_kdb(loaded_config: BitConfig, lut: float = 10.0) -> KnowledgeBase:
         points = ip_points(block, 24, block.bits(loaded_config), choice.parallelism,
                            choice.multiplier)  # fmt: skip
         points.append(buffer_point(block, 24, block.output_bits(loaded_config), choice.storage))
+        if block.input_features:
+            width = block.bits(loaded_config)["INPUT_BITS"]
+            points.append(input_buffer_point(block, 24, width, choice.storage))
         for point in points:
             kdb.add(KdbEntry(point=point, resources=Resources(lut=lut, ff=1),
                              source_digest=ip_digest(CORES, point.block), seconds=1.0))  # fmt: skip

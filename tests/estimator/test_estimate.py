@@ -13,7 +13,7 @@ import pytest
 from resq.estimator.estimate import EstimateError, Estimator
 from resq.estimator.fit import FittedModel, features
 from resq.estimator.kdb import KdbEntry, KnowledgeBase, ProfilePoint, Toolchain, save_kdb
-from resq.estimator.profile import buffer_point, ip_points, model_blocks
+from resq.estimator.profile import buffer_point, input_buffer_point, ip_points, model_blocks
 from resq.estimator.space import Space
 from resq.estimator.tables import COLUMNS, Tables
 from resq.estimator.validate import draw
@@ -74,7 +74,7 @@ def test_an_estimate_sums_measured_parts_and_formula_cycles(made_up_kdb: MadeUpK
                                                               storage="distributed")  # fmt: skip
     kdb = made_up_kdb(config)
     result = Estimator(kdb, CORES).estimate(loaded, config)
-    parts = sum(4 if n.ip == "linear" else 2 for n in result.nodes) + 1  # + AddPE's table
+    parts = sum(4 if n.ip == "linear" else 2 for n in result.nodes) + 2  # AddPE's table, input
     assert result.total.lut == 10 * parts and result.total.ff == parts
     assert all(not n.fitted for n in result.nodes)
     assert (
@@ -147,8 +147,10 @@ def _space_kdb(space: Space) -> KnowledgeBase:
             for par, multiplier in itertools.product(space.parallelism, space.multipliers):
                 for point in ip_points(block, 24, bits, par, multiplier):
                     kdb.add(_made_up(point))
-        for bits_out, storage in itertools.product(space.bits, space.storages):
-            kdb.add(_made_up(buffer_point(block, 24, bits_out, storage)))
+        for width, storage in itertools.product(space.bits, space.storages):
+            kdb.add(_made_up(buffer_point(block, 24, width, storage)))
+            if block.input_features:
+                kdb.add(_made_up(input_buffer_point(block, 24, width, storage)))
     return kdb
 
 

@@ -23,7 +23,7 @@ def _tables(space: Space, seed: int) -> Tables:
     cost more LUTs, DSP multipliers cost DSPs, more PAR takes fewer cycles."""
     rng = np.random.default_rng(seed)
     blocks = model_blocks(load_spec(REPO / "specs" / "airu.yaml").spec.model)
-    ips, buffers = [], []
+    ips, buffers, inputs = [], [], []
     for block in blocks:
         roles = len(block.widths)
         shape = (len(space.bits),) * roles + (len(space.parallelism), len(space.multipliers))
@@ -40,7 +40,8 @@ def _tables(space: Space, seed: int) -> Tables:
             buffer[b, s] = [4, 0 if block_ram else width / 4, 8, 0.5 if block_ram else 0, 0, 0]
         ips.append(ip)
         buffers.append(buffer)
-    return Tables(blocks, space, ips, buffers)
+        inputs.append(buffer * 0.5 if block.input_features else None)
+    return Tables(blocks, space, ips, buffers, inputs)
 
 
 def _costs(problem_sources: list[str], space: Space, seed: int) -> dict[str, dict[int, float]]:

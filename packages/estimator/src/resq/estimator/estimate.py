@@ -1,8 +1,9 @@
 """Estimate a whole design from the knowledge base: per node and in total, against a budget.
 
-A node costs its IP instance, the ROMs that feed it and the buffer of its output
-(resq.estimator.profile); each part is read from the knowledge base when that exact point
-was measured on the current sources, else from the fitted model of its family
+A node costs its IP instance, the ROMs that feed it and the buffer of its output, and the
+first node also the buffer of the model input (resq.estimator.profile); each part is read
+from the knowledge base when that exact point was measured on the current sources, else
+from the fitted model of its family
 (resq.estimator.fit), and the node says which parts were fitted. Cycles come from the IP
 cycle formulas (resq.hdlgen.cycles). The sequencer and read multiplexers of the generated top
 are not modelled yet: `glue_modelled` is False and the totals are the sum of the nodes.
@@ -15,7 +16,13 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 from resq.estimator.fit import FittedModel
 from resq.estimator.kdb import KnowledgeBase, ProfilePoint
-from resq.estimator.profile import NodeBlock, buffer_point, ip_points, model_blocks
+from resq.estimator.profile import (
+    NodeBlock,
+    buffer_point,
+    input_buffer_point,
+    ip_points,
+    model_blocks,
+)
 from resq.hdlgen.cores import ip_digest
 from resq.hdlgen.cycles import SEQUENCER_CYCLES, ip_cycles
 from resq.spec import BitConfig, Resources, ResqError
@@ -89,6 +96,9 @@ class Estimator:
         parts = ip_points(block, window, block.bits(config), choice.parallelism,
                           choice.multiplier)  # fmt: skip
         parts.append(buffer_point(block, window, block.output_bits(config), choice.storage))
+        if block.input_features:
+            width = block.bits(config)["INPUT_BITS"]
+            parts.append(input_buffer_point(block, window, width, choice.storage))
         total, fitted = Resources(), []
         for part in parts:
             resources, measured = self.point(part)

@@ -64,6 +64,11 @@ class NodeBlock(BaseModel):
     )
     output: str = Field(description="where the output tensor's width comes from")
     rom_table: bool = Field(False, description="reads a constant table (AddPE's b input)")
+    input_features: int = Field(
+        0,
+        description="features of the model input when this node reads it (its buffer "
+        "is built with the node's storage), else 0",
+    )
 
     def bits(self, config: BitConfig) -> dict[str, int]:
         """The IP's bit widths (IP_BITS names) in `config`."""
@@ -148,7 +153,8 @@ def model_blocks(model: TransformerModel) -> list[NodeBlock]:
         blocks.append(NodeBlock(
             node=node, component=component, ip=ip, shape=shape, widths=widths, output=output,
             rows=1 if node in ("gap", "loutput") else WINDOW, features=out_features,
-            rom_table=node == "add_pe"))  # fmt: skip
+            rom_table=node == "add_pe",
+            input_features=model.n_features if node == "linput" else 0))  # fmt: skip
     return blocks
 
 
@@ -221,8 +227,19 @@ def buffer_point(block: NodeBlock, window: int, output_bits: int, storage: Stora
                  ) -> ProfilePoint:  # fmt: skip
     """The buffer of a node block's output at `output_bits` in `storage`."""
     rows = window if block.rows == WINDOW else block.rows
-    return ProfilePoint(block="buffer", generics={
-        "DEPTH": rows, "WIDTH": block.features * output_bits, "RAM_STYLE": storage})  # fmt: skip
+    return _buffer(rows, block.features * output_bits, storage)
+
+
+def input_buffer_point(block: NodeBlock, window: int, input_bits: int, storage: Storage
+                       ) -> ProfilePoint:  # fmt: skip
+    """The buffer of the model input, which `block` reads (input_features > 0), at
+    `input_bits` in `storage`: one row per time step."""
+    return _buffer(window, block.input_features * input_bits, storage)
+
+
+def _buffer(rows: int, width: int, storage: Storage) -> ProfilePoint:
+    return ProfilePoint(block="buffer", generics={"DEPTH": rows, "WIDTH": width,
+                                                  "RAM_STYLE": storage})  # fmt: skip
 
 
 def grid_points(model: TransformerModel, grid: Grid) -> list[ProfilePoint]:
@@ -234,9 +251,12 @@ def grid_points(model: TransformerModel, grid: Grid) -> list[ProfilePoint]:
                 for par, multiplier in itertools.product(grid.parallelism, grid.multipliers):
                     for point in ip_points(block, window, bits, par, multiplier):
                         seen.setdefault(point.key(), point)
-            for output_bits, storage in itertools.product(grid.bits, grid.storages):
-                point = buffer_point(block, window, output_bits, storage)
+            for bits_, storage in itertools.product(grid.bits, grid.storages):
+                point = buffer_point(block, window, bits_, storage)
                 seen.setdefault(point.key(), point)
+                if block.input_features:
+                    point = input_buffer_point(block, window, bits_, storage)
+                    seen.setdefault(point.key(), point)
     return list(seen.values())
 
 

@@ -19,7 +19,13 @@ from typing import cast
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 from resq.estimator.estimate import Estimator
-from resq.estimator.profile import NodeBlock, buffer_point, ip_points, model_blocks
+from resq.estimator.profile import (
+    NodeBlock,
+    buffer_point,
+    input_buffer_point,
+    ip_points,
+    model_blocks,
+)
 from resq.estimator.space import Space
 from resq.hdlgen.cycles import SEQUENCER_CYCLES, ip_cycles
 from resq.spec import RESOURCE_KINDS, BitConfig, Resources
@@ -62,11 +68,14 @@ class Tables:
     (output width, storage), as arrays of COLUMNS."""
 
     def __init__(self, blocks: list[NodeBlock], space: Space, ip: list[np.ndarray],
-                 buffer: list[np.ndarray]) -> None:  # fmt: skip
+                 buffer: list[np.ndarray], inputs: list[np.ndarray | None]) -> None:  # fmt: skip
         """Tables of `blocks` over `space`: ip[n] has shape (len(space.bits),) × roles +
-        (len(space.parallelism), len(space.multipliers), len(COLUMNS)), buffer[n] shape
-        (len(space.bits), len(space.storages), len(COLUMNS))."""
+        (len(space.parallelism), len(space.multipliers), len(COLUMNS)); buffer[n] (the
+        output buffer) and inputs[n] (the model input's buffer, None unless node n reads
+        it; by the width of its INPUT_BITS) have shape (len(space.bits),
+        len(space.storages), len(COLUMNS)); both take the node's storage."""
         self.blocks, self.space, self.ip, self.buffer = blocks, space, ip, buffer
+        self.inputs = inputs
 
     @classmethod
     def build(cls, estimator: Estimator, loaded: LoadedSpec, space: Space) -> Tables:
@@ -74,7 +83,7 @@ class Tables:
         blocks = model_blocks(loaded.spec.model)
         window = loaded.spec.model.window
         n_bits = len(space.bits)
-        ips, buffers = [], []
+        ips, buffers, inputs = [], [], []
         for block in blocks:
             names = list(block.widths)
             ip = np.zeros((n_bits,) * len(names) + (len(space.parallelism),
@@ -87,12 +96,17 @@ class Tables:
                                                           multiplier)  # fmt: skip
             ips.append(ip)
             buffer = np.zeros((n_bits, len(space.storages), len(COLUMNS)))
-            for b, bits_out in enumerate(space.bits):
+            read = np.zeros_like(buffer) if block.input_features else None
+            for b, width in enumerate(space.bits):
                 for s, storage in enumerate(space.storages):
-                    resources, _ = estimator.point(buffer_point(block, window, bits_out, storage))
+                    resources, _ = estimator.point(buffer_point(block, window, width, storage))
                     buffer[b, s] = _row(resources, 0)
+                    if read is not None:
+                        point = input_buffer_point(block, window, width, storage)
+                        read[b, s] = _row(estimator.point(point)[0], 0)
             buffers.append(buffer)
-        return cls(blocks, space, ips, buffers)
+            inputs.append(read)
+        return cls(blocks, space, ips, buffers, inputs)
 
     @staticmethod
     def _ip_part(estimator: Estimator, block: NodeBlock, window: int, bits: dict[str, int],
@@ -131,6 +145,11 @@ class Tables:
             out = _where(block.output)
             assert out is not None
             total += self.buffer[n][batch.widths[:, out[0], out[1]], batch.storage[:, n]]
+            read = self.inputs[n]
+            if read is not None:
+                source = _where(block.widths["INPUT_BITS"])
+                assert source is not None
+                total += read[batch.widths[:, source[0], source[1]], batch.storage[:, n]]
         total[:, COLUMNS.index("cycles")] += SEQUENCER_CYCLES
         return total
 

@@ -143,9 +143,10 @@ def top_context(name: str, model: IntModel, arrays: dict[str, np.ndarray], confi
     stages = len(model.nodes)
     readers.setdefault(model.output, []).append({"stage": stages, "addr": "0"})
     storage = {inst.output: inst.choice.storage for inst in instances}
+    storage[model.input] = instances[0].choice.storage  # read by the first node only
     buffers = [
         {"tensor": tensor, "rows": rows(tensor), "word": word(tensor),
-         "ram_style": storage.get(tensor, config.components["Linput"].storage), "readers": readers.get(tensor, [])}
+         "ram_style": storage[tensor], "readers": readers.get(tensor, [])}
         for tensor, info in model.tensors.items()
         if not info.constant
     ]  # fmt: skip

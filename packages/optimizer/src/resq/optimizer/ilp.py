@@ -58,6 +58,7 @@ class _Program:
             model += mip.xsum(self.y[s, b] for b in problem.choices(s)) == 1
         self.x: list[dict[tuple[tuple[int, ...], int, int], mip.Var]] = []
         self.z: list[dict[tuple[int, int], mip.Var]] = []
+        self.u: list[dict[tuple[int, int], mip.Var]] = []
         rows: list[tuple[np.ndarray, mip.Var]] = []
         for n, roles in enumerate(problem.roles):
             hardware = problem.hardware(n)
@@ -89,6 +90,22 @@ class _Program:
                 model += mip.xsum(buffers[(b, st)] for st in storages) == self.y[output, b]
             model += mip.xsum(buffers.values()) == 1
             self.z.append(buffers)
+            reads: dict[tuple[int, int], mip.Var] = {}
+            table = tables.inputs[n]
+            if table is not None:  # the model input's buffer, in this node's storage
+                source = problem.inputs[n]
+                used = sorted({st for _, st in buffers})
+                for b in problem.choices(source):
+                    for st in used:
+                        var = model.add_var(var_type=mip.BINARY)
+                        reads[(b, st)] = var
+                        rows.append((table[b, st], var))
+                    model += mip.xsum(reads[(b, st)] for st in used) == self.y[source, b]
+                for st in used:
+                    model += mip.xsum(v for (_, s2), v in reads.items() if s2 == st) == mip.xsum(
+                        v for (_, s2), v in buffers.items() if s2 == st
+                    )
+            self.u.append(reads)
         self.usage: dict[str, mip.LinExpr] = {}
         for resource in LIMITED:
             columns = (
@@ -135,12 +152,15 @@ class _Program:
         widths = {s: self.bits[b] for (s, b), v in self.y.items() if (v.x or 0) > 0.5}
         hardware, picked = [], []
         totals = np.zeros(len(COLUMNS))
+        tables = self.problem.tables
         for n, (options, buffers) in enumerate(zip(self.x, self.z, strict=True)):
             (index, p, m), var = next((k, v) for k, v in options.items() if (v.x or 0) > 0.5)
             (b, s), buffer = next((k, v) for k, v in buffers.items() if (v.x or 0) > 0.5)
-            totals += (
-                self.problem.tables.ip[n][(*index, p, m)] + self.problem.tables.buffer[n][b, s]
-            )
+            totals += tables.ip[n][(*index, p, m)] + tables.buffer[n][b, s]
+            read = tables.inputs[n]
+            if read is not None:
+                b_in = next(k[0] for k, v in self.u[n].items() if (v.x or 0) > 0.5)
+                totals += read[b_in, s]
             hardware.append((p, m, s))
             picked += [var, buffer]
         totals[_COLUMN["cycles"]] += SEQUENCER_CYCLES

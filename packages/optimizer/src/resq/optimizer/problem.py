@@ -88,6 +88,8 @@ class Problem:
         self.weights = weights or ObjectiveWeights()
         self.roles = [[width_source(w) for w in b.widths.values()] for b in tables.blocks]
         self.outputs = [width_source(b.output) for b in tables.blocks]
+        self.inputs = [width_source(b.widths["INPUT_BITS"]) if b.input_features else ""
+                       for b in tables.blocks]  # fmt: skip
         self.sources = list(dict.fromkeys([s for roles in self.roles for s in roles]
                                           + self.outputs))  # fmt: skip
         space = tables.space
