@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
-from resq.estimator.kdb import KnowledgeBase
+from resq.estimator.kdb import KnowledgeBase, shape_key
 from resq.estimator.validate import Sample, Validation, compare, config_digest, draw
 from resq.spec import Resources, load_spec
 
@@ -48,20 +48,40 @@ def test_measured_samples_are_not_measured_again_and_a_torn_line_is_skipped(
     assert [s.measured.lut for s in samples] == [100, 101, 102]
 
 
-def test_the_comparison_counts_errors_and_verdicts(made_up_kdb: MadeUpKdb) -> None:
+def test_the_glue_is_the_mean_difference_and_each_sample_is_judged_without_its_own(
+    made_up_kdb: MadeUpKdb,
+) -> None:
     loaded = load_spec(REPO / "specs" / "airu.yaml")
-    config = draw(loaded, 1, seed=5)[0]
-    estimator = Estimator(made_up_kdb(config, lut=10.0), CORES)
-    estimated = estimator.estimate(loaded, config).total
-    low = Sample(config=config, measured=estimated.model_copy(update={
-        "lut": estimated.lut * 1.25, "cycles": None}), seconds=1.0)  # fmt: skip
-    over = Sample(config=config, measured=estimated.model_copy(update={
-        "lut": 9000.0, "cycles": None}), seconds=1.0)  # fmt: skip
-    comparison = compare(estimator, loaded, [low, over])
-    lut = next(e for e in comparison.errors if e.resource == "lut")
-    expected = [-20.0, (estimated.lut - 9000) / 9000 * 100]
-    assert lut.mean_signed == pytest.approx(sum(expected) / 2)
-    assert lut.max_abs == pytest.approx(max(abs(e) for e in expected))
+    configs = draw(loaded, 3, seed=5)
+    kdb = made_up_kdb(configs[0], lut=10.0)
+    for config in configs[1:]:
+        for key, entry in made_up_kdb(config, lut=10.0).entries.items():
+            kdb.entries[key] = entry
+    estimator = Estimator(kdb, CORES)
+    shifts = [40.0, 50.0, 60.0]  # glue of 50 LUTs on average, ±10 per sample
+    samples = []
+    for config, shift in zip(configs, shifts, strict=True):
+        raw = estimator.estimate(loaded, config).total
+        measured = raw.model_copy(update={"lut": raw.lut + shift, "ff": raw.ff + 1, "cycles": None})
+        samples.append(Sample(config=config, measured=measured, seconds=1.0))
+    comparison = compare(estimator, loaded, samples)
+    assert comparison.glue.offset["lut"] == pytest.approx(50.0)
+    assert comparison.glue.offset["ff"] == pytest.approx(1.0)
     ff = next(e for e in comparison.errors if e.resource == "ff")
-    assert ff.mean_abs == 0 and ff.exact == 1
-    assert comparison.verdicts_agree == 1  # the second design does not fit; the estimate does
+    assert ff.mean_abs == pytest.approx(0.0) and ff.exact == 1.0
+    lut = next(e for e in comparison.errors if e.resource == "lut")
+    # left out, sample i gets the mean shift of the other two: 55, 50 and 45 LUTs
+    left_out = [(sum(shifts) - shift) / 2 for shift in shifts]
+    errors = [abs(g - shift) / sample.measured.lut * 100
+              for g, shift, sample in zip(left_out, shifts, samples, strict=True)]  # fmt: skip
+    assert lut.max_abs == pytest.approx(max(errors)) and lut.mean_abs == pytest.approx(
+        sum(errors) / 3
+    )
+    assert comparison.verdicts_agree == 3
+    assert comparison.glue.band["lut"] == pytest.approx(lut.mean_abs)
+
+    kdb.glue[shape_key(loaded.spec.model)] = comparison.glue
+    with_glue = Estimator(kdb, CORES).estimate(loaded, configs[0])
+    raw = estimator.estimate(loaded, configs[0], glue=False).total
+    assert with_glue.glue_modelled and with_glue.band == comparison.glue.band
+    assert with_glue.total.lut == pytest.approx(raw.lut + 50.0)

@@ -20,7 +20,16 @@ import click
 from resq.deploy.yosys import synth_family, toolchain_versions
 from resq.estimator.estimate import Estimate, Estimator
 from resq.estimator.executor import Executor, ExecutorKind
-from resq.estimator.kdb import KnowledgeBase, Toolchain, find_kdb, kdb_name, load_kdb, read_kdb
+from resq.estimator.kdb import (
+    KnowledgeBase,
+    Toolchain,
+    find_kdb,
+    kdb_name,
+    load_kdb,
+    read_kdb,
+    save_kdb,
+    shape_key,
+)
 from resq.estimator.profile import Grid, grid_points
 from resq.estimator.validate import Comparison, Validation, compare, draw
 from resq.hdlgen.cores import cores_root, ip_digest
@@ -202,6 +211,13 @@ def estimate(spec_file: Path, config_file: Path | None, board: str | None, kdb_d
     out.print(estimate_table(result))
     if json_file is not None:
         write_json_atomic(json_file, result.model_dump(mode="json"))
+    if result.band:
+        err.print("error band (mean |error| against Yosys on whole models): "
+                  + ", ".join(f"{k} {v:.1f} %" for k, v in result.band.items()))  # fmt: skip
+    else:
+        err.print("[yellow]note[/yellow] this model shape is not validated: totals are the sum "
+                  "of the nodes, without the top's glue and without an error band "
+                  "(`spec kdb validate SPEC`)")  # fmt: skip
     if result.fits:
         err.print(f"[green]fits[/green] {loaded.board.name} within the budget; slack: "
                   + ", ".join(f"{k} {v:g}" for k, v in result.slack.items()))  # fmt: skip
@@ -213,8 +229,9 @@ def estimate(spec_file: Path, config_file: Path | None, board: str | None, kdb_d
 
 def comparison_table(comparison: Comparison) -> Table:
     """Per resource: mean, largest and mean signed error of the estimate, in %."""
-    table = Table(title=f"estimate against Yosys on {comparison.samples} whole models; fit "
-                        f"verdicts agree on {comparison.verdicts_agree}")  # fmt: skip
+    table = Table(title=f"estimate (with the glue of the other samples) against Yosys on "
+                        f"{comparison.samples} whole models; fit verdicts agree on "
+                        f"{comparison.verdicts_agree}")  # fmt: skip
     for column in ("resource", "mean |error| %", "max |error| %", "mean signed %", "exact"):
         table.add_column(column, justify="left" if column == "resource" else "right")
     for e in comparison.errors:
@@ -245,7 +262,9 @@ def validate(spec_file: Path, samples: int, seed: int, kdb_dir: Path, out: Path 
     folder = out or loaded.root / "runs" / "kdb-validate"
     try:
         family = synth_family(loaded.board.family)
-        estimator = Estimator(read_kdb(find_kdb(kdb_dir, family)), cores_root())
+        path = find_kdb(kdb_dir, family)
+        database = read_kdb(path)
+        estimator = Estimator(database, cores_root())
         configs = draw(loaded, samples, seed)
         journal = folder / f"{loaded.spec.name}-{family}-s{seed}.jsonl"
         executor = Executor(kind, workers, scheduler, console=err)
@@ -254,6 +273,8 @@ def validate(spec_file: Path, samples: int, seed: int, kdb_dir: Path, out: Path 
     except ResqError as e:
         _fail(str(e))
         return
+    database.glue[shape_key(loaded.spec.model)] = comparison.glue
+    save_kdb(path, database)
     Console().print(comparison_table(comparison))
     if json_file is not None:
         write_json_atomic(json_file, comparison.model_dump(mode="json"))

@@ -5,8 +5,11 @@ first node also the buffer of the model input (resq.estimator.profile); each par
 from the knowledge base when that exact point was measured on the current sources, else
 from the fitted model of its family
 (resq.estimator.fit), and the node says which parts were fitted. Cycles come from the IP
-cycle formulas (resq.hdlgen.cycles). The sequencer and read multiplexers of the generated top
-are not modelled yet: `glue_modelled` is False and the totals are the sum of the nodes.
+cycle formulas (resq.hdlgen.cycles). What whole models use beyond their nodes (the
+sequencer, read-address multiplexers, optimisation across node boundaries) is the glue of
+the model's shape, measured by validation (resq.estimator.validate) and kept in the
+knowledge base; until a shape is validated the totals are the sum of the nodes and
+`glue_modelled` says so.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 from resq.estimator.fit import FittedModel
-from resq.estimator.kdb import KnowledgeBase, ProfilePoint
+from resq.estimator.kdb import KnowledgeBase, ProfilePoint, shape_key
 from resq.estimator.profile import (
     NodeBlock,
     buffer_point,
@@ -25,7 +28,7 @@ from resq.estimator.profile import (
 )
 from resq.hdlgen.cores import ip_digest
 from resq.hdlgen.cycles import SEQUENCER_CYCLES, ip_cycles
-from resq.spec import BitConfig, Resources, ResqError
+from resq.spec import RESOURCE_KINDS, BitConfig, Resources, ResqError
 from resq.spec.bitconfig import NodeChoice
 from resq.spec.spec import LoadedSpec
 
@@ -61,7 +64,14 @@ class Estimate(BaseModel):
     exceeded: list[str]
     slack: dict[str, float]
     utilisation: dict[str, float] = Field(description="of the board's capacity, 0..")
-    glue_modelled: bool = False
+    glue_modelled: bool = Field(
+        description="the glue of this model shape, measured by `spec kdb validate`, is in"
+    )
+    band: dict[str, float] = Field(
+        default_factory=dict,
+        description="mean |error| % per resource of such estimates against whole-model "
+        "synthesis (empty until validated)",
+    )
 
 
 class Estimator:
@@ -112,13 +122,19 @@ class Estimator:
                             resources=total.model_copy(update={"cycles": cycles}),
                             fitted=fitted)  # fmt: skip
 
-    def estimate(self, loaded: LoadedSpec, config: BitConfig) -> Estimate:
-        """Every node of the spec's model built as `config`, summed, against the budget."""
+    def estimate(self, loaded: LoadedSpec, config: BitConfig, glue: bool = True) -> Estimate:
+        """Every node of the spec's model built as `config`, summed, plus the glue of its
+        shape when validated (and `glue`), against the budget."""
         model = loaded.spec.model
         nodes = [self.node(block, model.window, config) for block in model_blocks(model)]
         total = Resources()
         for node in nodes:
             total += node.resources.model_copy(update={"cycles": None})
+        fitted = self.kdb.glue.get(shape_key(model)) if glue else None
+        if fitted is not None:
+            total = Resources(**{kind: max(0.0, float(getattr(total, kind))
+                                           + fitted.offset.get(kind, 0.0))
+                                 for kind in RESOURCE_KINDS})  # fmt: skip
         cycles = sum(int(n.resources.cycles or 0) for n in nodes) + SEQUENCER_CYCLES
         total = total.model_copy(update={"cycles": cycles})
         limits, capacity = loaded.limits(), loaded.board.capacity
@@ -126,7 +142,8 @@ class Estimator:
             nodes=nodes, total=total, clock_mhz=loaded.clock_mhz,
             latency_us=cycles / loaded.clock_mhz, capacity=capacity, limits=limits,
             fits=total.fits(limits), exceeded=total.exceeded(limits), slack=total.slack(limits),
-            utilisation=total.utilisation(capacity),
+            utilisation=total.utilisation(capacity), glue_modelled=fitted is not None,
+            band={} if fitted is None else fitted.band,
         )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from resq.spec import Resources, ResqError
 from resq.spec.atomic import write_json_atomic
+from resq.spec.model import TransformerModel
 
 KDB_FORMAT = 1
 """The version of the file layout; a file of another version is refused."""
@@ -75,8 +76,27 @@ class KdbEntry(BaseModel):
     seconds: float = Field(ge=0, description="wall time of the synthesis")
 
 
+class Glue(BaseModel):
+    """What whole models of one shape use beyond their nodes' parts (sequencer, read-address
+    multiplexers, optimisation across node boundaries), from validation samples: the mean
+    difference, and the error that is left once it is added."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    offset: dict[str, float] = Field(
+        description="per resource kind: mean of measured − sum of parts (may be negative)"
+    )
+    samples: int = Field(ge=1)
+    band: dict[str, float] = Field(
+        description="per resource (and total_lut): mean |error| % of the estimate with the "
+        "offset, each sample left out of the mean it is compared with"
+    )
+    band_max: dict[str, float] = Field(description="the same, largest |error| %")
+
+
 class KnowledgeBase(BaseModel):
-    """Every measured point of one part family and toolchain, by point key."""
+    """Every measured point of one part family and toolchain, by point key, and the glue of
+    each validated model shape, by shape digest (`shape_key`)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -84,6 +104,7 @@ class KnowledgeBase(BaseModel):
     part_family: str = Field(description="synth_xilinx -family, e.g. xc7")
     toolchain: Toolchain
     entries: dict[str, KdbEntry] = Field(default_factory=dict)
+    glue: dict[str, Glue] = Field(default_factory=dict)
 
     def add(self, entry: KdbEntry) -> None:
         """Insert or replace the entry of `entry.point`."""
@@ -111,6 +132,11 @@ class KnowledgeBase(BaseModel):
         """Entries whose block's sources changed since they were measured."""
         return [e for e in self.entries.values()
                 if e.source_digest != digests.get(e.point.block, e.source_digest)]  # fmt: skip
+
+
+def shape_key(model: TransformerModel) -> str:
+    """A digest (16 hex digits) of a model's shape: the key of its glue."""
+    return hashlib.sha256(model.model_dump_json().encode()).hexdigest()[:16]
 
 
 def kdb_name(part_family: str, toolchain: Toolchain) -> str:

@@ -19,6 +19,7 @@ from typing import cast
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 from resq.estimator.estimate import Estimator
+from resq.estimator.kdb import shape_key
 from resq.estimator.profile import (
     NodeBlock,
     buffer_point,
@@ -68,14 +69,19 @@ class Tables:
     (output width, storage), as arrays of COLUMNS."""
 
     def __init__(self, blocks: list[NodeBlock], space: Space, ip: list[np.ndarray],
-                 buffer: list[np.ndarray], inputs: list[np.ndarray | None]) -> None:  # fmt: skip
+                 buffer: list[np.ndarray], inputs: list[np.ndarray | None],
+                 glue: dict[str, float] | None = None) -> None:  # fmt: skip
         """Tables of `blocks` over `space`: ip[n] has shape (len(space.bits),) × roles +
         (len(space.parallelism), len(space.multipliers), len(COLUMNS)); buffer[n] (the
         output buffer) and inputs[n] (the model input's buffer, None unless node n reads
         it; by the width of its INPUT_BITS) have shape (len(space.bits),
-        len(space.storages), len(COLUMNS)); both take the node's storage."""
+        len(space.storages), len(COLUMNS)); both take the node's storage. `glue` (per
+        resource kind) and the sequencer's cycles are the same for every configuration:
+        `constant`."""
         self.blocks, self.space, self.ip, self.buffer = blocks, space, ip, buffer
         self.inputs = inputs
+        self.constant = np.array([float((glue or {}).get(kind, 0.0)) for kind in COLUMNS[:-1]]
+                                 + [float(SEQUENCER_CYCLES)])  # fmt: skip
 
     @classmethod
     def build(cls, estimator: Estimator, loaded: LoadedSpec, space: Space) -> Tables:
@@ -106,7 +112,8 @@ class Tables:
                         read[b, s] = _row(estimator.point(point)[0], 0)
             buffers.append(buffer)
             inputs.append(read)
-        return cls(blocks, space, ips, buffers, inputs)
+        glue = estimator.kdb.glue.get(shape_key(loaded.spec.model))
+        return cls(blocks, space, ips, buffers, inputs, None if glue is None else glue.offset)
 
     @staticmethod
     def _ip_part(estimator: Estimator, block: NodeBlock, window: int, bits: dict[str, int],
@@ -133,7 +140,8 @@ class Tables:
         )  # fmt: skip
 
     def score(self, batch: Batch) -> np.ndarray:
-        """(n, len(COLUMNS)): total resources and cycles of every configuration."""
+        """(n, len(COLUMNS)): total resources and cycles of every configuration (each at
+        least 0, as `Estimator.estimate` clamps them)."""
         total = np.zeros((batch.size, len(COLUMNS)))
         for n, block in enumerate(self.blocks):
             index = []
@@ -150,7 +158,8 @@ class Tables:
                 source = _where(block.widths["INPUT_BITS"])
                 assert source is not None
                 total += read[batch.widths[:, source[0], source[1]], batch.storage[:, n]]
-        total[:, COLUMNS.index("cycles")] += SEQUENCER_CYCLES
+        total += self.constant
+        np.maximum(total, 0.0, out=total)
         return total
 
 

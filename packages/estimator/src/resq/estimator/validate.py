@@ -7,7 +7,9 @@ and scales realistic, no training: resq.qat.experiment.calibrated_intmodel), gen
 and runs the generated core's `estimate` target. `Validation` keeps every measured sample
 in a journal (one JSON line each, flushed and synced), so an interrupted run resumes with
 the samples it lacks; `compare` sets the estimates beside them: per resource the mean and
-largest absolute error in %, the mean signed error, and whether the fit verdicts agree.
+largest absolute error in %, the mean signed error, and whether the fit verdicts agree;
+and the glue of the model's shape (what whole models use beyond their nodes' parts), which
+`spec kdb validate` keeps in the knowledge base for every later estimate.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from resq.deploy.edam_estimate import estimate_core
 from resq.deploy.yosys import ToolError
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
+from resq.estimator.kdb import Glue
 from resq.estimator.space import Space
-from resq.spec import BitConfig, NodeHardware, Resources, ResqError
+from resq.spec import RESOURCE_KINDS, BitConfig, NodeHardware, Resources, ResqError
 from resq.spec.components import COMPONENTS
 from resq.spec.graph import node_components
 from resq.spec.quantization import ComponentQuantization
@@ -147,43 +150,60 @@ class ResourceError(BaseModel):
     mean_abs: float
     max_abs: float
     mean_signed: float
-    exact: float = 0.0  # share of samples estimated exactly (0..1)
+    exact: float = Field(0.0, description="share of samples estimated exactly, 0..1")
 
 
 class Comparison(BaseModel):
-    """Per-resource errors and the fit verdicts of estimate and measurement."""
+    """Per-resource errors, the fit verdicts of estimate and measurement, and the glue."""
 
     model_config = ConfigDict(frozen=True)
 
     samples: int
     errors: list[ResourceError]
     verdicts_agree: int
+    glue: Glue
+
+
+KINDS = (*RESOURCE_KINDS, "total_lut")
+
+
+def _vector(resources: Resources) -> np.ndarray:
+    return np.array([float(getattr(resources, kind)) for kind in KINDS])
 
 
 def compare(estimator: Estimator, loaded: LoadedSpec, samples: list[Sample]) -> Comparison:
-    """The estimate of every sample's configuration beside what Yosys measured."""
+    """Each sample's estimate beside what Yosys measured. The glue of the model's shape is
+    the mean of measured − sum of parts; each sample is estimated with the glue of the
+    other samples (leave one out), so the errors are those of an unseen configuration."""
+    raw = np.stack([_vector(estimator.estimate(loaded, s.config, glue=False).total)
+                    for s in samples])  # fmt: skip
+    measured = np.stack([_vector(s.measured) for s in samples])
+    difference = measured - raw
+    n = len(samples)
+    others = (difference.sum(axis=0) - difference) / (n - 1) if n > 1 else 0 * difference
+    estimated = np.maximum(raw + others, 0.0)
+    estimated[:, KINDS.index("total_lut")] = (estimated[:, KINDS.index("lut")]
+                                              + estimated[:, KINDS.index("lutram")])  # fmt: skip
+    relative = np.where(measured > 0, (estimated - measured) / np.maximum(measured, 1e-9),
+                        estimated - measured) * 100  # fmt: skip
+    errors = [ResourceError(resource=kind, mean_abs=float(np.mean(np.abs(relative[:, k]))),
+                            max_abs=float(np.max(np.abs(relative[:, k]))),
+                            mean_signed=float(np.mean(relative[:, k])),
+                            exact=float(np.mean(np.isclose(estimated[:, k], measured[:, k]))))
+              for k, kind in enumerate(KINDS)]  # fmt: skip
     limits = loaded.limits().model_copy(update={"cycles": None})
-    kinds = ("total_lut", "lut", "lutram", "ff", "bram36", "dsp")
-    errors: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
     agree = 0
-    for sample in samples:
-        estimate = estimator.estimate(loaded, sample.config).total
-        for kind in kinds:
-            errors[kind].append((float(getattr(estimate, kind)),
-                                 float(getattr(sample.measured, kind))))  # fmt: skip
-        area = estimate.model_copy(update={"cycles": None})
-        agree += area.fits(limits) == sample.measured.fits(limits)
-    rows = []
-    for kind, pairs in errors.items():
-        got, want = np.array(pairs).T if pairs else (np.zeros(0), np.zeros(0))
-        relative = np.where(want > 0, (got - want) / np.maximum(want, 1e-9), got - want) * 100
-        rows.append(ResourceError(
-            resource=kind, mean_abs=float(np.mean(np.abs(relative))) if pairs else 0.0,
-            max_abs=float(np.max(np.abs(relative))) if pairs else 0.0,
-            mean_signed=float(np.mean(relative)) if pairs else 0.0,
-            exact=float(np.mean(got == want)) if pairs else 0.0,
-        ))  # fmt: skip
-    return Comparison(samples=len(samples), errors=rows, verdicts_agree=agree)
+    for row, sample in zip(estimated, samples, strict=True):
+        guess = Resources(**{kind: row[k] for k, kind in enumerate(RESOURCE_KINDS)})
+        agree += guess.fits(limits) == sample.measured.model_copy(update={"cycles": None}).fits(
+            limits
+        )
+    glue = Glue(
+        offset={kind: float(difference[:, k].mean()) for k, kind in enumerate(RESOURCE_KINDS)},
+        samples=n, band={e.resource: e.mean_abs for e in errors},
+        band_max={e.resource: e.max_abs for e in errors},
+    )  # fmt: skip
+    return Comparison(samples=n, errors=errors, verdicts_agree=agree, glue=glue)
 
 
 def draw(loaded: LoadedSpec, count: int, seed: int, space: Space | None = None

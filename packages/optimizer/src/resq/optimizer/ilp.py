@@ -21,7 +21,6 @@ from collections.abc import Sequence
 import mip
 import numpy as np
 from resq.estimator.tables import COLUMNS
-from resq.hdlgen.cycles import SEQUENCER_CYCLES
 from resq.optimizer.problem import LIMITED, NothingFitsError, Problem, Solution
 
 _COLUMN = {c: i for i, c in enumerate(COLUMNS)}
@@ -113,7 +112,12 @@ class _Program:
             )
             self.usage[resource] = mip.xsum(float(sum(row[c] for c in columns)) * var
                                             for row, var in rows if any(row[c] for c in columns))  # fmt: skip
-        self.usage["cycles"] = self.usage["cycles"] + SEQUENCER_CYCLES
+        constant = tables.constant  # glue and the sequencer's cycles
+        for resource in LIMITED:
+            columns = (
+                [_COLUMN["lut"], _COLUMN["lutram"]] if resource == "lut" else [_COLUMN[resource]]
+            )
+            self.usage[resource] = self.usage[resource] + float(sum(constant[c] for c in columns))
         self.bits = bits
 
     def constrain(self) -> None:
@@ -163,7 +167,7 @@ class _Program:
                 totals += read[b_in, s]
             hardware.append((p, m, s))
             picked += [var, buffer]
-        totals[_COLUMN["cycles"]] += SEQUENCER_CYCLES
+        totals += tables.constant
         return widths, hardware, picked, totals
 
 
