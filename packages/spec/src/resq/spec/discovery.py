@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib.metadata import entry_points
+from typing import Any
 
 import click
 from resq.spec.errors import StageError
 from resq.spec.stage import ENTRY_POINT_GROUP, Stage
+
+
+def _loaded(group: str, what: str) -> Iterator[tuple[str, str, Any]]:
+    """(name, provider, loaded object) of every entry point of `group`; StageError names the
+    `what` (stage, command) and its provider when one cannot be loaded."""
+    for point in entry_points(group=group):
+        provider = f"{point.dist.name} {point.dist.version}" if point.dist else point.value
+        try:
+            loaded = point.load()
+        except Exception as e:
+            raise StageError(f"{what} {point.name!r} from {provider} cannot be loaded: {e}") from e
+        yield point.name, provider, loaded
 
 
 def discover_stages(group: str = ENTRY_POINT_GROUP) -> dict[str, Stage]:
@@ -16,26 +30,19 @@ def discover_stages(group: str = ENTRY_POINT_GROUP) -> dict[str, Stage]:
     is named differently from its stage, or when two distributions provide one stage.
     """
     found: dict[str, Stage] = {}
-    for point in entry_points(group=group):
-        provider = f"{point.dist.name} {point.dist.version}" if point.dist else point.value
-        try:
-            loaded = point.load()
-        except Exception as e:
-            raise StageError(f"stage {point.name!r} from {provider} cannot be loaded: {e}") from e
+    for name, provider, loaded in _loaded(group, "stage"):
         if not (isinstance(loaded, type) and issubclass(loaded, Stage)):
-            raise StageError(f"entry point {point.name!r} of {provider} is not a Stage subclass")
-        if loaded.name != point.name:
+            raise StageError(f"entry point {name!r} of {provider} is not a Stage subclass")
+        if loaded.name != name:
+            raise StageError(f"entry point {name!r} of {provider} names stage {loaded.name!r}")
+        if name in found:
             raise StageError(
-                f"entry point {point.name!r} of {provider} names stage {loaded.name!r}"
-            )
-        if point.name in found:
-            raise StageError(
-                f"stage {point.name!r} is provided twice: by {found[point.name].provider} "
+                f"stage {name!r} is provided twice: by {found[name].provider} "
                 f"and by {provider}; uninstall one"
             )
         stage = loaded()
         stage.provider = provider
-        found[point.name] = stage
+        found[name] = stage
     return found
 
 
@@ -47,13 +54,8 @@ def discover_commands(group: str = COMMAND_GROUP) -> dict[str, click.Command]:
     """Every click command registered under `group`, by entry-point name. Raises StageError
     when one cannot be loaded or is not a click command."""
     found: dict[str, click.Command] = {}
-    for point in entry_points(group=group):
-        provider = f"{point.dist.name} {point.dist.version}" if point.dist else point.value
-        try:
-            loaded = point.load()
-        except Exception as e:
-            raise StageError(f"command {point.name!r} from {provider} cannot be loaded: {e}") from e
+    for name, provider, loaded in _loaded(group, "command"):
         if not isinstance(loaded, click.Command):
-            raise StageError(f"entry point {point.name!r} of {provider} is not a click command")
-        found[point.name] = loaded
+            raise StageError(f"entry point {name!r} of {provider} is not a click command")
+        found[name] = loaded
     return found
