@@ -1,8 +1,11 @@
-"""`spec kdb build|show` (the knowledge database) and `spec estimate` (a design's estimate).
+"""`spec kdb build|show|validate` (the knowledge database) and `spec estimate` (a design's
+estimate).
 
     spec kdb build SPEC [--board NAME] [--executor local|dask] [--scheduler ADDR]
                         [--workers N] [--out DIR] [--quick]
     spec kdb show SPEC [--board NAME] [--out DIR]
+    spec kdb validate SPEC [--samples N] [--seed S] [--kdb DIR] [--out DIR] [--json FILE]
+                           [--executor local|dask] [--scheduler ADDR] [--workers N]
     spec estimate SPEC [--config FILE] [--board NAME] [--kdb DIR] [--json FILE]
 
 The model shape comes from SPEC and the part family from its board (or --board, a board
@@ -49,7 +52,7 @@ DATA = Path(__file__).parent / "data"
 
 QUICK = Grid(bits=(4, 8), windows=(24,), parallelism=(1, 16), multipliers=("dsp", "lut"),
              storages=("block", "distributed"))  # fmt: skip
-"""A small slice of the grid (a few minutes on 2 cores)."""
+"""A small slice of the grid: 225 of the airu shape's 1,401 points."""
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
