@@ -2,40 +2,47 @@
 
 from __future__ import annotations
 
+import math
+import types
+
 import pytest
 from resq.estimator.executor import Executor, ExecutorError
 
-
-def square_or_fail(value: int) -> int:
-    """Module level, so that worker processes can import it."""
-    if value == 3:
-        raise ValueError("three is refused")
-    return value * value
+ITEMS = [0.0, 1.0, 4.0, -1.0, 9.0, 16.0]
+"""math.sqrt of each, -1 fails: a task every worker process can import by name."""
 
 
-def _run(executor: Executor) -> tuple[dict[int, int], list[tuple[int, str]]]:
-    landed: dict[int, int] = {}
+def _run(executor: Executor) -> tuple[dict[float, float], list[tuple[int, str]]]:
+    landed: dict[float, float] = {}
 
-    def on_result(item: int, result: int) -> None:
+    def on_result(item: float, result: float) -> None:
         assert item not in landed
         landed[item] = result
 
-    failures = executor.map(square_or_fail, list(range(6)), on_result, "squares")
+    failures = executor.map(math.sqrt, ITEMS, on_result, "roots")
     return landed, [(f.index, f.error) for f in failures]
 
 
 def test_local_results_land_once_and_a_failing_task_does_not_stop_the_others() -> None:
     landed, failures = _run(Executor("local", workers=2))
-    assert landed == {0: 0, 1: 1, 2: 4, 4: 16, 5: 25}
-    assert failures == [(3, "ValueError: three is refused")]
+    assert landed == {0.0: 0.0, 1.0: 1.0, 4.0: 2.0, 9.0: 3.0, 16.0: 4.0}
+    assert failures == [(3, "ValueError: math domain error")]
 
 
 def test_a_dask_local_cluster_gives_what_the_local_pool_gives() -> None:
     assert _run(Executor("dask", workers=2)) == _run(Executor("local", workers=2))
 
 
+def test_a_task_workers_cannot_import_is_refused_before_any_starts() -> None:
+    module = types.ModuleType("resq_nowhere_to_be_found")
+    exec("def task(x):\n    return x\n", module.__dict__)
+    for kind in ("local", "dask"):
+        with pytest.raises(ExecutorError, match="cannot be imported by worker processes"):
+            Executor(kind, workers=1).map(module.task, [1], print)  # type: ignore[arg-type]
+
+
 def test_nothing_to_do_starts_no_workers_and_bad_settings_are_refused() -> None:
-    assert Executor("dask", scheduler="tcp://192.0.2.1:1").map(square_or_fail, [], print) == []
+    assert Executor("dask", scheduler="tcp://192.0.2.1:1").map(math.sqrt, [], print) == []
     with pytest.raises(ExecutorError, match="expected local or dask"):
         Executor("slurm")  # type: ignore[arg-type]
     with pytest.raises(ExecutorError, match="needs the dask executor"):
@@ -49,4 +56,4 @@ def test_an_unreachable_scheduler_is_a_clear_error() -> None:
     with pytest.raises(
         ExecutorError, match=r"cannot reach the Dask scheduler tcp://127\.0\.0\.1:9"
     ):
-        executor.map(square_or_fail, [1], print)
+        executor.map(math.sqrt, [1.0], print)

@@ -7,7 +7,8 @@ One small abstraction for the knowledge-database sweep and the optimizer's candi
     executor = Executor("dask", scheduler="tcp://h:8786")   # a running Dask cluster
     failures = executor.map(task, items, on_result)
 
-`task` must be a module-level function (it is pickled to the workers). `on_result(item,
+`task` must be a module-level function of an importable module (workers load it by name;
+`map` refuses one they could not import). `on_result(item,
 result)` runs in the calling process as each result lands, in completion order, so the caller
 writes each result atomically as it arrives and a killed sweep keeps every finished one. A
 task that raises does not stop the others: it comes back as a `Failure`. Ctrl-C cancels the
@@ -17,6 +18,8 @@ tasks not yet started and shuts the workers down before it propagates.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
+import importlib.util
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +47,22 @@ class Failure(BaseModel):
 
     index: int
     error: str
+
+
+def _check_importable(task: Callable[..., Any]) -> None:
+    """Refuse a task that worker processes could not import by name: they would fail to
+    load it (a Dask worker then never reports back)."""
+    while isinstance(task, functools.partial):
+        task = task.func
+    module = getattr(task, "__module__", None) or ""
+    top = module.split(".")[0]
+    if not top or top == "__main__":
+        return
+    if importlib.util.find_spec(top) is None:
+        raise ExecutorError(
+            f"task {getattr(task, '__qualname__', task)!r} of module {module!r} cannot be "
+            "imported by worker processes; use a function of an installed module"
+        )
 
 
 def _describe(error: BaseException) -> str:
@@ -81,6 +100,7 @@ class Executor:
         the tasks that raised, in item order."""
         if not items:
             return []
+        _check_importable(task)
         failures: list[Failure] = []
         progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
