@@ -66,15 +66,19 @@ METHODS: dict[str, dict[str, Any]] = {
     "spec-kd-cosine": {"distillation": 0.5, "qat_schedule": "cosine"},
     "spec-kd-cosine-avg": {"distillation": 0.5, "qat_schedule": "cosine", "qat_average": 0.999},
     "spec-kd1-cosine": {"distillation": 1.0, "qat_schedule": "cosine"},
+    "spec-long": {"epochs": 100, "patience": 25},
+    "spec-highlr": {"qat_lr": 3e-3},
     "spec-cosine": {"qat_schedule": "cosine"},
     "spec-bn": {"bn_reestimate": True},
     "spec-lowlr": {"qat_lr": 3e-4},
     "spec-finetune": {"qat_lr": 1e-4, "qat_schedule": "cosine", "distillation": 0.5},
 }
 """Method → the options it sets (quantization.range, softmax_bits, training options): "spec"
-is what specs/beijing-o3.yaml sets, "minmax" the recipe before range learning (min/max
-ranges, probabilities at MHA's output bits, constant learning rate), "spec-…" the spec with
-one option changed (softmax_bits "outputs": MHA's output bits)."""
+is what specs/beijing-o3.yaml sets (since session 10: distillation 0.5, cosine QAT),
+"minmax" the recipe before range learning (min/max ranges, probabilities at MHA's output
+bits, constant learning rate), "spec-…" the spec with one option changed (softmax_bits
+"outputs": MHA's output bits). The methods named for distillation or the schedule set them
+whatever the spec's default."""
 QUANTIZATION_OPTIONS = {"range", "softmax_bits"}
 
 

@@ -223,8 +223,8 @@ def test_the_weight_average_follows_every_step_and_is_swapped_in_only_within_the
         average.update(net)
     assert float(average.averages["weight"]) == 0.5 * (0.5 * 1 + 0.5 * 3) + 0.5 * 5
     with average.swapped_in(net):
-        assert float(net.weight) == 3.5
-    assert float(net.weight) == 5.0
+        assert float(net.weight.detach()) == 3.5
+    assert float(net.weight.detach()) == 5.0
 
 
 def test_averaged_qat_keeps_the_averaged_weights(

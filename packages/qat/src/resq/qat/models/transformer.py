@@ -29,6 +29,9 @@ from resq.spec.model import TransformerModel
 from resq.spec.quantization import Range
 from torch import nn
 
+WEIGHT_QUANTIZERS = ("weight_fq", "table_fq")
+"""Attribute names of the quantizers of weights, tables and folded BN scales."""
+
 
 class EncoderLayer(nn.Module):
     """MHA → AddMHA → BNMHA → FFN (linear, ReLU, linear) → AddFFN → BNFFN."""
@@ -75,6 +78,36 @@ class Transformer(nn.Module):
         self.loutput = QLinear(
             model.d_model, model.n_outputs, out.weights, out.outputs, out.scheme, t
         )
+        # `<Component>.<weights|outputs>` (and `Linput.inputs`) → the quantizers of that width
+        self.widths: dict[str, list[FakeQuantize]] = {"Linput.inputs": [self.input_quant.output_fq]}
+        parts: list[tuple[str, nn.Module]] = [("Linput", self.linput), ("AddPE", self.pe),
+                                              ("AddPE", self.add_pe)]  # fmt: skip
+        for layer in self.layers:
+            assert isinstance(layer, EncoderLayer)
+            parts += [("MHA", layer.mha), ("AddMHA", layer.add_mha), ("BNMHA", layer.bn_mha),
+                      ("FFN", layer.ffn1), ("FFN", layer.ffn2), ("AddFFN", layer.add_ffn),
+                      ("BNFFN", layer.bn_ffn)]  # fmt: skip
+        parts += [("GAP", self.gap), ("Loutput", self.loutput)]
+        for component, module in parts:
+            for name, quantizer in module.named_modules():
+                if isinstance(quantizer, FakeQuantize):
+                    kind = "weights" if name.rsplit(".", 1)[-1] in WEIGHT_QUANTIZERS else "outputs"
+                    self.widths.setdefault(f"{component}.{kind}", []).append(quantizer)
+
+    def set_width(self, source: str, bits: int) -> None:
+        """Quantize the tensors of `source` (`<Component>.<weights|outputs>`,
+        `Linput.inputs` or `softmax`) at `bits` over their current ranges: a trained model
+        at other widths, for sensitivity analysis. `bits` (the BitConfig it was built with)
+        then no longer describes the network: do not export it."""
+        if source == "softmax":
+            for layer in self.layers:
+                assert isinstance(layer, EncoderLayer)
+                layer.mha.prob_bits = bits
+            return
+        if source not in self.widths:
+            raise ValueError(f"no tensors of {source!r}; known: {', '.join(self.widths)}, softmax")
+        for quantizer in self.widths[source]:
+            quantizer.set_bit_width(bits)
 
     def set_quantized(self, enabled: bool) -> None:
         """Switch every fake quantizer on (the QAT model) or off (the float model)."""

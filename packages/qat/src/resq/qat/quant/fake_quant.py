@@ -214,6 +214,24 @@ class FakeQuantize(nn.Module):
         self._set_trainable()
         self._cache.clear()
 
+    def set_bit_width(self, bit_width: int) -> None:
+        """Quantize at `bit_width` (2..16) from now on over the same real range: a learned
+        range keeps its ends (its scale and zero point are recomputed), an observed range
+        keeps its observer."""
+        if bool(self.learned):
+            qp = self._learned_qparams()
+            low, high = (
+                qp.scale * (qp.quant_min - qp.zero_point),
+                qp.scale * (qp.quant_max - qp.zero_point),
+            )
+            moved = qparams_from_range(low, high, bit_width, self.chosen)
+            with torch.no_grad():
+                self.log_scale.fill_(math.log(moved.scale))
+                self.zero_point.fill_(float(moved.zero_point))
+        self.bit_width = bit_width
+        self._cache.clear()
+        self._learned_version = (-1, -1)
+
     def _learned_qparams(self) -> QParams:
         version = (self.log_scale._version, self.zero_point._version)
         cached = self._cache.get("qparams")
