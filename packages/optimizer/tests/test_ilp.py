@@ -11,8 +11,9 @@ from resq.estimator.profile import model_blocks
 from resq.estimator.space import Space
 from resq.estimator.tables import COLUMNS, Tables
 from resq.optimizer import exhaustive, ilp
+from resq.optimizer.filter import score_filter
 from resq.optimizer.problem import NothingFitsError, Problem
-from resq.spec import Resources, load_spec
+from resq.spec import COMPONENTS, Resources, load_spec
 from resq.spec.search import ObjectiveWeights
 
 REPO = Path(__file__).resolve().parents[3]
@@ -110,3 +111,24 @@ def test_an_impossible_budget_names_the_resource_and_its_smallest_use() -> None:
     with pytest.raises(NothingFitsError, match=r"lut: the smallest use any configuration "
                                                r"reaches is \d+"):  # fmt: skip
         ilp.solve(Problem(tables, limits))
+
+
+def test_the_filter_keeps_the_widest_combinations_that_fit() -> None:
+    """Paper 000: one width per component, filtered by the budget, widest sum first."""
+    tables = _tables(Space(), seed=5)
+    nodes = {b.node: (4, "lut", "distributed") for b in tables.blocks}
+    limits = Resources(lut=6000, lutram=2400, ff=16000, bram36=10, dsp=20, cycles=40_000)
+    problem = Problem(tables, limits, fixed_nodes=nodes)
+    kept = score_filter(problem, top_k=20)
+    assert len(kept) == 20
+    sums = []
+    for solution in kept:
+        assert all(left >= 0 for left in solution.slack.values())
+        assert solution.widths["softmax"] == solution.widths["MHA.outputs"]
+        assert solution.widths["FFN.weights"] == solution.widths["FFN.outputs"]
+        sums.append(sum(solution.widths[f"{c}.outputs"] for c in COMPONENTS))
+    assert sums == sorted(sums, reverse=True)
+    assert sums[0] < 80  # the widest (all 8 bit) does not fit this budget
+    unlimited = Problem(tables, Resources(lut=1e9, lutram=1e9, ff=1e9, bram36=1e9, dsp=1e9),
+                        fixed_nodes=nodes)  # fmt: skip
+    assert sum(score_filter(unlimited, 1)[0].widths[f"{c}.outputs"] for c in COMPONENTS) == 80

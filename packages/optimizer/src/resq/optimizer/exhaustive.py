@@ -21,8 +21,9 @@ MAX_CONFIGURATIONS = 5_000_000
 """Larger problems are refused: the ILP is the method for them."""
 
 
-def _widths_array(problem: Problem, combos: np.ndarray) -> np.ndarray:
-    """(n, components, 3) width indices of `combos` (n, sources); inputs from producers."""
+def widths_array(problem: Problem, combos: np.ndarray) -> np.ndarray:
+    """(n, components, 3) width indices of `combos` (n, sources: indices into the space's
+    bits); every component's inputs from its producer's outputs."""
     n = combos.shape[0]
     widths = np.zeros((n, len(COMPONENTS), len(ROLES)), dtype=np.int64)
     for k, source in enumerate(problem.sources):
@@ -52,7 +53,7 @@ def search(problem: Problem, top_k: int = 1) -> list[Solution]:
     combos = width_combos[w]
     softmax = (combos[:, problem.sources.index("softmax")] if "softmax" in problem.sources
                else np.zeros(len(combos), dtype=np.int64))  # fmt: skip
-    batch = Batch(widths=_widths_array(problem, combos), softmax=softmax,
+    batch = Batch(widths=widths_array(problem, combos), softmax=softmax,
                   parallelism=hardware_combos[h][:, :, 0], multiplier=hardware_combos[h][:, :, 1],
                   storage=hardware_combos[h][:, :, 2])  # fmt: skip
     totals = problem.tables.score(batch)

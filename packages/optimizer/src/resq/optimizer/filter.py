@@ -1,0 +1,56 @@
+"""Score-based filtering, paper 000's procedure: every per-component width, filtered and sorted.
+
+Each of the ten components takes one width from the space for its weights and its outputs
+(the model input takes Linput's, the softmax MHA's): 3^10 = 59,049 combinations at widths
+{4, 6, 8}. Each is estimated (all at once, by the score tables) with the nodes' hardware
+fixed, those over any budgeted resource are dropped, and the rest are sorted by the sum of
+their components' widths, widest first (ties: fewer LUTs first); the first `top_k` are kept.
+The hardware is the problem's `fixed_nodes`, or each node's first option.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from resq.estimator.tables import COLUMNS, Batch
+from resq.optimizer.exhaustive import widths_array
+from resq.optimizer.problem import LIMITED, NothingFitsError, Problem, Solution
+from resq.spec.components import COMPONENTS
+
+
+def _source_component(source: str) -> str:
+    return "MHA" if source == "softmax" else source.split(".")[0]
+
+
+def score_filter(problem: Problem, top_k: int) -> list[Solution]:
+    """The `top_k` combinations within the budget with the largest sum of widths."""
+    bits = problem.tables.space.bits
+    combos = np.array(list(itertools.product(range(len(bits)), repeat=len(COMPONENTS))))
+    column = {s: COMPONENTS.index(_source_component(s)) for s in problem.sources}
+    per_source = np.stack([combos[:, column[s]] for s in problem.sources], axis=1)
+    hardware = [problem.hardware(n)[0] for n in range(len(problem.tables.blocks))]
+    n = len(combos)
+    chosen = np.array(hardware)
+    softmax = (per_source[:, problem.sources.index("softmax")] if "softmax" in problem.sources
+               else np.zeros(n, dtype=np.int64))  # fmt: skip
+    batch = Batch(widths=widths_array(problem, per_source), softmax=softmax,
+                  parallelism=np.tile(chosen[:, 0], (n, 1)),
+                  multiplier=np.tile(chosen[:, 1], (n, 1)),
+                  storage=np.tile(chosen[:, 2], (n, 1)))  # fmt: skip
+    totals = problem.tables.score(batch)
+    feasible = np.ones(n, dtype=bool)
+    for resource in LIMITED:
+        limit = problem.limit(resource)
+        if limit is not None:
+            used = totals[:, COLUMNS.index(resource)]
+            if resource == "lut":
+                used = used + totals[:, COLUMNS.index("lutram")]
+            feasible &= used <= limit
+    if not feasible.any():
+        raise NothingFitsError("no per-component combination fits the budget")
+    width_sum = np.array(bits)[combos].sum(axis=1)
+    lut = totals[:, COLUMNS.index("lut")] + totals[:, COLUMNS.index("lutram")]
+    order = [i for i in np.lexsort((lut, -width_sum)) if feasible[i]][:top_k]
+    return [problem.solution({s: bits[per_source[i, k]] for k, s in enumerate(problem.sources)},
+                             hardware, totals[i]) for i in order]  # fmt: skip
