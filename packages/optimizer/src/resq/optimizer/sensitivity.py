@@ -1,4 +1,6 @@
-"""Sensitivity by ablation (paper 001): what a trained model loses when one width is lowered.
+"""Sensitivity: how much a trained QAT network's output moves when a component is degraded.
+
+Ablation (paper 001): what a trained model loses when one width is lowered.
 
 For every source (a component's weights or outputs, the model input, the softmax) and
 every candidate width below the trained one, a copy of the trained QAT network quantizes
@@ -8,6 +10,13 @@ in the training form (plain fake quantization: within 0.6 % of the integer resul
 tests/bench/qat_accuracy.py). The cost of a choice is its increase over the trained
 network's, at least 0; a width at or above the trained one costs 0. The costs are the
 `costs` of the search problem (resq.optimizer.problem).
+
+Mask-guided (paper 002, MQE): a fraction of a component's weights (its weight tensors and
+tables, not biases) is set to zero at random, and the divergence between the masked and the
+unmasked network's outputs on a calibration split is measured. For a regression output the
+KL divergence of two Gaussians of one variance σ² is (μ₁ − μ₂)²/(2σ²): here the mean over
+windows of the squared output difference over twice the unmasked outputs' variance.
+`rank_correlation` compares the component orders two methods give (Spearman).
 """
 
 from __future__ import annotations
@@ -16,8 +25,10 @@ import copy
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 from resq.qat.data import Split
 from resq.qat.models.transformer import EncoderLayer, Transformer
+from resq.qat.quant.modules import PositionalTable, QBatchNorm, QLinear
 from resq.qat.training import predict
 
 
@@ -53,3 +64,64 @@ def ablation(net: Transformer, validation: Split, sources: Sequence[str],
             ablated.set_width(source, width)
             costs[source][width] = max(0.0, _mse(ablated, validation) - base)
     return costs
+
+
+def _weights(net: Transformer, component: str) -> list[torch.Tensor]:
+    """The weight tensors of `component` (linear weights, BN scales, the PE table; not
+    biases): those its `weights` quantizers quantize."""
+    quantizers = {id(q) for q in net.widths.get(f"{component}.weights", [])}
+    tensors = []
+    for module in net.modules():
+        if isinstance(module, QLinear) and id(module.weight_fq) in quantizers:
+            tensors.append(module.linear.weight)
+        elif isinstance(module, QBatchNorm) and id(module.weight_fq) in quantizers:
+            tensors.append(module.weight)
+        elif isinstance(module, PositionalTable) and id(module.table_fq) in quantizers:
+            tensors.append(module.table)
+    return tensors
+
+
+def mask_guided(net: Transformer, calibration: Split, components: Sequence[str],
+                ratios: Sequence[float] = (0.25, 0.5), seed: int = 0
+                ) -> dict[str, dict[float, float]]:  # fmt: skip
+    """divergence[component][ratio]: the output divergence when that fraction (0..1) of the
+    component's weights is zeroed at random (seeded). `net` itself is not changed."""
+    net.eval()
+    net.set_exact(False)
+    reference = predict(net, calibration.x)
+    variance = max(float(np.var(reference)), 1e-12)
+    generator = torch.Generator().manual_seed(seed)
+    result: dict[str, dict[float, float]] = {}
+    for component in components:
+        result[component] = {}
+        for ratio in ratios:
+            masked = copy.deepcopy(net)
+            with torch.no_grad():
+                for tensor in _weights(masked, component):
+                    keep = torch.rand(tensor.shape, generator=generator) >= ratio
+                    tensor.mul_(keep.to(tensor.dtype))
+            moved = predict(masked, calibration.x)
+            result[component][ratio] = float(np.mean((moved - reference) ** 2) / (2 * variance))
+    return result
+
+
+def rank_correlation(first: dict[str, float], second: dict[str, float]) -> float:
+    """Spearman's rank correlation (−1..1) of two scores over their common keys (ties get
+    their mean rank)."""
+    keys = sorted(set(first) & set(second))
+    if len(keys) < 2:
+        raise ValueError("rank correlation needs at least two common components")
+
+    def ranks(values: list[float]) -> np.ndarray:
+        order = np.argsort(values, kind="stable")
+        rank = np.empty(len(values))
+        rank[order] = np.arange(len(values), dtype=float)
+        for value in set(values):
+            same = [i for i, v in enumerate(values) if v == value]
+            rank[same] = rank[same].mean()
+        return rank
+
+    a, b = ranks([first[k] for k in keys]), ranks([second[k] for k in keys])
+    if a.std() == 0 or b.std() == 0:
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
