@@ -8,8 +8,6 @@ sweep killed midway must resume without measuring a point twice.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -121,21 +119,51 @@ sweep(Path(sys.argv[1]), "xc7", Toolchain(route="yosys", versions={"yosys": "tes
 """
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every live process below `pid` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, pending = set(), [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.add(child)
+            pending.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 @pytest.mark.usefixtures("synthesis_tools", "fusesoc_tools")
-def test_a_killed_sweep_resumes_where_it_stopped(tmp_path: Path) -> None:
+def test_a_killed_sweep_resumes_where_it_stopped_and_leaves_no_process(tmp_path: Path) -> None:
     path = tmp_path / "xc7.json"
     journal = path.with_name(path.name + ".journal")
     command = [sys.executable, "-c", SWEEP, str(path), str(CORES)]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
         while not (journal.is_file() and journal.read_text().count("\n") >= 2):
             assert process.poll() is None and time.monotonic() < deadline, "sweep ended early"
             time.sleep(0.2)
+        below = _descendants(process.pid)
+        assert below, "the sweep runs its tools in worker processes"
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
+        process.kill()  # SIGKILL: the sweep cannot clean up after itself
         process.wait()
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in below) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in below if _alive(pid)], "workers or tools outlived the sweep"
     assert not path.exists()
     toolchain = Toolchain(route="yosys", versions={"yosys": "test"})
     before = load_kdb(path, "xc7", toolchain)

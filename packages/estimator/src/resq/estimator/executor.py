@@ -12,16 +12,20 @@ One small abstraction for the knowledge-database sweep and the optimizer's candi
 result)` runs in the calling process as each result lands, in completion order, so the caller
 writes each result atomically as it arrives and a killed sweep keeps every finished one. A
 task that raises does not stop the others: it comes back as a `Failure`. Ctrl-C cancels the
-tasks not yet started and shuts the workers down before it propagates.
+tasks not yet started and shuts the workers down before it propagates; local workers and
+the tools they run die with the process that started them, however it ends (`_worker_start`).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
 import functools
 import importlib.util
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
@@ -63,6 +67,26 @@ def _check_importable(task: Callable[..., Any]) -> None:
             f"task {getattr(task, '__qualname__', task)!r} of module {module!r} cannot be "
             "imported by worker processes; use a function of an installed module"
         )
+
+
+def _worker_start() -> None:
+    """In each local worker: a process group of its own, which it takes down with it.
+
+    The worker starts a new session, so the tools it runs (FuseSoC, GHDL, Yosys) are in its
+    group. On SIGTERM it kills that group, tools included; and it gets SIGTERM when the
+    process that started it dies (Linux `PR_SET_PDEATHSIG`), however that died. So killing
+    a sweep, even with SIGKILL, leaves no worker and no tool running.
+    """
+    os.setsid()
+    signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os.killpg(0, signal.SIGKILL)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _describe(error: BaseException) -> str:
@@ -122,12 +146,19 @@ class Executor:
     ) -> Iterator[tuple[int, Any]]:
         workers = min(self.workers or os.cpu_count() or 1, len(items))
         context = multiprocessing.get_context("spawn")
-        pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
+        pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context,
+                                                      initializer=_worker_start)  # fmt: skip
         try:
             futures = {pool.submit(task, item): index for index, item in enumerate(items)}
             for future in concurrent.futures.as_completed(futures):
                 error = future.exception()
                 yield futures[future], error if error is not None else future.result()
+        except BaseException:
+            # interrupted (Ctrl-C, an error in on_result): stop the running tasks too
+            pool.shutdown(wait=False, cancel_futures=True)
+            for worker in multiprocessing.active_children():
+                worker.terminate()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
