@@ -41,6 +41,13 @@ def _undominated(table: np.ndarray, choices: Sequence[tuple[int, ...]]) -> list[
     return [c for c in choices if not any(beaten(c, o) for o in choices if o != c)]
 
 
+def _columns(resource: str) -> list[int]:
+    """The table columns a budgeted resource adds up: `lut` is logic + LUT-RAM."""
+    if resource == "lut":
+        return [_COLUMN["lut"], _COLUMN["lutram"]]
+    return [_COLUMN[resource]]
+
+
 class _Program:
     """The model, its variables and the usage expression of every budgeted resource."""
 
@@ -79,9 +86,15 @@ class _Program:
             self.x.append(options)
             buffers: dict[tuple[int, int], mip.Var] = {}
             output = problem.outputs[n]
+            every = sorted({(st,) for _, _, st in hardware})
             for b in problem.choices(output):
-                storages = [st for (st,) in _undominated(
-                    tables.buffer[n][b], sorted({(st,) for _, _, st in hardware}))]  # fmt: skip
+                # a node that also holds the model input's buffer pays for both in one storage
+                kept = (
+                    every
+                    if tables.inputs[n] is not None
+                    else _undominated(tables.buffer[n][b], every)
+                )
+                storages = [st for (st,) in kept]
                 for st in storages:
                     var = model.add_var(var_type=mip.BINARY)
                     buffers[(b, st)] = var
@@ -107,17 +120,12 @@ class _Program:
             self.u.append(reads)
         self.usage: dict[str, mip.LinExpr] = {}
         for resource in LIMITED:
-            columns = (
-                [_COLUMN["lut"], _COLUMN["lutram"]] if resource == "lut" else [_COLUMN[resource]]
-            )
-            self.usage[resource] = mip.xsum(float(sum(row[c] for c in columns)) * var
-                                            for row, var in rows if any(row[c] for c in columns))  # fmt: skip
-        constant = tables.constant  # glue and the sequencer's cycles
-        for resource in LIMITED:
-            columns = (
-                [_COLUMN["lut"], _COLUMN["lutram"]] if resource == "lut" else [_COLUMN[resource]]
-            )
-            self.usage[resource] = self.usage[resource] + float(sum(constant[c] for c in columns))
+            columns = _columns(resource)
+            constant = float(sum(tables.constant[c] for c in columns))  # glue, sequencer
+            self.usage[resource] = constant + mip.xsum(
+                float(sum(row[c] for c in columns)) * var
+                for row, var in rows if any(row[c] for c in columns)
+            )  # fmt: skip
         self.bits = bits
 
     def constrain(self) -> None:
