@@ -56,29 +56,34 @@ SCHEMES = ("symmetric", "asymmetric", "adaptive")
 
 OLD_RECIPE = {"range": "minmax", "softmax_bits": "outputs", "qat_schedule": "constant",
               "distillation": 0.0, "bn_reestimate": False, "qat_lr": None}  # fmt: skip
+SESSION9 = {"distillation": 0.0, "qat_schedule": None, "qat_lr": None}
+"""The QAT recipe of session 9's spec (lsq ranges, the float phase's plateau schedule)."""
+KD = {"distillation": 0.5, "qat_lr": None}
 METHODS: dict[str, dict[str, Any]] = {
     "spec": {},
     "minmax": OLD_RECIPE,
-    "spec-minmax": {"range": "minmax"},
-    "spec-mse": {"range": "mse"},
-    "spec-softmax-out": {"softmax_bits": "outputs"},
-    "spec-kd": {"distillation": 0.5},
-    "spec-kd-cosine": {"distillation": 0.5, "qat_schedule": "cosine"},
-    "spec-kd-cosine-avg": {"distillation": 0.5, "qat_schedule": "cosine", "qat_average": 0.999},
-    "spec-kd1-cosine": {"distillation": 1.0, "qat_schedule": "cosine"},
+    "spec-minmax": {**SESSION9, "range": "minmax"},
+    "spec-mse": {**SESSION9, "range": "mse"},
+    "spec-softmax-out": {**SESSION9, "softmax_bits": "outputs"},
+    "spec-kd": {**KD, "qat_schedule": None},
+    "spec-kd-cosine": {**KD, "qat_schedule": "cosine"},
+    "spec-kd-cosine-avg": {**KD, "qat_schedule": "cosine", "qat_average": 0.999},
+    "spec-kd1-cosine": {**KD, "distillation": 1.0, "qat_schedule": "cosine"},
     "spec-long": {"epochs": 100, "patience": 25},
-    "spec-highlr": {"qat_lr": 3e-3},
-    "spec-cosine": {"qat_schedule": "cosine"},
-    "spec-bn": {"bn_reestimate": True},
-    "spec-lowlr": {"qat_lr": 3e-4},
+    "spec-highlr": {**KD, "qat_schedule": "cosine", "qat_lr": 3e-3},
+    "spec-cosine": {**SESSION9, "qat_schedule": "cosine"},
+    "spec-bn": {**SESSION9, "bn_reestimate": True},
+    "spec-lowlr": {**SESSION9, "qat_lr": 3e-4},
     "spec-finetune": {"qat_lr": 1e-4, "qat_schedule": "cosine", "distillation": 0.5},
 }
-"""Method → the options it sets (quantization.range, softmax_bits, training options): "spec"
-is what specs/beijing-o3.yaml sets (since session 10: distillation 0.5, cosine QAT),
-"minmax" the recipe before range learning (min/max ranges, probabilities at MHA's output
-bits, constant learning rate), "spec-…" the spec with one option changed (softmax_bits
-"outputs": MHA's output bits). The methods named for distillation or the schedule set them
-whatever the spec's default."""
+"""Method → the options it sets (quantization.range, softmax_bits, training options) over
+specs/beijing-o3.yaml. "spec" is what the spec sets (session 10: lsq, distillation 0.5,
+cosine QAT, `qat_lr: auto`); "minmax" the recipe before range learning (min/max ranges,
+probabilities at MHA's output bits, constant rate); the others set every option they are
+named for, so that a row keeps its meaning when the spec's defaults change: SESSION9-based
+ones are session 9's spec with one change (softmax_bits "outputs": MHA's output bits),
+KD-based ones distill half the target from the float parent at the float phase's rate
+("highlr": 3e-3)."""
 QUANTIZATION_OPTIONS = {"range", "softmax_bits"}
 
 

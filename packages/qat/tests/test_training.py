@@ -246,3 +246,19 @@ def test_averaged_qat_keeps_the_averaged_weights(
     assert result.best_validation_mse == pytest.approx(
         float(np.mean((predict(averaged, synthetic.validation.x) - synthetic.validation.y) ** 2))
     )
+
+
+@pytest.mark.parametrize(("width", "factor"), [(8, 1.0), (4, 3.0)])
+def test_an_auto_qat_rate_follows_the_narrowest_width(
+    tmp_path: Path, synthetic: WindowedData, small_model: TransformerModel,
+    uniform_bits: Callable[..., BitConfig], width: int, factor: float,
+) -> None:  # fmt: skip
+    """`qat_lr: auto` trains 4-bit models at 3·lr and 8-bit ones at lr (constant schedule:
+    the rate in the checkpoint is the rate QAT used)."""
+    bits = uniform_bits(width)
+    training = TrainingSpec(epochs=1, float_epochs=1, batch_size=64, lr=2e-3, qat_lr="auto")
+    start = train_float(small_model, bits, synthetic, training, seed=4)
+    train_qat(small_model, bits, QuantizationSpec(), synthetic, training, 4, start, tmp_path)
+    saved = torch.load(tmp_path / "qat.ckpt", weights_only=False)
+    rates = [group["lr"] for group in saved["optimizer"]["param_groups"]]
+    assert rates == pytest.approx([2e-3 * factor] * len(rates))

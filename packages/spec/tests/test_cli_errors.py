@@ -70,6 +70,16 @@ def test_distillation_outside_0_to_1_is_located(project: Path, run_spec) -> None
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("fast", "or 'auto', got 'fast'"), ("0", "learning rate 0 is out of range")],
+)
+def test_a_qat_rate_is_a_number_or_auto(project: Path, run_spec, value: str, message: str
+                                       ) -> None:  # fmt: skip
+    file = write(project, GOOD + f"training:\n  qat_lr: {value}\n")
+    assert_reported(run_spec("validate", str(file)), file, 10, 3, "training.qat_lr", message)
+
+
 def test_a_weight_average_decay_of_1_is_located(project: Path, run_spec) -> None:
     file = write(project, GOOD + "training:\n  qat_average: 1\n")
     assert_reported(

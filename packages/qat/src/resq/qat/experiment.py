@@ -85,6 +85,11 @@ def train_float(
     return FloatResult({k: v.cpu() for k, v in net.float_state().items()}, phase)
 
 
+def narrowest(bits: BitConfig) -> int:
+    """The narrowest width of any tensor, weight or table in `bits`."""
+    return min(min(c.inputs, c.weights, c.outputs) for c in bits.components.values())
+
+
 def train_qat(
     model: TransformerModel,
     bits: BitConfig,
@@ -101,7 +106,8 @@ def train_qat(
     `quantization` gives the ranges (observed, or learned from the least-error ones under
     lsq) and the adaptive threshold; its bits are `bits`. `training` gives the recipe: QAT
     learns targets blended with the float parent's predictions (`distillation`), from batch
-    norms re-estimated on the training split (`bn_reestimate`), at `qat_lr` on
+    norms re-estimated on the training split (`bn_reestimate`), at `qat_lr` (for `auto`, by
+    the narrowest width of `bits`) on
     `qat_schedule`, keeping the moving average of its weights when `qat_average` is set.
 
     Early stopping validates in the training form (plain fake quantization, within 0.6% of
@@ -127,7 +133,8 @@ def train_qat(
     net.set_exact(False)
     phase = fit(
         net, train, data.validation, training, training.epochs, seed + QAT_SEED_OFFSET,
-        "qat", checkpoint, on_epoch, training.qat_lr, training.qat_schedule, training.qat_average,
+        "qat", checkpoint, on_epoch, training.qat_rate(narrowest(bits)), training.qat_schedule,
+        training.qat_average,
     )  # fmt: skip
     net.set_exact(True)
     net.cpu()

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
 from resq.spec.base import SpecModel
 
 Schedule = Literal["constant", "cosine", "plateau"]
+
+
+def _parse_qat_rate(value: Any) -> Any:
+    """Accept a learning rate in (0, 10] or the string `auto`."""
+    if value is None or value == "auto":
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a learning rate (0 < rate ≤ 10) or 'auto', got {value!r}")
+    if not 0 < value <= 10 or value != value:
+        raise ValueError(f"learning rate {value} is out of range (0, 10]")
+    return float(value)
+
+
+QatRate = Annotated[
+    float | Literal["auto"],
+    BeforeValidator(_parse_qat_rate),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": 10}, {"const": "auto"}]}
+    ),
+]
+"""QAT's learning rate, or `auto` (by the narrowest width)."""
+
+AUTO_LR_BASE = 3.0
+"""`qat_lr: auto` multiplies lr by this at 4 bit (and by its square root at 6 bit)."""
 
 
 class TrainingSpec(SpecModel):
@@ -19,8 +43,10 @@ class TrainingSpec(SpecModel):
     )
     batch_size: int = Field(64, ge=1, le=65_536, description="windows per mini-batch")
     lr: float = Field(1e-3, gt=0, le=10, description="learning rate (float pre-training)")
-    qat_lr: float | None = Field(
-        None, gt=0, le=10, description="learning rate of QAT (default: lr)"
+    qat_lr: QatRate | None = Field(
+        None,
+        description="learning rate of QAT (default: lr); `auto`: lr · 3^((8 − b)/4) for the "
+        "narrowest width b of the configuration, 3·lr at 4 bit and lr at 8 bit or more",
     )
     schedule: Schedule = Field(
         "constant",
@@ -61,6 +87,15 @@ class TrainingSpec(SpecModel):
     threads: int = Field(
         1, ge=1, le=256, description="CPU threads; training is deterministic at a fixed count"
     )
+
+    def qat_rate(self, narrowest: int) -> float:
+        """The QAT learning rate for a configuration whose narrowest width is `narrowest`
+        bits (see `qat_lr`): narrow models need a larger step to move between levels, wide
+        ones drift from their float parent with it (tests/bench/qat_accuracy.py)."""
+        if self.qat_lr == "auto":
+            factor: float = AUTO_LR_BASE ** ((8 - min(narrowest, 8)) / 4)
+            return self.lr * factor
+        return self.lr if self.qat_lr is None else self.qat_lr
 
     @model_validator(mode="after")
     def _qat_budget(self) -> TrainingSpec:
