@@ -1,9 +1,10 @@
 """Profiling: which blocks a model's hardware consists of, and one synthesis of one block.
 
 A node of the generated top costs its IP instance, the ROMs that feed it (weights and biases
-of a linear node, the positional table of AddPE) and the buffer of the tensor it writes.
-`model_blocks` lists them per node for a Transformer shape; `ip_points` and `buffer_point`
-give the `ProfilePoint`s of a node block built one way, with generics from the IP test cases
+of a linear node, the positional table of AddPE) and the buffer of the tensor it writes; the
+first node also the buffer of the model input. `model_blocks` lists them per node for a
+Transformer shape; `ip_points`, `buffer_point` and `input_buffer_point` give the
+`ProfilePoint`s of a node block built one way, with generics from the IP test cases
 of resq.hdlgen.ipvectors, which build each instance through the one node → IP mapping
 (resq.hdlgen.mapping); `Grid` says which bit widths, sequence lengths, PAR, multiplier and
 storage styles to measure and `grid_points` lists the distinct points of a model over it;
