@@ -11,8 +11,8 @@ import itertools
 from typing import cast
 
 import numpy as np
-from resq.estimator.tables import COLUMNS, Batch
-from resq.optimizer.problem import LIMITED, NothingFitsError, Problem, Solution
+from resq.estimator.tables import Batch
+from resq.optimizer.problem import NothingFitsError, Problem, Solution
 from resq.spec.bitconfig import PRODUCER
 from resq.spec.components import COMPONENTS, ComponentName
 
@@ -57,14 +57,7 @@ def search(problem: Problem, top_k: int = 1) -> list[Solution]:
                   parallelism=hardware_combos[h][:, :, 0], multiplier=hardware_combos[h][:, :, 1],
                   storage=hardware_combos[h][:, :, 2])  # fmt: skip
     totals = problem.tables.score(batch)
-    feasible = np.ones(len(totals), dtype=bool)
-    for resource in LIMITED:
-        limit = problem.limit(resource)
-        if limit is not None:
-            used = totals[:, COLUMNS.index(resource)]
-            if resource == "lut":
-                used = used + totals[:, COLUMNS.index("lutram")]
-            feasible &= used <= limit
+    feasible = problem.within_budget(totals)
     if not feasible.any():
         raise NothingFitsError("no configuration fits the budget")
     ranked = []

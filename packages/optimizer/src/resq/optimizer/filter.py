@@ -15,7 +15,7 @@ import itertools
 import numpy as np
 from resq.estimator.tables import COLUMNS, Batch
 from resq.optimizer.exhaustive import widths_array
-from resq.optimizer.problem import LIMITED, NothingFitsError, Problem, Solution
+from resq.optimizer.problem import NothingFitsError, Problem, Solution
 from resq.spec.components import COMPONENTS
 
 
@@ -39,14 +39,7 @@ def score_filter(problem: Problem, top_k: int) -> list[Solution]:
                   multiplier=np.tile(chosen[:, 1], (n, 1)),
                   storage=np.tile(chosen[:, 2], (n, 1)))  # fmt: skip
     totals = problem.tables.score(batch)
-    feasible = np.ones(n, dtype=bool)
-    for resource in LIMITED:
-        limit = problem.limit(resource)
-        if limit is not None:
-            used = totals[:, COLUMNS.index(resource)]
-            if resource == "lut":
-                used = used + totals[:, COLUMNS.index("lutram")]
-            feasible &= used <= limit
+    feasible = problem.within_budget(totals)
     if not feasible.any():
         raise NothingFitsError("no per-component combination fits the budget")
     width_sum = np.array(bits)[combos].sum(axis=1)

@@ -145,6 +145,18 @@ class Problem:
         used["lut"] = used["lut"] + used["lutram"]
         return {r: used[r] for r in LIMITED}
 
+    def within_budget(self, totals: np.ndarray) -> np.ndarray:
+        """For rows of totals (n, COLUMNS): whether each is within every budgeted limit."""
+        fits = np.ones(len(totals), dtype=bool)
+        for resource in LIMITED:
+            limit = self.limit(resource)
+            if limit is not None:
+                used = totals[:, COLUMNS.index(resource)]
+                if resource == "lut":
+                    used = used + totals[:, COLUMNS.index("lutram")]
+                fits &= used <= limit
+        return fits
+
     def objective(self, widths: dict[str, int], totals: np.ndarray) -> float:
         """The weighted objective of a configuration with `widths` and `totals`."""
         w = self.weights
