@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from resq.estimator.executor import Executor
-from resq.estimator.kdb import ProfilePoint, Toolchain, load_kdb
+from resq.estimator.fit import FittedModel
+from resq.estimator.kdb import ProfilePoint, Toolchain, load_kdb, read_kdb
 from resq.estimator.profile import IP_BITS, buffer_point, ip_points, model_blocks
 from resq.estimator.sweep import sweep
 from resq.hdlgen.model import design
@@ -100,6 +101,8 @@ def test_a_slice_built_through_dask_equals_the_local_build(tmp_path: Path) -> No
         results[kind] = {k: e.resources for k, e in kdb.entries.items()}
     assert results["dask"] == results["local"]
     assert all(r.lut + r.lutram + r.ff > 0 for r in results["local"].values())
+    saved = read_kdb(tmp_path / "local" / "xc7.json")  # shipped with its fit's error
+    assert saved.fit_error == FittedModel(saved.entries.values()).leave_one_out()
     _, result = sweep(tmp_path / "local" / "xc7.json", "xc7", YOSYS, SLICE, CORES,
                           Executor("local", workers=1))  # fmt: skip
     assert (result.measured, result.cached) == (0, 3)

@@ -41,7 +41,14 @@ def test_train_stage_trains_exports_and_reports(tmp_path: Path, beijing_home: Pa
     assert train["intref_rmse"] == train["fake_quant_rmse"]
     assert 5 < train["float_rmse"] < 200 and train["unit"] == "µg/m³"
     artifact = project / "runs" / "x" / train["artifact"]
-    for name in ("intmodel.json", "intmodel.npz", "float.pt", "metrics.json", "history.json"):
+    for name in (
+        "intmodel.json",
+        "intmodel.npz",
+        "float.pt",
+        "qat.pt",
+        "metrics.json",
+        "history.json",
+    ):
         assert (artifact / name).is_file(), name
     intmodel = json.loads((artifact / "intmodel.json").read_text())
     # MinMax-scaled inputs reach 1.0 somewhere in training; the EMA of batch maxima stays below

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 from resq.qat.data import WindowedData
-from resq.qat.experiment import build, train_float, train_qat
+from resq.qat.experiment import build, restore_qat, train_float, train_qat
+from resq.qat.export import export_intmodel
 from resq.qat.training import (
     WeightAverage,
     fit,
@@ -262,3 +263,24 @@ def test_an_auto_qat_rate_follows_the_narrowest_width(
     saved = torch.load(tmp_path / "qat.ckpt", weights_only=False)
     rates = [group["lr"] for group in saved["optimizer"]["param_groups"]]
     assert rates == pytest.approx([2e-3 * factor] * len(rates))
+
+
+@pytest.mark.parametrize("recipe", ["minmax", "lsq"])
+def test_a_restored_qat_network_computes_what_the_trained_one_computed(
+    synthetic: WindowedData,
+    small_model: TransformerModel,
+    short_training: TrainingSpec,
+    spec_bits: Callable[[str], BitConfig],
+    recipe: str,
+) -> None:
+    """What the train stage saves (`qat.pt`) is enough to rebuild the network exactly."""
+    bits = spec_bits("beijing-o3-mixed.yaml")
+    quantization = QuantizationSpec(range=recipe)
+    start = train_float(small_model, bits, synthetic, short_training, seed=5)
+    trained = train_qat(small_model, bits, quantization, synthetic, short_training, 5, start)
+    restored = restore_qat(small_model, bits, quantization, trained.net.state_dict())
+    x = synthetic.test.x
+    assert np.array_equal(predict(restored, x), predict(trained.net.eval(), x))
+    intmodel, arrays = export_intmodel(restored, synthetic.features, synthetic.target)
+    assert intmodel == trained.intmodel
+    assert all(np.array_equal(arrays[k], trained.arrays[k]) for k in trained.arrays)

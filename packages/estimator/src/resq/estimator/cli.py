@@ -27,6 +27,7 @@ from resq.estimator.kdb import (
     KnowledgeBase,
     Toolchain,
     find_kdb,
+    kdb_home,
     kdb_name,
     load_kdb,
     read_kdb,
@@ -47,7 +48,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-DATA = Path(__file__).parent / "data"
+DATA = kdb_home()
 """Where the shipped knowledge databases are."""
 
 QUICK = Grid(bits=(4, 8), windows=(24,), parallelism=(1, 16), multipliers=("dsp", "lut"),
@@ -157,7 +158,11 @@ def show(spec_file: Path, board: str | None, out: Path) -> None:
         _fail(str(e))
         return
     distinct = len({p.key() for p in points})
-    Console().print(coverage(database, distinct, distinct - len(missing)))
+    console = Console()
+    console.print(coverage(database, distinct, distinct - len(missing)))
+    if database.fit_error:
+        errors = ", ".join(f"{k} {100 * v:.1f} %" for k, v in database.fit_error.items())
+        console.print(f"fitted model, leave-one-out mean |error|: {errors}")
 
 
 def estimate_table(result: Estimate) -> Table:

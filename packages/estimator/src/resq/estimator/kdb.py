@@ -27,6 +27,17 @@ from resq.spec.atomic import write_json_atomic
 from resq.spec.model import TransformerModel
 
 KDB_FORMAT = 1
+
+SHIPPED = Path(__file__).parent / "data"
+"""The knowledge bases shipped in the package."""
+
+
+def kdb_home() -> Path:
+    """Where knowledge bases are read from: `RESQ_KDB_HOME` when set, else `SHIPPED`."""
+    home = os.environ.get("RESQ_KDB_HOME")
+    return Path(home) if home else SHIPPED
+
+
 """The version of the file layout; a file of another version is refused."""
 
 Generic = int | str | bool
@@ -105,6 +116,11 @@ class KnowledgeBase(BaseModel):
     toolchain: Toolchain
     entries: dict[str, KdbEntry] = Field(default_factory=dict)
     glue: dict[str, Glue] = Field(default_factory=dict)
+    fit_error: dict[str, float] = Field(
+        default_factory=dict,
+        description="leave-one-out mean |relative error| (0..) of the fitted model per "
+        "resource and total_lut, when the database was last saved by a sweep",
+    )
 
     def add(self, entry: KdbEntry) -> None:
         """Insert or replace the entry of `entry.point`."""

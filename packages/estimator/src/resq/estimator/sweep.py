@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 from resq.estimator.executor import Executor, Failure
+from resq.estimator.fit import FittedModel
 from resq.estimator.kdb import (
     KdbEntry,
     KnowledgeBase,
@@ -38,7 +39,8 @@ class SweepResult(BaseModel):
 def sweep(path: Path, part_family: str, toolchain: Toolchain, points: list[ProfilePoint],
           cores: Path, executor: Executor) -> tuple[KnowledgeBase, SweepResult]:  # fmt: skip
     """Profile the points of `points` that the knowledge base at `path` lacks, with
-    `executor`, and save it. Returns the knowledge base and what the sweep did."""
+    `executor`, and save it with the leave-one-out error of the model fitted on it.
+    Returns the knowledge base and what the sweep did."""
     kdb = load_kdb(path, part_family, toolchain)
     digests = {block: ip_digest(cores, block) for block in {p.block for p in points}}
     todo = kdb.missing(points, digests)
@@ -50,6 +52,7 @@ def sweep(path: Path, part_family: str, toolchain: Toolchain, points: list[Profi
     failures: list[Failure] = executor.map(
         partial(profile_point, cores=cores), todo, landed, f"profiling {len(todo)} points"
     )
+    kdb.fit_error = FittedModel(kdb.entries.values()).leave_one_out()
     save_kdb(path, kdb)
     distinct = len({p.key() for p in points})
     return kdb, SweepResult(

@@ -15,19 +15,15 @@ import itertools
 import numpy as np
 from resq.estimator.tables import COLUMNS, Batch
 from resq.optimizer.exhaustive import widths_array
-from resq.optimizer.problem import NothingFitsError, Problem, Solution
+from resq.optimizer.problem import NothingFitsError, Problem, Solution, source_component
 from resq.spec.components import COMPONENTS
-
-
-def _source_component(source: str) -> str:
-    return "MHA" if source == "softmax" else source.split(".")[0]
 
 
 def score_filter(problem: Problem, top_k: int) -> list[Solution]:
     """The `top_k` combinations within the budget with the largest sum of widths."""
     bits = problem.tables.space.bits
     combos = np.array(list(itertools.product(range(len(bits)), repeat=len(COMPONENTS))))
-    column = {s: COMPONENTS.index(_source_component(s)) for s in problem.sources}
+    column = {s: COMPONENTS.index(source_component(s)) for s in problem.sources}
     per_source = np.stack([combos[:, column[s]] for s in problem.sources], axis=1)
     hardware = [problem.hardware(n)[0] for n in range(len(problem.tables.blocks))]
     n = len(combos)
@@ -41,7 +37,9 @@ def score_filter(problem: Problem, top_k: int) -> list[Solution]:
     totals = problem.tables.score(batch)
     feasible = problem.within_budget(totals)
     if not feasible.any():
-        raise NothingFitsError("no per-component combination fits the budget")
+        used = [problem.usage(row) for row in totals]
+        raise NothingFitsError(problem.nothing_fits({r: min(u[r] for u in used)
+                                                     for r in used[0]}))  # fmt: skip
     width_sum = np.array(bits)[combos].sum(axis=1)
     lut = totals[:, COLUMNS.index("lut")] + totals[:, COLUMNS.index("lutram")]
     order = [i for i in np.lexsort((lut, -width_sum)) if feasible[i]][:top_k]

@@ -16,12 +16,15 @@ they are never better, and the k best are k distinct undominated configurations.
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Sequence
 
-import mip
-import numpy as np
-from resq.estimator.tables import COLUMNS
-from resq.optimizer.problem import LIMITED, NothingFitsError, Problem, Solution
+logging.getLogger("mip").setLevel(logging.WARNING)  # not its version banner on every run
+
+import mip  # noqa: E402
+import numpy as np  # noqa: E402
+from resq.estimator.tables import COLUMNS  # noqa: E402
+from resq.optimizer.problem import LIMITED, NothingFitsError, Problem, Solution  # noqa: E402
 
 _COLUMN = {c: i for i, c in enumerate(COLUMNS)}
 
@@ -209,14 +212,5 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
 
 
 def _nothing_fits(problem: Problem) -> str:
-    over = []
-    for resource in LIMITED:
-        limit = problem.limit(resource)
-        if limit is None:
-            continue
-        least = smallest_use(problem, resource)
-        if least > limit:
-            over.append(f"{resource}: the smallest use any configuration reaches is "
-                        f"{least:g}, the budget allows {limit:g}")  # fmt: skip
-    reason = "; ".join(over) or "the resources cannot all be within the budget at once"
-    return f"no configuration fits the budget: {reason}"
+    return problem.nothing_fits({r: smallest_use(problem, r) for r in LIMITED
+                                 if problem.limit(r) is not None})  # fmt: skip

@@ -12,6 +12,8 @@ cycles over the budget's, and the largest fraction of a budgeted resource used.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from resq.estimator.tables import COLUMNS, Tables
@@ -38,6 +40,11 @@ def width_source(where: str) -> str:
     if role == "inputs" and component != "Linput":
         return f"{PRODUCER[component]}.outputs"  # type: ignore[index]
     return where
+
+
+def source_component(source: str) -> str:
+    """The component a width source belongs to (the softmax's is MHA)."""
+    return "MHA" if source == SOFTMAX else source.split(".")[0]
 
 
 class Solution(BaseModel):
@@ -79,11 +86,12 @@ class Problem:
         weights: ObjectiveWeights | None = None,
         costs: dict[str, dict[int, float]] | None = None,
         fixed: dict[str, int] | None = None,
-        fixed_nodes: dict[str, tuple[int, str, str]] | None = None,
+        fixed_nodes: dict[str, tuple[int | None, str | None, str | None]] | None = None,
     ) -> None:
         """`costs[source][width]`: the sensitivity cost of that choice (default 0);
         `fixed`: widths not to search; `fixed_nodes[node]`: (PAR, multiplier, storage) not
-        to search. Every value must be in the tables' space."""
+        to search, None where that field is searched. Every value must be in the tables'
+        space."""
         self.tables, self.limits = tables, limits
         self.weights = weights or ObjectiveWeights()
         self.roles = [[width_source(w) for w in b.widths.values()] for b in tables.blocks]
@@ -112,13 +120,15 @@ class Problem:
     def hardware(self, node: int) -> list[tuple[int, int, int]]:
         """(PAR, multiplier, storage) indices node `node` may take."""
         space = self.tables.space
-        name = self.tables.blocks[node].node
-        if name in self.fixed_nodes:
-            par, multiplier, storage = self.fixed_nodes[name]
-            return [(space.parallelism.index(par), space.multipliers.index(multiplier),
-                     space.storages.index(storage))]  # fmt: skip
-        return [(p, m, s) for p in range(len(space.parallelism))
-                for m in range(len(space.multipliers)) for s in range(len(space.storages))]  # fmt: skip
+        par, multiplier, storage = self.fixed_nodes.get(self.tables.blocks[node].node,
+                                                        (None, None, None))  # fmt: skip
+
+        def allowed(options: tuple[object, ...], fixed: object) -> list[int]:
+            return list(range(len(options))) if fixed is None else [options.index(fixed)]
+
+        return list(itertools.product(allowed(space.parallelism, par),
+                                      allowed(space.multipliers, multiplier),
+                                      allowed(space.storages, storage)))  # fmt: skip
 
     # The objective's normalisations: each term divided by its largest possible value.
     def sensitivity_scale(self) -> float:
@@ -156,6 +166,15 @@ class Problem:
                     used = used + totals[:, COLUMNS.index("lutram")]
                 fits &= used <= limit
         return fits
+
+    def nothing_fits(self, smallest: dict[str, float]) -> str:
+        """The message when no configuration fits: each budgeted resource whose smallest
+        reachable use (`smallest`, by resource) is over its limit."""
+        over = [f"{r}: the smallest use any configuration reaches is {smallest[r]:g}, the "
+                f"budget allows {limit:g}" for r in LIMITED
+                if (limit := self.limit(r)) is not None and smallest[r] > limit]  # fmt: skip
+        reason = "; ".join(over) or "the resources cannot all be within the budget at once"
+        return f"no configuration fits the budget: {reason}"
 
     def objective(self, widths: dict[str, int], totals: np.ndarray) -> float:
         """The weighted objective of a configuration with `widths` and `totals`."""

@@ -16,7 +16,9 @@ tables, not biases) is set to zero at random, and the divergence between the mas
 unmasked network's outputs on a calibration split is measured. For a regression output the
 KL divergence of two Gaussians of one variance σ² is (μ₁ − μ₂)²/(2σ²): here the mean over
 windows of the squared output difference over twice the unmasked outputs' variance.
-`rank_correlation` compares the component orders two methods give (Spearman).
+`mask_costs` turns the divergences into costs per width: masking the fraction 1 − b/t of
+the weights stands for keeping b of t bits. `rank_correlation` compares the orders two
+methods give (Spearman).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from resq.optimizer.problem import source_component
 from resq.qat.data import Split
 from resq.qat.models.transformer import EncoderLayer, Transformer
 from resq.qat.quant.modules import PositionalTable, QBatchNorm, QLinear
@@ -103,6 +106,20 @@ def mask_guided(net: Transformer, calibration: Split, components: Sequence[str],
             moved = predict(masked, calibration.x)
             result[component][ratio] = float(np.mean((moved - reference) ** 2) / (2 * variance))
     return result
+
+
+def mask_costs(net: Transformer, calibration: Split, sources: Sequence[str],
+               candidates: Sequence[int], seed: int = 0) -> dict[str, dict[int, float]]:  # fmt: skip
+    """cost[source][width] by MQE: at a width b below the trained width t, the divergence
+    of `mask_guided` with the fraction 1 − b/t of the source's component's weights masked
+    (8 → 4 bit: half of them, the ratio paper 002 uses); 0 at or above t. Every source of a
+    component shares its cost; a component without weights costs 0."""
+    trained = {source: trained_width(net, source) for source in sources}
+    ratios = sorted({1 - b / trained[s] for s in sources for b in candidates if b < trained[s]})
+    components = sorted({source_component(s) for s in sources})
+    divergence = mask_guided(net, calibration, components, ratios, seed) if ratios else {}
+    return {s: {b: (divergence[source_component(s)][1 - b / trained[s]] if b < trained[s]
+                    else 0.0) for b in candidates} for s in sources}  # fmt: skip
 
 
 def rank_correlation(first: dict[str, float], second: dict[str, float]) -> float:

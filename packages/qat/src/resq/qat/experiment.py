@@ -148,6 +148,22 @@ def train_qat(
     return QatResult(net, phase, intmodel, arrays, accuracy)
 
 
+def restore_qat(
+    model: TransformerModel,
+    bits: BitConfig,
+    quantization: QuantizationSpec,
+    state: dict[str, torch.Tensor],
+) -> Transformer:
+    """The trained QAT network whose `state_dict()` is `state` (as `train_qat` built it from
+    `model`, `bits` and `quantization`), in eval mode with the exact, bit-true path."""
+    net = Transformer(model, bits, quantization.adaptive_threshold)
+    net.set_range(quantization.range, quantization.ema_momentum)
+    net.set_quantized(True)
+    net.load_state_dict(state)
+    net.set_exact(True)
+    return net.eval()
+
+
 def calibrated_intmodel(
     model: TransformerModel, bits: BitConfig, threshold: float, data: WindowedData, seed: int = 0
 ) -> tuple[IntModel, dict[str, np.ndarray]]:

@@ -1,7 +1,8 @@
 """The `train` stage of `spec run`: load data, float pre-training, QAT, export, evaluation.
 
 Artifact: `intmodel.json` + `intmodel.npz` (the IntModel), `float.pt` (the float weights,
-the parent the optimizer's sensitivity analysis starts from), `metrics.json` (test RMSE and
+the parent every candidate's QAT starts from), `qat.pt` (the trained QAT network's state,
+which the sensitivity analysis degrades; `experiment.restore_qat`), `metrics.json` (test RMSE and
 MAE of the float model, the fake-quantized model and the integer reference, in the target's
 units) and `history.json` (epochs, best epochs, seconds per epoch).
 """
@@ -34,6 +35,10 @@ def _history(phase: PhaseResult | None) -> dict[str, Any] | None:
     }
 
 
+FLOAT_FILE = "float.pt"
+QAT_FILE = "qat.pt"
+
+
 class TrainStage(Stage):
     """Trains the spec's model with quantization in the loop and exports its IntModel."""
 
@@ -44,6 +49,7 @@ class TrainStage(Stage):
         return {
             "resq-qat": distribution_version("resq-qat"),
             "intmodel": str(FORMAT_VERSION),
+            "artifact": "2",  # 2: with qat.pt
             "torch": torch.__version__,
             "numpy": np.__version__,
         }
@@ -83,7 +89,8 @@ class TrainStage(Stage):
             )  # fmt: skip
         out = context.out_dir
         save_intmodel(out, result.intmodel, result.arrays)
-        torch.save(start.state, out / "float.pt")
+        torch.save(start.state, out / FLOAT_FILE)
+        torch.save(result.net.state_dict(), out / QAT_FILE)
         accuracy = {name: m.model_dump() for name, m in result.accuracy.items()}
         if start.phase is not None:
             accuracy["float"] = float_accuracy(spec.model, bits, data, start).model_dump()

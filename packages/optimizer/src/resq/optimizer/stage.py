@@ -1,0 +1,265 @@
+"""The `sensitivity`, `search` and `candidates` stages of `spec run`.
+
+sensitivity — artifact: `sensitivity.json` (per method, the cost of every width source at
+every candidate width; the method the search uses, `search.sensitivity`; the Spearman rank
+correlation between the methods over the sources' costs at the narrowest candidate width)
+and `sensitivity.png`. Ablation and mask-guided (MQE) both run on the train stage's QAT
+network (`qat.pt`): ablation on the validation split, masking on its first
+`CALIBRATION_WINDOWS` windows.
+
+search — artifact: `search.json` (the method, the problem's space, the margin, the limits
+it searched within, every solution found best first with its totals, slack and binding
+resources, the seconds the method took) and `configs/rank-<n>.json`, the BitConfig of each
+solution: a file `spec run --config` and `generate` build as they are. Nothing that fits
+fails the stage with one message naming the binding resource and the least use reached.
+
+candidates — artifact: `candidates.json` (each solution trained: validation and test RMSE
+of its integer reference beside the float parent's, estimated totals), `config.json` (the
+BitConfig of the most accurate on validation), `chosen/` (its IntModel), `pareto.json` and
+`pareto.png` (test RMSE against total LUTs and against cycles).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from resq.deploy.yosys import synth_family
+from resq.estimator.estimate import Estimator
+from resq.estimator.executor import Executor
+from resq.estimator.kdb import find_kdb, kdb_home, read_kdb
+from resq.estimator.tables import Tables
+from resq.hdlgen.cores import cores_digest, cores_root
+from resq.optimizer import exhaustive, ilp
+from resq.optimizer.candidates import (
+    CandidateResult,
+    CandidateTask,
+    finished,
+    pareto_front,
+    train_candidate,
+)
+from resq.optimizer.filter import score_filter
+from resq.optimizer.formulation import formulate, problem
+from resq.optimizer.plots import pareto_plot, sensitivity_plot
+from resq.optimizer.problem import NothingFitsError, Problem, Solution
+from resq.optimizer.sensitivity import ablation, mask_costs, rank_correlation
+from resq.qat.data import Split, load_windows
+from resq.qat.experiment import restore_qat
+from resq.spec import BitConfig, StageError
+from resq.spec.atomic import write_json_atomic
+from resq.spec.stage import Stage, StageContext, distribution_version
+
+CALIBRATION_WINDOWS = 256
+"""Windows of the validation split the masked and unmasked outputs are compared on."""
+
+SENSITIVITY_FILE = "sensitivity.json"
+SEARCH_FILE = "search.json"
+CONFIGS = "configs"
+
+
+def _optimizer_version() -> dict[str, str]:
+    return {"resq-optimizer": distribution_version("resq-optimizer")}
+
+
+def _manifest_or_fail(context: StageContext, stage: str) -> None:
+    if context.loaded.manifest is None:
+        raise StageError(f"the {stage} stage needs a dataset manifest (dataset.manifest)")
+
+
+class SensitivityStage(Stage):
+    """How much the trained network loses when each width source gets fewer bits."""
+
+    name = "sensitivity"
+    inputs = ("train",)
+    sections = ("dataset", "manifest", "model", "quantization", "bits", "seed", "search")
+
+    def versions(self) -> dict[str, str]:
+        return {**_optimizer_version(), "torch": torch.__version__}
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        _manifest_or_fail(context, self.name)
+        loaded = context.loaded
+        spec = loaded.spec
+        assert loaded.manifest is not None
+        data = load_windows(spec.dataset, loaded.manifest)
+        state = torch.load(context.inputs["train"] / "qat.pt", weights_only=True)
+        net = restore_qat(spec.model, loaded.bit_config(), spec.quantization, state)
+        sources = [*net.widths, "softmax"]
+        candidates = sorted(spec.quantization.candidate_bits)
+        started = time.perf_counter()
+        costs = {"ablation": ablation(net, data.validation, sources, candidates)}
+        calibration = Split(data.validation.x[:CALIBRATION_WINDOWS],
+                            data.validation.y[:CALIBRATION_WINDOWS],
+                            data.validation.end_times[:CALIBRATION_WINDOWS])  # fmt: skip
+        costs["mask_kl"] = mask_costs(net, calibration, sources, candidates, spec.seed)
+        narrowest = candidates[0]
+        scores = {m: {s: c[s][narrowest] for s in sources} for m, c in costs.items()}
+        correlation = rank_correlation(scores["ablation"], scores["mask_kl"])
+        out = context.out_dir
+        write_json_atomic(out / SENSITIVITY_FILE, {
+            "used": spec.search.sensitivity, "candidates": candidates,
+            "costs": costs, "unit": "validation MSE increase (ablation, scaled target²); "
+            "KL divergence (mask_kl)", "rank_correlation": {"ablation~mask_kl": correlation},
+            "seconds": time.perf_counter() - started,
+        })  # fmt: skip
+        sensitivity_plot(scores, narrowest, out / "sensitivity.png")
+        ranked = sorted(sources, key=lambda s: -scores["ablation"][s])
+        return {"most_sensitive": ranked[:3], "rank_correlation": round(correlation, 3)}
+
+
+def search_costs(sensitivity: Path, method: str) -> dict[str, dict[int, float]]:
+    """The costs of `method` (ablation, mask_kl; none: no costs) in a sensitivity artifact."""
+    if method == "none":
+        return {}
+    data = json.loads((sensitivity / SENSITIVITY_FILE).read_text(encoding="utf-8"))
+    return {s: {int(b): float(c) for b, c in by.items()} for s, by in data["costs"][method].items()}
+
+
+def _kdb_digest() -> str:
+    found = sorted(kdb_home().glob("*.json"))
+    digest = hashlib.sha256()
+    for path in found:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _solve(method: str, search: Problem, top_k: int) -> list[Solution]:
+    if method == "ilp":
+        return ilp.solve(search, top_k)
+    if method == "filter":
+        return score_filter(search, top_k)
+    return exhaustive.search(search, top_k)
+
+
+class SearchStage(Stage):
+    """The best configurations within the budget, by the spec's method."""
+
+    name = "search"
+    inputs = ("sensitivity",)
+    sections = ("model", "quantization", "hardware", "board", "budget", "search")
+
+    def versions(self) -> dict[str, str]:
+        return {**_optimizer_version(), "kdb": _kdb_digest(), "cores": cores_digest(cores_root())}
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        loaded = context.loaded
+        spec = loaded.spec
+        path = find_kdb(kdb_home(), synth_family(loaded.board.family))
+        estimator = Estimator(read_kdb(path), cores_root())
+        formulation = formulate(loaded, estimator)
+        started = time.perf_counter()
+        tables = Tables.build(estimator, loaded, formulation.space)
+        built = time.perf_counter() - started
+        costs = search_costs(context.inputs["sensitivity"], spec.search.sensitivity)
+        searched = problem(loaded, formulation, tables, costs)
+        started = time.perf_counter()
+        try:
+            solutions = _solve(spec.search.method, searched, spec.search.top_k)
+        except NothingFitsError as e:
+            raise StageError(f"{e} (budget less the estimator's margin: "
+                             f"{_margin_text(formulation.margin)})") from e  # fmt: skip
+        seconds = time.perf_counter() - started
+        out = context.out_dir
+        for rank, solution in enumerate(solutions, 1):
+            config = solution.bit_config(spec)
+            write_json_atomic(out / CONFIGS / f"rank-{rank}.json", config.model_dump(mode="json"))
+        write_json_atomic(out / SEARCH_FILE, {
+            "method": spec.search.method, "kdb": path.name,
+            "space": formulation.space.model_dump(mode="json"),
+            "fixed": formulation.fixed, "margin_percent": formulation.margin,
+            "limits": formulation.limits.model_dump(mode="json"),
+            "sources": searched.sources, "tables_seconds": built, "solve_seconds": seconds,
+            "solutions": [s.model_dump(mode="json") for s in solutions],
+        })  # fmt: skip
+        best = solutions[0]
+        return {"method": spec.search.method, "solutions": len(solutions),
+                "best_lut": best.totals["lut"] + best.totals["lutram"],
+                "best_cycles": best.totals["cycles"], "binding": best.binding,
+                "solve_seconds": round(seconds, 3)}  # fmt: skip
+
+
+def _margin_text(margin: dict[str, float]) -> str:
+    if not margin:
+        return "none, the model shape was never validated"
+    return ", ".join(f"{k} {v:.1f} %" for k, v in margin.items() if v) or "0 %"
+
+
+class CandidatesStage(Stage):
+    """Trains the search's solutions and keeps the most accurate."""
+
+    name = "candidates"
+    inputs = ("train", "search")
+    sections = ("dataset", "manifest", "model", "training", "quantization", "seed")
+
+    def versions(self) -> dict[str, str]:
+        return {**_optimizer_version(), "torch": torch.__version__}
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        _manifest_or_fail(context, self.name)
+        search = json.loads((context.inputs["search"] / SEARCH_FILE).read_text(encoding="utf-8"))
+        solutions = [Solution.model_validate(s) for s in search["solutions"]]
+        configs = [BitConfig.model_validate_json(
+            (context.inputs["search"] / CONFIGS / f"rank-{r}.json").read_text(encoding="utf-8"))
+            for r in range(1, len(solutions) + 1)]  # fmt: skip
+        # results land in the scratch folder, which survives an interrupted attempt
+        tasks = [CandidateTask(rank=r, loaded=context.loaded, config=config,
+                               float_state=context.inputs["train"] / "float.pt",
+                               out=context.scratch_dir / f"rank-{r}",
+                               scratch=context.scratch_dir / f"rank-{r}-qat")
+                 for r, config in enumerate(configs, 1)]  # fmt: skip
+        results: dict[int, CandidateResult] = {}
+        for task in tasks:
+            done = finished(task.out)
+            if done is not None:
+                results[task.rank] = done
+        todo = [t for t in tasks if t.rank not in results]
+        failures = Executor("local").map(
+            train_candidate, todo, lambda task, result: results.__setitem__(task.rank, result),
+            f"training {len(todo)} candidates")  # fmt: skip
+        if failures:
+            raise StageError("; ".join(f"candidate {todo[f.index].rank}: {f.error}"
+                                       for f in failures))  # fmt: skip
+        return self._choose(context, solutions, configs, results)
+
+    @staticmethod
+    def _choose(context: StageContext, solutions: list[Solution], configs: list[BitConfig],
+                results: dict[int, CandidateResult]) -> dict[str, Any]:  # fmt: skip
+        float_metrics = json.loads((context.inputs["train"] / "metrics.json").read_text(
+            encoding="utf-8")).get("float")  # fmt: skip
+        rows: list[dict[str, Any]] = []
+        for rank, solution in enumerate(solutions, 1):
+            result = results[rank]
+            rows.append({"rank": rank, "objective": solution.objective,
+                         "validation_rmse": result.validation.rmse, "rmse": result.test.rmse,
+                         "mae": result.test.mae, "fake_quant_rmse": result.fake_quant_test.rmse,
+                         "lut": solution.totals["lut"] + solution.totals["lutram"],
+                         "cycles": solution.totals["cycles"], "totals": solution.totals,
+                         "widths": solution.widths})  # fmt: skip
+        chosen = min(rows, key=lambda r: (r["validation_rmse"], r["rank"]))
+        out = context.out_dir
+        source = context.scratch_dir / f"rank-{chosen['rank']}"
+        (out / "chosen").mkdir()
+        for name in ("intmodel.json", "intmodel.npz"):
+            (out / "chosen" / name).write_bytes((source / name).read_bytes())
+        write_json_atomic(out / "config.json",
+                          configs[chosen["rank"] - 1].model_dump(mode="json"))  # fmt: skip
+        fronts = {axis: pareto_front(np.array([r[axis] for r in rows]),
+                                     np.array([r["rmse"] for r in rows]))
+                  for axis in ("lut", "cycles")}  # fmt: skip
+        unit = context.loaded.manifest.units.get(context.loaded.spec.dataset.target, "") \
+            if context.loaded.manifest else ""  # fmt: skip
+        write_json_atomic(out / "candidates.json", {"float": float_metrics, "unit": unit,
+                                                     "chosen": chosen["rank"], "rows": rows})  # fmt: skip
+        write_json_atomic(out / "pareto.json", {axis: [rows[i]["rank"] for i in front]
+                                                for axis, front in fronts.items()})  # fmt: skip
+        pareto_plot(rows, fronts, unit, out / "pareto.png")
+        summary = {"chosen_rank": chosen["rank"], "chosen_rmse": chosen["rmse"],
+                   "chosen_lut": chosen["lut"], "candidates": len(rows)}  # fmt: skip
+        if float_metrics:
+            summary["float_rmse"] = float_metrics["rmse"]
+        return summary
