@@ -244,10 +244,13 @@ def _buffer(rows: int, width: int, storage: Storage) -> ProfilePoint:
 
 
 def grid_points(model: TransformerModel, grid: Grid) -> list[ProfilePoint]:
-    """Every distinct point of every node block of `model` over `grid`."""
+    """Every distinct point of every node block of `model` over `grid`, those at the
+    model's own window first (a sweep profiles in this order, so an unfinished one already
+    answers for the model itself)."""
     seen: dict[str, ProfilePoint] = {}
-    for block in model_blocks(model):
-        for window in grid.windows:
+    windows = sorted(grid.windows, key=lambda w: w != model.window)
+    for window in windows:
+        for block in model_blocks(model):
             for bits in grid.assignments(IP_BITS[block.ip], window):
                 for par, multiplier in itertools.product(grid.parallelism, grid.multipliers):
                     for point in ip_points(block, window, bits, par, multiplier):

@@ -20,7 +20,9 @@ from resq.estimator.kdb import shape_key
 from resq.estimator.profile import model_blocks
 from resq.estimator.space import Space
 from resq.estimator.tables import Tables
-from resq.optimizer.problem import SOFTMAX, Problem
+from resq.optimizer import exhaustive, ilp
+from resq.optimizer.filter import score_filter
+from resq.optimizer.problem import SOFTMAX, Problem, Solution
 from resq.spec import RESOURCE_KINDS, Resources
 from resq.spec.components import COMPONENTS
 from resq.spec.spec import LoadedSpec
@@ -113,3 +115,15 @@ def problem(loaded: LoadedSpec, formulation: Formulation, tables: Tables,
         {s: b for s, b in formulation.fixed.items() if s in sources},
         formulation.fixed_nodes,
     )  # fmt: skip
+
+
+def solve(method: str, search: Problem, top_k: int) -> list[Solution]:
+    """The `top_k` best configurations of `search` by `method` (ilp, filter, exhaustive).
+    Raises NothingFitsError."""
+    if method == "ilp":
+        return ilp.solve(search, top_k)
+    if method == "filter":
+        return score_filter(search, top_k)
+    if method == "exhaustive":
+        return exhaustive.search(search, top_k)
+    raise ValueError(f"search method {method!r}: expected ilp, filter or exhaustive")

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from pydantic import BaseModel, ConfigDict, Field
 from resq.optimizer.problem import source_component
 from resq.qat.data import Split
 from resq.qat.models.transformer import EncoderLayer, Transformer
@@ -142,3 +143,42 @@ def rank_correlation(first: dict[str, float], second: dict[str, float]) -> float
     if a.std() == 0 or b.std() == 0:
         return 0.0
     return float(np.corrcoef(a, b)[0, 1])
+
+
+CALIBRATION_WINDOWS = 256
+"""Windows of the validation split the masked and unmasked outputs are compared on."""
+
+
+class Sensitivity(BaseModel):
+    """Both methods' costs of one trained network: costs[method][source][width]."""
+
+    model_config = ConfigDict(frozen=True)
+
+    candidates: list[int]
+    costs: dict[str, dict[str, dict[int, float]]] = Field(
+        description="ablation: validation MSE increase (scaled target²); mask_kl: KL divergence"
+    )
+    rank_correlation: float = Field(
+        description="Spearman, −1..1, of the two methods' costs at the narrowest candidate"
+    )
+
+    def scores(self, method: str) -> dict[str, float]:
+        """Each source's cost under `method` at the narrowest candidate width."""
+        narrowest = min(self.candidates)
+        return {s: by[narrowest] for s, by in self.costs[method].items()}
+
+
+def analyse(net: Transformer, validation: Split, candidates: Sequence[int], seed: int = 0
+            ) -> Sensitivity:  # fmt: skip
+    """Ablation on `validation` and mask-guided costs on its first `CALIBRATION_WINDOWS`
+    windows, for every width source of `net` (its quantized tensors and the softmax)."""
+    sources = [*net.widths, "softmax"]
+    widths = sorted(candidates)
+    calibration = Split(validation.x[:CALIBRATION_WINDOWS], validation.y[:CALIBRATION_WINDOWS],
+                        validation.end_times[:CALIBRATION_WINDOWS])  # fmt: skip
+    costs = {"ablation": ablation(net, validation, sources, widths),
+             "mask_kl": mask_costs(net, calibration, sources, widths, seed)}  # fmt: skip
+    narrowest = widths[0]
+    correlation = rank_correlation({s: c[narrowest] for s, c in costs["ablation"].items()},
+                                   {s: c[narrowest] for s, c in costs["mask_kl"].items()})  # fmt: skip
+    return Sensitivity(candidates=widths, costs=costs, rank_correlation=correlation)

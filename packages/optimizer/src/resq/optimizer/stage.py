@@ -3,9 +3,8 @@
 sensitivity — artifact: `sensitivity.json` (per method, the cost of every width source at
 every candidate width; the method the search uses, `search.sensitivity`; the Spearman rank
 correlation between the methods over the sources' costs at the narrowest candidate width)
-and `sensitivity.png`. Ablation and mask-guided (MQE) both run on the train stage's QAT
-network (`qat.pt`): ablation on the validation split, masking on its first
-`CALIBRATION_WINDOWS` windows.
+and `sensitivity.png`. Both methods run on the train stage's QAT network (`qat.pt`;
+resq.optimizer.sensitivity.analyse).
 
 search — artifact: `search.json` (the method, the problem's space, the margin, the limits
 it searched within, every solution found best first with its totals, slack and binding
@@ -35,7 +34,6 @@ from resq.estimator.executor import Executor
 from resq.estimator.kdb import find_kdb, kdb_home, read_kdb
 from resq.estimator.tables import Tables
 from resq.hdlgen.cores import cores_digest, cores_root
-from resq.optimizer import exhaustive, ilp
 from resq.optimizer.candidates import (
     CandidateResult,
     CandidateTask,
@@ -43,19 +41,16 @@ from resq.optimizer.candidates import (
     pareto_front,
     train_candidate,
 )
-from resq.optimizer.filter import score_filter
-from resq.optimizer.formulation import formulate, problem
+from resq.optimizer.formulation import formulate, problem, solve
 from resq.optimizer.plots import pareto_plot, sensitivity_plot
-from resq.optimizer.problem import NothingFitsError, Problem, Solution
-from resq.optimizer.sensitivity import ablation, mask_costs, rank_correlation
-from resq.qat.data import Split, load_windows
+from resq.optimizer.problem import NothingFitsError, Solution
+from resq.optimizer.sensitivity import Sensitivity, analyse
+from resq.qat.data import load_windows
 from resq.qat.experiment import restore_qat
+from resq.qat.stage import FLOAT_FILE, QAT_FILE
 from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
 from resq.spec.stage import Stage, StageContext, distribution_version
-
-CALIBRATION_WINDOWS = 256
-"""Windows of the validation split the masked and unmasked outputs are compared on."""
 
 SENSITIVITY_FILE = "sensitivity.json"
 SEARCH_FILE = "search.json"
@@ -87,28 +82,18 @@ class SensitivityStage(Stage):
         spec = loaded.spec
         assert loaded.manifest is not None
         data = load_windows(spec.dataset, loaded.manifest)
-        state = torch.load(context.inputs["train"] / "qat.pt", weights_only=True)
+        state = torch.load(context.inputs["train"] / QAT_FILE, weights_only=True)
         net = restore_qat(spec.model, loaded.bit_config(), spec.quantization, state)
-        sources = [*net.widths, "softmax"]
-        candidates = sorted(spec.quantization.candidate_bits)
         started = time.perf_counter()
-        costs = {"ablation": ablation(net, data.validation, sources, candidates)}
-        calibration = Split(data.validation.x[:CALIBRATION_WINDOWS],
-                            data.validation.y[:CALIBRATION_WINDOWS],
-                            data.validation.end_times[:CALIBRATION_WINDOWS])  # fmt: skip
-        costs["mask_kl"] = mask_costs(net, calibration, sources, candidates, spec.seed)
-        narrowest = candidates[0]
-        scores = {m: {s: c[s][narrowest] for s in sources} for m, c in costs.items()}
-        correlation = rank_correlation(scores["ablation"], scores["mask_kl"])
+        result = analyse(net, data.validation, spec.quantization.candidate_bits, spec.seed)
         out = context.out_dir
         write_json_atomic(out / SENSITIVITY_FILE, {
-            "used": spec.search.sensitivity, "candidates": candidates,
-            "costs": costs, "unit": "validation MSE increase (ablation, scaled target²); "
-            "KL divergence (mask_kl)", "rank_correlation": {"ablation~mask_kl": correlation},
-            "seconds": time.perf_counter() - started,
-        })  # fmt: skip
-        sensitivity_plot(scores, narrowest, out / "sensitivity.png")
-        ranked = sorted(sources, key=lambda s: -scores["ablation"][s])
+            "used": spec.search.sensitivity, **result.model_dump(mode="json"),
+            "seconds": time.perf_counter() - started})  # fmt: skip
+        scores = {method: result.scores(method) for method in result.costs}
+        sensitivity_plot(scores, min(result.candidates), out / "sensitivity.png")
+        ranked = sorted(scores["ablation"], key=lambda s: -scores["ablation"][s])
+        correlation = result.rank_correlation
         return {"most_sensitive": ranked[:3], "rank_correlation": round(correlation, 3)}
 
 
@@ -116,8 +101,8 @@ def search_costs(sensitivity: Path, method: str) -> dict[str, dict[int, float]]:
     """The costs of `method` (ablation, mask_kl; none: no costs) in a sensitivity artifact."""
     if method == "none":
         return {}
-    data = json.loads((sensitivity / SENSITIVITY_FILE).read_text(encoding="utf-8"))
-    return {s: {int(b): float(c) for b, c in by.items()} for s, by in data["costs"][method].items()}
+    text = (sensitivity / SENSITIVITY_FILE).read_text(encoding="utf-8")
+    return Sensitivity.model_validate_json(text).costs[method]
 
 
 def _kdb_digest() -> str:
@@ -126,14 +111,6 @@ def _kdb_digest() -> str:
     for path in found:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _solve(method: str, search: Problem, top_k: int) -> list[Solution]:
-    if method == "ilp":
-        return ilp.solve(search, top_k)
-    if method == "filter":
-        return score_filter(search, top_k)
-    return exhaustive.search(search, top_k)
 
 
 class SearchStage(Stage):
@@ -159,7 +136,7 @@ class SearchStage(Stage):
         searched = problem(loaded, formulation, tables, costs)
         started = time.perf_counter()
         try:
-            solutions = _solve(spec.search.method, searched, spec.search.top_k)
+            solutions = solve(spec.search.method, searched, spec.search.top_k)
         except NothingFitsError as e:
             raise StageError(f"{e} (budget less the estimator's margin: "
                              f"{_margin_text(formulation.margin)})") from e  # fmt: skip
@@ -208,7 +185,7 @@ class CandidatesStage(Stage):
             for r in range(1, len(solutions) + 1)]  # fmt: skip
         # results land in the scratch folder, which survives an interrupted attempt
         tasks = [CandidateTask(rank=r, loaded=context.loaded, config=config,
-                               float_state=context.inputs["train"] / "float.pt",
+                               float_state=context.inputs["train"] / FLOAT_FILE,
                                out=context.scratch_dir / f"rank-{r}",
                                scratch=context.scratch_dir / f"rank-{r}-qat")
                  for r, config in enumerate(configs, 1)]  # fmt: skip
