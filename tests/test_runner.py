@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from resq.spec import StageError, load_spec
 from resq.spec.discovery import discover_stages
 from resq.spec.runner import Runner
+from resq.spec.spec import LoadedSpec
+from resq.spec.stage import Stage, StageContext
 
 REPO = Path(__file__).resolve().parents[1]
 GROUP = "resq.test_stages"
@@ -118,3 +121,25 @@ def test_an_upstream_artifact_must_exist(project: Path, stages: dict) -> None:
 def test_unknown_stage_is_rejected(project: Path, stages: dict) -> None:
     with pytest.raises(StageError, match="unknown stage"):
         runner(project, stages).plan(["trian"])
+
+
+class _Searching(Stage):
+    """A stage that applies only to specs whose hardware the search chooses."""
+
+    name = "sensitivity"
+
+    def applies(self, loaded: LoadedSpec) -> str | None:
+        return None if loaded.spec.hardware.searched() else "nothing is searched"
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        return {}
+
+
+def test_a_stage_that_does_not_apply_is_left_out_unless_named(project: Path, stages: dict) -> None:
+    stages = {**stages, "sensitivity": _Searching()}
+    fixed = runner(project, stages, "beijing-o3-uniform8.yaml")
+    assert fixed.plan(["train", "sensitivity"], named=False) == ["train"]
+    with pytest.raises(StageError, match="stage 'sensitivity' does not apply: nothing is"):
+        fixed.plan(["train", "sensitivity"])
+    searched = runner(project, stages, "beijing-o3.yaml")
+    assert searched.plan(["train", "sensitivity"], named=False) == ["train", "sensitivity"]

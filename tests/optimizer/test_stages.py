@@ -102,12 +102,17 @@ def test_sensitivity_search_and_candidates_choose_a_configuration_that_fits(
     assert len(candidates["rows"]) == 2 and candidates["float"]["rmse"] > 0
     chosen = min(candidates["rows"], key=lambda r: r["validation_rmse"])
     assert candidates["chosen"] == chosen["rank"]
-    kept = BitConfig.model_validate_json((candidates_dir / "config.json").read_text())
+    kept = BitConfig.model_validate_json((candidates_dir / "chosen" / "config.json").read_text())
     assert kept == BitConfig.model_validate_json(
         (search_dir / "configs" / f"rank-{chosen['rank']}.json").read_text())  # fmt: skip
     assert (candidates_dir / "chosen" / "intmodel.npz").is_file()
     assert (candidates_dir / "pareto.png").stat().st_size > 1000
     assert set(json.loads((candidates_dir / "pareto.json").read_text())) == {"lut", "cycles"}
+
+    built = _run(project, beijing_home, "generate")  # builds the chosen candidate as it is
+    assert built.returncode == 0, built.stderr
+    generated = _artifact(project, "generate")
+    assert BitConfig.model_validate_json((generated / "config.json").read_text()) == kept
 
 
 @pytest.mark.parametrize("method", ["ilp", "filter"])

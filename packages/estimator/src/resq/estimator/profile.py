@@ -174,12 +174,17 @@ class Grid(BaseModel):
     storages: tuple[Storage, ...] = ("block", "distributed", "auto")
     full: bool = False
 
+    def coarse_first(self) -> list[int]:
+        """The widths, widest and narrowest first, then those between."""
+        top, bottom = max(self.bits), min(self.bits)
+        return sorted(self.bits, key=lambda b: (b != top, b != bottom, b))
+
     def assignments(self, names: tuple[str, ...], window: int) -> list[dict[str, int]]:
         """The bit assignments of an IP with bit generics `names` profiled at `window`."""
         if self.full:
-            combos = list(itertools.product(self.bits, repeat=len(names)))
+            combos = list(itertools.product(self.coarse_first(), repeat=len(names)))
         else:
-            combos = [(b,) * len(names) for b in self.bits]
+            combos = [(b,) * len(names) for b in self.coarse_first()]
             if window == max(self.windows):
                 top = max(self.bits)
                 combos += [tuple(b if i == moved else top for i in range(len(names)))
@@ -244,23 +249,28 @@ def _buffer(rows: int, width: int, storage: Storage) -> ProfilePoint:
 
 
 def grid_points(model: TransformerModel, grid: Grid) -> list[ProfilePoint]:
-    """Every distinct point of every node block of `model` over `grid`, those at the
-    model's own window first (a sweep profiles in this order, so an unfinished one already
-    answers for the model itself)."""
-    seen: dict[str, ProfilePoint] = {}
-    windows = sorted(grid.windows, key=lambda w: w != model.window)
-    for window in windows:
+    """Every distinct point of every node block of `model` over `grid`, coarse first: at
+    the model's own window before the others, and within a window every block's first
+    assignment (the widest uniform one) before any block's second, and so on. A sweep
+    profiles in this order, so an unfinished one soon has a point of every family and the
+    fitted model answers for the whole model."""
+    ranked: list[tuple[tuple[bool, int], ProfilePoint]] = []
+    for window in grid.windows:
+        later = window != model.window
         for block in model_blocks(model):
-            for bits in grid.assignments(IP_BITS[block.ip], window):
+            for rank, bits in enumerate(grid.assignments(IP_BITS[block.ip], window)):
                 for par, multiplier in itertools.product(grid.parallelism, grid.multipliers):
-                    for point in ip_points(block, window, bits, par, multiplier):
-                        seen.setdefault(point.key(), point)
-            for bits_, storage in itertools.product(grid.bits, grid.storages):
-                point = buffer_point(block, window, bits_, storage)
-                seen.setdefault(point.key(), point)
-                if block.input_features:
-                    point = input_buffer_point(block, window, bits_, storage)
-                    seen.setdefault(point.key(), point)
+                    ranked += [((later, rank), point)
+                               for point in ip_points(block, window, bits, par, multiplier)]  # fmt: skip
+            for rank, width in enumerate(grid.coarse_first()):
+                for storage in grid.storages:
+                    ranked.append(((later, rank), buffer_point(block, window, width, storage)))
+                    if block.input_features:
+                        point = input_buffer_point(block, window, width, storage)
+                        ranked.append(((later, rank), point))
+    seen: dict[str, ProfilePoint] = {}
+    for _, point in sorted(ranked, key=lambda item: item[0]):
+        seen.setdefault(point.key(), point)
     return list(seen.values())
 
 

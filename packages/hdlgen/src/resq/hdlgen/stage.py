@@ -3,7 +3,9 @@
 generate — artifact: `model/` (the VHDL top, its constants package, a self-checking
 testbench, `vectors.txt` with `deploy.test_windows` windows of the test split and their
 integer-reference outputs, an XDC with the clock, and the core `resq:model:<name>`),
-`config.json` (the BitConfig it was built from: the spec's, or `spec run --config FILE`)
+`config.json` (the BitConfig it was built from: the spec's, `spec run --config FILE`, or,
+when the spec leaves hardware to the search, the candidates stage's chosen one, with its
+IntModel)
 and `generated.json` (entity, VLNV, files, each node's hardware).
 
 simulate — artifact: `simulation.json` (outputs equal to the integer reference, cycles per
@@ -22,11 +24,12 @@ from resq.hdlgen.cores import cores_digest, cores_root
 from resq.hdlgen.mapping import HdlgenError
 from resq.hdlgen.project import GeneratedModel, Target, generate
 from resq.hdlgen.simulation import LOG_FILE, simulate
-from resq.spec import StageError
+from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
 from resq.spec.integer.intmodel import load_intmodel
 from resq.spec.integer.intref import quantize_input
-from resq.spec.stage import Stage, StageContext, distribution_version
+from resq.spec.spec import LoadedSpec
+from resq.spec.stage import CHOSEN, Stage, StageContext, distribution_version
 from rich.console import Console
 
 MODEL_FOLDER = "model"
@@ -55,6 +58,12 @@ class GenerateStage(Stage):
             "cores": cores_digest(cores_root()),
         }
 
+    def upstream(self, loaded: LoadedSpec) -> tuple[str, ...]:
+        """The chosen candidate's, when the spec leaves hardware to the search."""
+        if loaded.config is None and loaded.spec.hardware.searched():
+            return ("train", "candidates")
+        return ("train",)
+
     def run(self, context: StageContext) -> dict[str, Any]:
         loaded = context.loaded
         spec = loaded.spec
@@ -67,16 +76,13 @@ class GenerateStage(Stage):
                 "the generate stage reads its test windows with resq-qat's data loader: "
                 "pip install -e packages/qat"
             ) from e
-        searched = spec.hardware.searched()
-        if searched and loaded.config is None:
-            raise StageError(
-                f"{', '.join(searched)} {'is' if len(searched) == 1 else 'are'} 'search', which "
-                "only the search stage can resolve; give concrete values (storage "
-                "block|distributed|auto, parallelism 1..64, multiplier dsp|lut) or a BitConfig "
-                "file (spec run --config FILE) to generate without it"
-            )
-        config = loaded.bit_config()
-        model, arrays = load_intmodel(context.inputs["train"])
+        if "candidates" in context.inputs:  # the search's most accurate configuration
+            chosen = context.inputs["candidates"] / CHOSEN
+            config = BitConfig.model_validate_json((chosen / CONFIG_FILE).read_bytes())
+            model, arrays = load_intmodel(chosen)
+        else:
+            config = loaded.bit_config()
+            model, arrays = load_intmodel(context.inputs["train"])
         test = load_windows(spec.dataset, loaded.manifest).test
         windows = min(spec.deploy.test_windows, len(test.x))
         q_in = quantize_input(test.x[:windows], model.tensors[model.input].qparams)

@@ -13,8 +13,9 @@ solution: a file `spec run --config` and `generate` build as they are. Nothing t
 fails the stage with one message naming the binding resource and the least use reached.
 
 candidates — artifact: `candidates.json` (each solution trained: validation and test RMSE
-of its integer reference beside the float parent's, estimated totals), `config.json` (the
-BitConfig of the most accurate on validation), `chosen/` (its IntModel), `pareto.json` and
+of its integer reference beside the float parent's, estimated totals), `chosen/` (the
+most accurate on validation: its BitConfig `config.json` and IntModel, which generate
+builds), `pareto.json` and
 `pareto.png` (test RMSE against total LUTs and against cycles).
 """
 
@@ -50,7 +51,8 @@ from resq.qat.experiment import restore_qat
 from resq.qat.stage import FLOAT_FILE, QAT_FILE
 from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
-from resq.spec.stage import Stage, StageContext, distribution_version
+from resq.spec.spec import LoadedSpec
+from resq.spec.stage import CHOSEN, Stage, StageContext, distribution_version
 
 SENSITIVITY_FILE = "sensitivity.json"
 SEARCH_FILE = "search.json"
@@ -59,6 +61,15 @@ CONFIGS = "configs"
 
 def _optimizer_version() -> dict[str, str]:
     return {"resq-optimizer": distribution_version("resq-optimizer")}
+
+
+def _searches(loaded: LoadedSpec) -> str | None:
+    """None when the spec leaves hardware to the search (and no --config replaces it)."""
+    if loaded.config is not None:
+        return "a BitConfig file (--config) is built as it is"
+    if not loaded.spec.hardware.searched():
+        return "no hardware field is `search` in the spec"
+    return None
 
 
 def _manifest_or_fail(context: StageContext, stage: str) -> None:
@@ -72,6 +83,9 @@ class SensitivityStage(Stage):
     name = "sensitivity"
     inputs = ("train",)
     sections = ("dataset", "manifest", "model", "quantization", "bits", "seed", "search")
+
+    def applies(self, loaded: LoadedSpec) -> str | None:
+        return _searches(loaded)
 
     def versions(self) -> dict[str, str]:
         return {**_optimizer_version(), "torch": torch.__version__}
@@ -119,6 +133,9 @@ class SearchStage(Stage):
     name = "search"
     inputs = ("sensitivity",)
     sections = ("model", "quantization", "hardware", "board", "budget", "search")
+
+    def applies(self, loaded: LoadedSpec) -> str | None:
+        return _searches(loaded)
 
     def versions(self) -> dict[str, str]:
         return {**_optimizer_version(), "kdb": _kdb_digest(), "cores": cores_digest(cores_root())}
@@ -173,6 +190,9 @@ class CandidatesStage(Stage):
     inputs = ("train", "search")
     sections = ("dataset", "manifest", "model", "training", "quantization", "seed")
 
+    def applies(self, loaded: LoadedSpec) -> str | None:
+        return _searches(loaded)
+
     def versions(self) -> dict[str, str]:
         return {**_optimizer_version(), "torch": torch.__version__}
 
@@ -220,11 +240,9 @@ class CandidatesStage(Stage):
         chosen = min(rows, key=lambda r: (r["validation_rmse"], r["rank"]))
         out = context.out_dir
         source = context.scratch_dir / f"rank-{chosen['rank']}"
-        (out / "chosen").mkdir()
-        for name in ("intmodel.json", "intmodel.npz"):
-            (out / "chosen" / name).write_bytes((source / name).read_bytes())
-        write_json_atomic(out / "config.json",
-                          configs[chosen["rank"] - 1].model_dump(mode="json"))  # fmt: skip
+        (out / CHOSEN).mkdir()
+        for name in ("intmodel.json", "intmodel.npz", "config.json"):
+            (out / CHOSEN / name).write_bytes((source / name).read_bytes())
         fronts = {axis: pareto_front(np.array([r[axis] for r in rows]),
                                      np.array([r["rmse"] for r in rows]))
                   for axis in ("lut", "cycles")}  # fmt: skip

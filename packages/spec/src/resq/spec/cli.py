@@ -156,7 +156,7 @@ def run(
     directory = run_dir or loaded.root / "runs" / loaded.spec.name
     try:
         runner = Runner(loaded, discover_stages(), directory)
-        runner.run(selected, on_event=_report)
+        runner.run(selected, on_event=_report, named=stages is not None)
     except StageError as e:
         err.print(f"[red]error[/red] {escape(str(e))}")
         sys.exit(EXIT_STAGE_FAILED)

@@ -97,7 +97,7 @@ class Runner:
             material = {
                 "stage": name,
                 "sections": {s: self.loaded.section(s) for s in stage.sections},
-                "inputs": {i: self.key(i) for i in stage.inputs},
+                "inputs": {i: self.key(i) for i in stage.upstream(self.loaded)},
                 "versions": stage.versions(),
                 "python": platform.python_version(),
             }
@@ -113,11 +113,12 @@ class Runner:
         """True when stage `name` has a finished artifact for the current key."""
         return (self.artifact(name) / RECORD_FILE).is_file()
 
-    def plan(self, selected: Sequence[str]) -> list[str]:
+    def plan(self, selected: Sequence[str], named: bool = True) -> list[str]:
         """Check that the selected stages can run; return them in canonical order.
 
         Every selected stage must be installed, and each input outside the selection must
-        already have its artifact in the run directory.
+        already have its artifact in the run directory. A stage that does not apply to the
+        spec (`Stage.applies`) is an error when `named`, else left out.
         """
         unknown = [s for s in selected if s not in self.order]
         if unknown:
@@ -125,11 +126,17 @@ class Runner:
                 f"unknown stage(s) {', '.join(unknown)}; stages: {', '.join(self.order)}"
             )
         ordered = [s for s in self.order if s in selected]
+        reasons = {s: why for s in ordered
+                   if s in self.stages and (why := self.stages[s].applies(self.loaded))}  # fmt: skip
+        if reasons and named:
+            raise StageError("\n".join(f"stage {s!r} does not apply: {why}"
+                                        for s, why in reasons.items()))  # fmt: skip
+        ordered = [s for s in ordered if s not in reasons]
         missing = [s for s in ordered if s not in self.stages]
         if missing:
             raise StageError("\n".join(missing_stage_message(s) for s in missing))
         for name in ordered:
-            for upstream in self.stage(name).inputs:
+            for upstream in self.stage(name).upstream(self.loaded):
                 if upstream not in ordered and not self.is_cached(upstream):
                     raise StageError(
                         f"stage {name!r} needs the artifact of {upstream!r}, which is not in "
@@ -147,9 +154,11 @@ class Runner:
                 raise StageError(f"run directory {self.run_dir} is in use by another run") from e
             yield
 
-    def run(self, selected: Sequence[str], on_event: StageEvent | None = None) -> dict[str, Any]:
-        """Run (or take from the cache) each selected stage in order; return the summary."""
-        ordered = self.plan(selected)
+    def run(self, selected: Sequence[str], on_event: StageEvent | None = None,
+            named: bool = True) -> dict[str, Any]:  # fmt: skip
+        """Run (or take from the cache) each selected stage in order; return the summary.
+        `named`: the user named these stages (see `plan`)."""
+        ordered = self.plan(selected, named)
         notify = on_event or (lambda stage, status, record: None)
         with self._locked():
             for name in ordered:
@@ -178,7 +187,7 @@ class Runner:
             run_dir=self.run_dir,
             out_dir=partial,
             scratch_dir=scratch,
-            inputs={i: self.artifact(i) for i in stage.inputs},
+            inputs={i: self.artifact(i) for i in stage.upstream(self.loaded)},
         )
         started = time.perf_counter()
         try:
@@ -197,7 +206,7 @@ class Runner:
         record = StageRecord(
             stage=name,
             key=key,
-            inputs={i: self.key(i) for i in stage.inputs},
+            inputs={i: self.key(i) for i in stage.upstream(self.loaded)},
             versions=stage.versions(),
             seconds=round(time.perf_counter() - started, 3),
             finished=datetime.now(UTC).isoformat(timespec="seconds"),

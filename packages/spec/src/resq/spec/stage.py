@@ -38,6 +38,11 @@ STAGE_PACKAGES: dict[str, str] = {
 """The distribution that provides each canonical stage."""
 
 
+CHOSEN = "chosen"
+"""The folder of the candidates artifact with the chosen configuration: `config.json` (its
+BitConfig) and its IntModel (`intmodel.json`, `intmodel.npz`), which generate builds."""
+
+
 def distribution_version(distribution: str) -> str:
     """The installed version of a distribution, `unknown` when it is not installed; for
     `Stage.versions`."""
@@ -80,6 +85,15 @@ class Stage(ABC):
     def versions(self) -> dict[str, str]:
         """Versions of the code and tools that shape the artifact (part of the cache key)."""
         return {"provider": self.provider}
+
+    def upstream(self, loaded: LoadedSpec) -> tuple[str, ...]:
+        """The stages whose artifacts this one reads for `loaded` (default: `inputs`)."""
+        return self.inputs
+
+    def applies(self, loaded: LoadedSpec) -> str | None:
+        """None when this stage has work to do for `loaded`, else why not (a stage that
+        does not apply is left out of a run that does not name it)."""
+        return None
 
     @abstractmethod
     def run(self, context: StageContext) -> dict[str, Any]:
