@@ -3,12 +3,15 @@ whole library, and of one IP with the cores it depends on."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import json
 import os
 from pathlib import Path
 
 from resq.hdlgen.mapping import HdlgenError
+from resq.spec.atomic import write_json_atomic
 from ruamel.yaml import YAML
 
 CORES_ENV = "RESQ_CORES"
@@ -48,15 +51,32 @@ def _core_table(root: Path) -> dict[str, tuple[Path, tuple[str, ...]]]:
     return _read_core_table(tuple((core, core.stat().st_mtime_ns) for core in cores))
 
 
+def _cache_file(cores: tuple[tuple[Path, int], ...]) -> Path:
+    """Where the table of these .core files (by path and modification time) is kept between
+    processes: parsing them takes a good part of a second, a cold `spec estimate` less."""
+    key = hashlib.sha256(repr([(str(p), t) for p, t in cores]).encode()).hexdigest()[:16]
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "resq" / f"core-table-{key}.json"
+
+
 @functools.lru_cache(maxsize=8)
 def _read_core_table(cores: tuple[tuple[Path, int], ...]
                      ) -> dict[str, tuple[Path, tuple[str, ...]]]:  # fmt: skip
+    cache = _cache_file(cores)
+    try:
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        return {name: (Path(folder), tuple(depend)) for name, (folder, depend) in kept.items()}
+    except (OSError, ValueError, TypeError):
+        pass  # not cached yet (or unreadable): parse
     table = {}
     for core, _ in cores:
         data = YAML(typ="safe").load(core.read_text(encoding="utf-8"))
         depend = data.get("filesets", {}).get("rtl", {}).get("depend", [])
         table[_unversioned(str(data["name"]))] = (core.parent,
                                                   tuple(_unversioned(str(d)) for d in depend))  # fmt: skip
+    with contextlib.suppress(OSError):  # a read-only home: parse again next time
+        write_json_atomic(cache, {name: [str(folder), list(depend)]
+                                  for name, (folder, depend) in table.items()})  # fmt: skip
     return table
 
 
