@@ -54,6 +54,12 @@ def synthesis_tools() -> None:
 
 
 @pytest.fixture
+def tcl_shell() -> None:
+    """tclsh on PATH (skip outside CI, fail in CI), to run the Tcl resq gives Vivado."""
+    require_tools("tclsh")
+
+
+@pytest.fixture
 def beijing_home() -> Path:
     """$RESQ_DATA_HOME with beijing-air/ (skip outside CI when absent, fail in CI)."""
     home = os.environ.get("RESQ_DATA_HOME")

@@ -166,5 +166,6 @@ def test_the_generated_core_has_estimate_and_synth_targets(
     assert f"set_property part {loaded.board.part} [current_project]" in tcl
     assert "set_property top tiny_model [current_fileset]" in tcl
     assert "tiny_model.xdc" in tcl and "tiny_model_tb.vhd" not in tcl
+    assert "ooc.tcl" in tcl  # out of context: the board file gives no pins
     xdc = next((tmp_path / "syn").rglob("tiny_model.xdc")).read_text()
     assert "create_clock -period 8.000 -name clk [get_ports clk]" in xdc

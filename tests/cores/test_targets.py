@@ -69,6 +69,27 @@ def test_the_synth_target_is_a_vivado_synthesis_for_the_board(tmp_path: Path, ip
         default = YAML(typ="safe").load(value) if value else parameters[name]["default"]
         expected = str(default).lower() if isinstance(default, bool) else str(default)
         assert given[name] == expected, name
+    # after the generics: vectors as sized literals, then out-of-context synthesis
+    assert project.index("set_property generic") < project.index("vectors.tcl")
+    assert re.search(r"source .*ooc\.tcl", project), "IPs synthesize out of context"
     sources = calls.read_text().splitlines()
     assert any(f"resq_ip_{ip}_0.1.0_synth.tcl" in line for line in sources), sources
     assert not any("_run.tcl" in line for line in sources), "implementation must not run"
+
+
+@pytest.mark.usefixtures("tcl_shell")
+def test_vector_generics_reach_vivado_as_sized_literals() -> None:
+    """vectors.tcl, run in Tcl with Vivado's commands stubbed: the vector generics become
+    sized literals, every other generic (a WIDTH of 10 included) stays as it was."""
+    script = f"""
+proc get_filesets {{name}} {{ return $name }}
+proc get_property {{property object}} {{ return $::generic }}
+proc set_property {{property value object}} {{ set ::generic $value }}
+set ::generic {{DEPTH=12 WIDTH=10 INIT=0110 WEIGHTS=101 MULT_STYLE=lut RELU=false PAR=1}}
+source {CORES / "vivado" / "vectors.tcl"}
+puts $::generic
+"""
+    done = subprocess.run(["tclsh"], input=script, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["DEPTH=12", "WIDTH=10", "INIT=4'b0110", "WEIGHTS=3'b101",
+                                   "MULT_STYLE=lut", "RELU=false", "PAR=1"]  # fmt: skip

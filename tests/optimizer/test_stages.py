@@ -43,7 +43,7 @@ def _kdb(made_up_kdb: MadeUpKdb, folder: Path) -> None:
             else:
                 kdb.entries.update(made.entries)
     assert kdb is not None
-    save_kdb(folder / "xc7-test.json", kdb)
+    save_kdb(folder / "xc7-yosys-test.json", kdb)
 
 
 def _project(tmp_path: Path, spec: str) -> Path:

@@ -13,13 +13,12 @@ a core (an IP with generics, or a generated model) and returns its report.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from resq.deploy.fusesoc import run_target
 from resq.deploy.yosys import ToolError, VhdlSource, YosysReport, estimate
 from resq.spec import ResqError
 from resq.spec.atomic import write_json_atomic
@@ -111,27 +110,13 @@ def run_estimate(edam_file: Path) -> YosysReport:
     return report
 
 
-def _image(value: int | str | bool) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
-
-
 def estimate_core(vlnv: str, roots: Sequence[Path], generics: Mapping[str, int | str | bool],
                   timeout_s: float = 3600) -> YosysReport:  # fmt: skip
-    """`fusesoc run --target estimate VLNV --NAME=value…` with the core libraries `roots`, in
-    a scratch build folder removed afterwards; ToolError when FuseSoC or a tool fails, the
-    run takes longer than `timeout_s` seconds, or the design has latches."""
-    with tempfile.TemporaryDirectory(prefix="resq-estimate-") as scratch:
-        command = ["fusesoc", *(a for root in roots for a in ("--cores-root", str(root))), "run",
-                   "--build-root", scratch, "--target", "estimate", vlnv,
-                   *(f"--{k}={_image(v)}" for k, v in generics.items())]  # fmt: skip
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
-        except subprocess.TimeoutExpired as e:
-            raise ToolError(f"{vlnv}: no estimate within {timeout_s:g} s") from e
-        if done.returncode != 0:
-            raise ToolError(f"{vlnv}: the estimate target failed:\n"
-                            f"{(done.stdout + done.stderr)[-3000:]}")  # fmt: skip
-        found = list(Path(scratch).rglob("*.resources.json"))
+    """The Yosys report of the `estimate` target of a core (an IP with generics, or a
+    generated model) with the core libraries `roots`; ToolError when FuseSoC or a tool
+    fails, the run takes longer than `timeout_s` seconds, or the design has latches."""
+    with run_target("estimate", vlnv, roots, generics, timeout_s) as build:
+        found = list(build.rglob("*.resources.json"))
         if len(found) != 1:
             raise ToolError(f"{vlnv}: the estimate target wrote no resources.json")
         return YosysReport.model_validate_json(found[0].read_text())

@@ -20,11 +20,13 @@ import sys
 from pathlib import Path
 
 import click
+from resq.deploy.vivado import vivado_version
 from resq.deploy.yosys import synth_family, toolchain_versions
 from resq.estimator.estimate import Estimate, Estimator
 from resq.estimator.executor import Executor, ExecutorKind
 from resq.estimator.kdb import (
     KnowledgeBase,
+    Route,
     Toolchain,
     find_kdb,
     kdb_home,
@@ -80,15 +82,20 @@ def _spec(file: Path, board: str | None) -> LoadedSpec:
         sys.exit(2)
 
 
-def _database(loaded: LoadedSpec, out: Path) -> tuple[Path, str, Toolchain]:
+def _database(loaded: LoadedSpec, out: Path, route: Route) -> tuple[Path, str, Toolchain]:
     family = synth_family(loaded.board.family)
-    toolchain = Toolchain(route="yosys", versions=toolchain_versions())
+    versions = {"vivado": vivado_version()} if route == "vivado" else toolchain_versions()
+    toolchain = Toolchain(route=route, versions=versions)
     return out / kdb_name(family, toolchain), family, toolchain
+
+
+ROUTE = click.option("--route", type=click.Choice(["yosys", "vivado"]), default="yosys",
+                     show_default=True, help="Synthesize with Yosys, or with Vivado on PATH.")  # fmt: skip
 
 
 @click.group()
 def kdb() -> None:
-    """The knowledge database of IP resources (profiled with Yosys)."""
+    """The knowledge database of IP resources (profiled with Yosys, or Vivado)."""
 
 
 @kdb.command()
@@ -99,14 +106,15 @@ def kdb() -> None:
 @click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: CPUs).")
 @click.option("--out", type=click.Path(path_type=Path), default=DATA, show_default=True)
 @click.option("--quick", is_flag=True, help="Profile a small slice of the grid only.")
+@ROUTE
 def build(spec_file: Path, board: str | None, kind: ExecutorKind, scheduler: str | None,
-          workers: int | None, out: Path, quick: bool) -> None:  # fmt: skip
+          workers: int | None, out: Path, quick: bool, route: Route) -> None:  # fmt: skip
     """Profile every point of the grid for SPEC's model shape that the database lacks."""
     from resq.estimator.sweep import sweep
 
     loaded = _spec(spec_file, board)
     try:
-        path, family, toolchain = _database(loaded, out)
+        path, family, toolchain = _database(loaded, out, route)
         points = grid_points(loaded.spec.model, QUICK if quick else Grid())
         executor = Executor(kind, workers, scheduler, console=err)
         database, result = sweep(path, family, toolchain, points, cores_root(), executor)
@@ -145,11 +153,12 @@ def coverage(database: KnowledgeBase, spec_points: int, covered: int) -> Table:
 @click.argument("spec_file", type=click.Path(path_type=Path))
 @click.option("--board", help="A board name of the spec's project (default: the spec's).")
 @click.option("--out", type=click.Path(path_type=Path), default=DATA, show_default=True)
-def show(spec_file: Path, board: str | None, out: Path) -> None:
+@ROUTE
+def show(spec_file: Path, board: str | None, out: Path, route: Route) -> None:
     """Print what the database holds and how much of SPEC's grid it covers."""
     loaded = _spec(spec_file, board)
     try:
-        path, family, toolchain = _database(loaded, out)
+        path, family, toolchain = _database(loaded, out, route)
         database = load_kdb(path, family, toolchain)
         points = grid_points(loaded.spec.model, Grid())
         digests = {b: ip_digest(cores_root(), b) for b in {p.block for p in points}}
@@ -261,22 +270,25 @@ def comparison_table(comparison: Comparison) -> Table:
 @click.option("--executor", "kind", type=click.Choice(["local", "dask"]), default="local")
 @click.option("--scheduler", help="Address of a running Dask scheduler (with --executor dask).")
 @click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: CPUs).")
+@ROUTE
 def validate(spec_file: Path, samples: int, seed: int, kdb_dir: Path, out: Path | None,
              json_file: Path | None, kind: ExecutorKind, scheduler: str | None,
-             workers: int | None) -> None:  # fmt: skip
-    """Synthesize SAMPLES random mixed configurations of SPEC's model with Yosys (resumable)
-    and compare each with its estimate. SPEC needs its data set (models are calibrated)."""
+             workers: int | None, route: Route) -> None:  # fmt: skip
+    """Synthesize SAMPLES random mixed configurations of SPEC's model (resumable) and
+    compare each with its estimate from the knowledge base of the same route. SPEC needs
+    its data set (models are calibrated)."""
     loaded = _spec(spec_file, None)
     folder = out or loaded.root / "runs" / "kdb-validate"
     try:
         family = synth_family(loaded.board.family)
-        path = find_kdb(kdb_dir, family)
+        path = find_kdb(kdb_dir, family, route)
         database = read_kdb(path)
         estimator = Estimator(database, cores_root())
         configs = draw(loaded, samples, seed)
-        journal = folder / f"{loaded.spec.name}-{family}-s{seed}.jsonl"
+        routed = "" if route == "yosys" else f"-{route}"
+        journal = folder / f"{loaded.spec.name}-{family}{routed}-s{seed}.jsonl"
         executor = Executor(kind, workers, scheduler, console=err)
-        measured = Validation(journal).run(loaded, configs, cores_root(), executor)
+        measured = Validation(journal).run(loaded, configs, cores_root(), executor, route)
         comparison = compare(estimator, loaded, measured)
     except ResqError as e:
         _fail(str(e))

@@ -201,14 +201,15 @@ def load_kdb(path: Path, part_family: str, toolchain: Toolchain) -> KnowledgeBas
     return kdb
 
 
-def find_kdb(directory: Path, part_family: str) -> Path:
-    """The one knowledge-base file of `part_family` in `directory` (any toolchain)."""
-    found = sorted(directory.glob(f"{part_family}-*.json"))
+def find_kdb(directory: Path, part_family: str, route: Route = "yosys") -> Path:
+    """The one knowledge-base file of `part_family` measured by `route` in `directory` (any
+    tool versions)."""
+    found = sorted(directory.glob(f"{part_family}-{route}-*.json"))
     if len(found) != 1:
         what = "none" if not found else ", ".join(p.name for p in found)
         raise KdbError(
-            f"expected one knowledge base of {part_family} in {directory}, found {what}; "
-            "`spec kdb build SPEC --out DIR` builds one"
+            f"expected one knowledge base of {part_family} by {route} in {directory}, found "
+            f"{what}; `spec kdb build SPEC --route {route} --out DIR` builds one"
         )
     return found[0]
 

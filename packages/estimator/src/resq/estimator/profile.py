@@ -25,7 +25,8 @@ from typing import cast
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from resq.deploy.edam_estimate import estimate_core
-from resq.estimator.kdb import Generic, KdbEntry, ProfilePoint
+from resq.deploy.vivado import synthesize_core
+from resq.estimator.kdb import Generic, KdbEntry, ProfilePoint, Route
 from resq.hdlgen.cores import ip_digest
 from resq.hdlgen.ipvectors import CASES
 from resq.hdlgen.mapping import IP_VERSION
@@ -274,12 +275,16 @@ def grid_points(model: TransformerModel, grid: Grid) -> list[ProfilePoint]:
     return list(seen.values())
 
 
-def profile_point(point: ProfilePoint, cores: Path) -> KdbEntry:
-    """Synthesize `point` through its core's `estimate` target (FuseSoC → GHDL → Yosys).
-    Raises ToolError when a tool fails or the design has latches."""
+def profile_point(point: ProfilePoint, cores: Path, route: Route = "yosys") -> KdbEntry:
+    """Synthesize `point` through its core's `estimate` target (FuseSoC → GHDL → Yosys), or
+    with route `vivado` its `synth` target (Vivado, out of context). Raises ToolError when
+    a tool fails or the design has latches."""
     began = time.perf_counter()
     digest = ip_digest(cores, point.block)
-    report = estimate_core(f"resq:ip:{point.block}:{IP_VERSION}", [cores], point.generics,
-                           PROFILE_TIMEOUT_S)  # fmt: skip
-    return KdbEntry(point=point, resources=report.resources, source_digest=digest,
+    vlnv = f"resq:ip:{point.block}:{IP_VERSION}"
+    if route == "vivado":
+        resources = synthesize_core(vlnv, [cores], point.generics, PROFILE_TIMEOUT_S).resources
+    else:
+        resources = estimate_core(vlnv, [cores], point.generics, PROFILE_TIMEOUT_S).resources
+    return KdbEntry(point=point, resources=resources, source_digest=digest,
                     seconds=round(time.perf_counter() - began, 2))  # fmt: skip

@@ -50,7 +50,10 @@ def sweep(path: Path, part_family: str, toolchain: Toolchain, points: list[Profi
         kdb.add(entry)
 
     failures: list[Failure] = executor.map(
-        partial(profile_point, cores=cores), todo, landed, f"profiling {len(todo)} points"
+        partial(profile_point, cores=cores, route=toolchain.route),
+        todo,
+        landed,
+        f"profiling {len(todo)} points with {toolchain.route}",
     )
     kdb.fit_error = FittedModel(kdb.entries.values()).leave_one_out()
     save_kdb(path, kdb)

@@ -25,10 +25,11 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from resq.deploy.edam_estimate import estimate_core
+from resq.deploy.vivado import synthesize_core
 from resq.deploy.yosys import ToolError
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
-from resq.estimator.kdb import Glue
+from resq.estimator.kdb import Glue, Route
 from resq.estimator.space import Space
 from resq.spec import RESOURCE_KINDS, BitConfig, NodeHardware, Resources, ResqError
 from resq.spec.components import COMPONENTS
@@ -75,8 +76,10 @@ class Sample(BaseModel):
     seconds: float
 
 
-def measure(loaded: LoadedSpec, config: BitConfig, cores: Path) -> Resources:
-    """Yosys resources of the spec's model generated in `config` (calibrated on its data)."""
+def measure(loaded: LoadedSpec, config: BitConfig, cores: Path, route: Route = "yosys"
+            ) -> Resources:  # fmt: skip
+    """Resources of the spec's model generated in `config` (calibrated on its data), by
+    Yosys or (route `vivado`) Vivado synthesis out of context."""
     try:
         from resq.hdlgen.project import Target, generate
         from resq.qat.data import load_windows
@@ -93,14 +96,17 @@ def measure(loaded: LoadedSpec, config: BitConfig, cores: Path) -> Resources:
     target = Target(board=loaded.board.name, part=loaded.board.part, clock_mhz=loaded.clock_mhz)
     with tempfile.TemporaryDirectory(prefix="resq-validate-") as work:
         generated = generate(spec.name, model, arrays, config, q_in, Path(work) / "model", target)
-        report = estimate_core(generated.vlnv, [cores, generated.folder], {})
-    return report.resources
+        roots = [cores, generated.folder]
+        if route == "vivado":
+            return synthesize_core(generated.vlnv, roots, {}).resources
+        return estimate_core(generated.vlnv, roots, {}).resources
 
 
-def measured_sample(loaded: LoadedSpec, config: BitConfig, cores: Path) -> Sample:
+def measured_sample(loaded: LoadedSpec, config: BitConfig, cores: Path,
+                    route: Route = "yosys") -> Sample:  # fmt: skip
     """`measure` with its wall time, as a Sample."""
     began = time.perf_counter()
-    measured = measure(loaded, config, cores)
+    measured = measure(loaded, config, cores, route)
     return Sample(config=config, measured=measured, seconds=round(time.perf_counter() - began, 1))
 
 
@@ -128,12 +134,12 @@ class Validation:
             os.fsync(handle.fileno())
 
     def run(self, loaded: LoadedSpec, configs: list[BitConfig], cores: Path,
-            executor: Executor) -> list[Sample]:  # fmt: skip
-        """Measure the configurations not yet measured with `executor`; every sample of
-        `configs` in order. ToolError names the configurations that failed."""
+            executor: Executor, route: Route = "yosys") -> list[Sample]:  # fmt: skip
+        """Measure the configurations not yet measured with `executor` by `route`; every
+        sample of `configs` in order. ToolError names the configurations that failed."""
         todo = list({config_digest(c): c for c in configs
                      if config_digest(c) not in self.samples}.values())  # fmt: skip
-        failures = executor.map(partial(measured_sample, loaded, cores=cores), todo,
+        failures = executor.map(partial(measured_sample, loaded, cores=cores, route=route), todo,
                                 lambda _, sample: self.add(sample), "whole models")  # fmt: skip
         if failures:
             raise ToolError("; ".join(f"configuration {config_digest(todo[f.index])}: {f.error}"

@@ -77,18 +77,22 @@ def _manifest_or_fail(context: StageContext, stage: str) -> None:
         raise StageError(f"the {stage} stage needs a dataset manifest (dataset.manifest)")
 
 
-class SensitivityStage(Stage):
-    """How much the trained network loses when each width source gets fewer bits."""
-
-    name = "sensitivity"
-    inputs = ("train",)
-    sections = ("dataset", "manifest", "model", "quantization", "bits", "seed", "search")
+class _Searching(Stage):
+    """A stage of the search: it applies when the spec leaves hardware to the search."""
 
     def applies(self, loaded: LoadedSpec) -> str | None:
         return _searches(loaded)
 
     def versions(self) -> dict[str, str]:
         return {**_optimizer_version(), "torch": torch.__version__}
+
+
+class SensitivityStage(_Searching):
+    """How much the trained network loses when each width source gets fewer bits."""
+
+    name = "sensitivity"
+    inputs = ("train",)
+    sections = ("dataset", "manifest", "model", "quantization", "bits", "seed", "search")
 
     def run(self, context: StageContext) -> dict[str, Any]:
         _manifest_or_fail(context, self.name)
@@ -127,15 +131,12 @@ def _kdb_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-class SearchStage(Stage):
+class SearchStage(_Searching):
     """The best configurations within the budget, by the spec's method."""
 
     name = "search"
     inputs = ("sensitivity",)
     sections = ("model", "quantization", "hardware", "board", "budget", "search")
-
-    def applies(self, loaded: LoadedSpec) -> str | None:
-        return _searches(loaded)
 
     def versions(self) -> dict[str, str]:
         return {**_optimizer_version(), "kdb": _kdb_digest(), "cores": cores_digest(cores_root())}
@@ -183,18 +184,12 @@ def _margin_text(margin: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.1f} %" for k, v in margin.items() if v) or "0 %"
 
 
-class CandidatesStage(Stage):
+class CandidatesStage(_Searching):
     """Trains the search's solutions and keeps the most accurate."""
 
     name = "candidates"
     inputs = ("train", "search")
     sections = ("dataset", "manifest", "model", "training", "quantization", "seed")
-
-    def applies(self, loaded: LoadedSpec) -> str | None:
-        return _searches(loaded)
-
-    def versions(self) -> dict[str, str]:
-        return {**_optimizer_version(), "torch": torch.__version__}
 
     def run(self, context: StageContext) -> dict[str, Any]:
         _manifest_or_fail(context, self.name)

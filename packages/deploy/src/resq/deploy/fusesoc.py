@@ -1,0 +1,37 @@
+"""Running one target of a FuseSoC core in a scratch build folder."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from resq.deploy.yosys import ToolError
+
+Generic = int | str | bool
+
+
+def _image(value: Generic) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+@contextmanager
+def run_target(target: str, vlnv: str, roots: Sequence[Path], generics: Mapping[str, Generic],
+               timeout_s: float) -> Iterator[Path]:  # fmt: skip
+    """`fusesoc run --target TARGET VLNV --NAME=value…` with the core libraries `roots`;
+    yields the build folder (removed afterwards). ToolError when FuseSoC or a tool fails or
+    the run takes longer than `timeout_s` seconds."""
+    with tempfile.TemporaryDirectory(prefix=f"resq-{target}-") as scratch:
+        command = ["fusesoc", *(a for root in roots for a in ("--cores-root", str(root))), "run",
+                   "--build-root", scratch, "--target", target, vlnv,
+                   *(f"--{k}={_image(v)}" for k, v in generics.items())]  # fmt: skip
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired as e:
+            raise ToolError(f"{vlnv}: the {target} target did not finish in {timeout_s:g} s") from e
+        if done.returncode != 0:
+            raise ToolError(f"{vlnv}: the {target} target failed:\n"
+                            f"{(done.stdout + done.stderr)[-3000:]}")  # fmt: skip
+        yield Path(scratch)
