@@ -151,13 +151,12 @@ class _Program:
                 self.bits[b] * v for (_, b), v in self.y.items()))  # fmt: skip
         if w.latency:
             terms.append(w.latency / problem.cycles_scale() * self.usage["cycles"])
-        if w.area:
-            area = self.model.add_var(lb=0.0)
-            for resource in LIMITED[:-1]:
-                limit = problem.limit(resource)
-                if limit:
-                    self.model += area >= self.usage[resource] * (1.0 / limit)
-            terms.append(w.area * area)
+        area = self.model.add_var(lb=0.0)
+        for resource in LIMITED[:-1]:
+            limit = problem.limit(resource)
+            if limit:
+                self.model += area >= self.usage[resource] * (1.0 / limit)
+        terms.append(problem.area_weight() * area)
         self.model.objective = mip.xsum(terms) if terms else mip.xsum([])
 
     def chosen(

@@ -7,7 +7,8 @@ PAR, multiplier and storage style, all from the score tables' `Space`. A compone
 bounds total LUTs (logic + LUT-RAM, the fit rule), LUT-RAM, FF, BRAM36, DSP and cycles.
 The objective is the weighted sum of the spec's `search.objective` terms, each in 0..1:
 sensitivity (the costs given per source and width over the largest possible), mean width,
-cycles over the budget's, and the largest fraction of a budgeted resource used.
+cycles over the budget's, and the largest fraction of a budgeted resource used (weighted
+`TIE_BREAK` when the spec weights it 0, so that ties go to the smaller design).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from resq.spec.search import ObjectiveWeights
 from resq.spec.spec import Spec
 
 SOFTMAX = "softmax"
+TIE_BREAK = 1e-4
+"""The weight of `area` when the spec gives it none: of configurations the spec's objective
+ranks (nearly) equal, the smaller is better, a routing margin beyond the budget's."""
 LIMITED = ("lut", "lutram", "ff", "bram36", "dsp", "cycles")
 """What a budget bounds; `lut` is logic + LUT-RAM."""
 
@@ -185,7 +189,16 @@ class Problem:
         latency = used["cycles"] / self.cycles_scale()
         area = max((used[r] / lim for r in LIMITED[:-1]
                     if (lim := self.limit(r))), default=0.0)  # fmt: skip
-        return w.sensitivity * sensitivity + w.bits * bits + w.latency * latency + w.area * area
+        return (
+            w.sensitivity * sensitivity
+            + w.bits * bits
+            + w.latency * latency
+            + self.area_weight() * area
+        )
+
+    def area_weight(self) -> float:
+        """The weight of `area`: the spec's, or `TIE_BREAK` when it gives none."""
+        return self.weights.area or TIE_BREAK
 
     def solution(self, widths: dict[str, int], hardware: list[tuple[int, int, int]],
                  totals: np.ndarray) -> Solution:  # fmt: skip
