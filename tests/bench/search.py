@@ -231,13 +231,13 @@ def table(rows: list[dict[str, Any]], searcher: Searcher, yosys: dict[str, dict[
     labels = list(dict.fromkeys(r["label"] for r in rows))
     out = Table(title="search on the XC7S15 budget (estimate; Yosys; test RMSE / float parent)")
     for column in ("configuration", "widths", "LUT est", "DSP", "BRAM36", "cycles", "fits est",
-                   "LUT Yosys", "fits Yosys", "× float (mean)", "runs"):  # fmt: skip
+                   "LUT Yosys", "fits Yosys", "× float (mean)", "runs", "search s (max)"):  # fmt: skip
         out.add_column(column, justify="left" if column in ("configuration", "widths") else "right")
     for label in labels:
         mine = [r for r in rows if r["label"] == label]
         with_config = [r for r in mine if "config" in r]
         if not with_config:
-            out.add_row(label, "nothing fits", *[""] * 9)
+            out.add_row(label, "nothing fits", *[""] * 10)
             summary.append({"label": label, "fits": False})
             continue
         digests = sorted({r["digest"] for r in with_config})
@@ -254,11 +254,12 @@ def table(rows: list[dict[str, Any]], searcher: Searcher, yosys: dict[str, dict[
             f"{total.cycles}", "yes" if estimate.fits else "no",
             "" if measured is None else f"{measured['resources']['lut'] + measured['resources']['lutram']:.0f}",
             "" if measured is None else ("yes" if measured["fits"] else "no"),
-            f"{mean:.3f}", str(len(ratios)),
+            f"{mean:.3f}", str(len(ratios)), f"{max(r['search_seconds'] for r in mine):.2f}",
         )  # fmt: skip
         summary.append({"label": label, "configs": digests, "estimate": total.model_dump(),
                         "fits_estimate": estimate.fits, "yosys": measured,
-                        "ratio_mean": mean, "runs": len(ratios)})  # fmt: skip
+                        "ratio_mean": mean, "runs": len(ratios),
+                        "search_seconds_max": max(r["search_seconds"] for r in mine)})  # fmt: skip
     console.print(out)
     return summary
 

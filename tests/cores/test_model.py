@@ -7,8 +7,6 @@ few windows per configuration; tests/bench/hw_latency.py runs 200.
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 from pathlib import Path
 from typing import NamedTuple
@@ -128,44 +126,3 @@ def test_a_config_must_carry_the_bits_the_model_was_trained_with(
     stray = bits.with_hardware(nodes={"l3_ffn1": NodeHardware(parallelism=2)})
     with pytest.raises(HdlgenError, match="BitConfig nodes l3_ffn1 are not nodes of the model"):
         design(model, arrays, stray)
-
-
-@pytest.mark.usefixtures("synthesis_tools", "fusesoc_tools")
-def test_the_generated_core_has_estimate_and_synth_targets(
-    tmp_path: Path, beijing_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A tiny model (window 4, d_model 4): Yosys through the `estimate` target, and the
-    Vivado project of the `synth` target (stand-in vivado) with the part, top and XDC clock."""
-    monkeypatch.setenv("RESQ_DATA_HOME", str(beijing_home))
-    c = _calibrated("beijing-o3-uniform4.yaml", windows=2, max_windows=600, window=4,
-                    d_model=4, ffn_dim=8)  # fmt: skip
-    loaded = c.loaded
-    bits = c.model.bits.with_hardware(1, "dsp")  # LUT multipliers: 3x the Yosys time
-    generated = generate("tiny", c.model, c.arrays, bits, c.q_in, tmp_path / "model",
-                         _target(loaded, 125))  # fmt: skip
-    roots = ["--cores-root", str(REPO / "cores"), "--cores-root", str(generated.folder)]
-    estimate = subprocess.run(
-        ["fusesoc", *roots, "run", "--build-root", str(tmp_path / "est"), "--target",
-         "estimate", generated.vlnv], capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert estimate.returncode == 0, estimate.stdout[-3000:] + estimate.stderr[-3000:]
-    report = json.loads(next((tmp_path / "est").rglob("tiny_model.resources.json")).read_text())
-    assert report["latches"] == 0 and report["resources"]["lut"] > 0, report
-
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "vivado").write_text("#!/bin/sh\nexit 0\n")
-    (bin_dir / "vivado").chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    synth = subprocess.run(
-        ["fusesoc", *roots, "run", "--build-root", str(tmp_path / "syn"), "--target", "synth",
-         generated.vlnv], capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
-    assert synth.returncode == 0, synth.stdout[-3000:] + synth.stderr[-3000:]
-    tcl = next((tmp_path / "syn").rglob("resq_model_tiny_0.1.0.tcl")).read_text()
-    assert f"set_property part {loaded.board.part} [current_project]" in tcl
-    assert "set_property top tiny_model [current_fileset]" in tcl
-    assert "tiny_model.xdc" in tcl and "tiny_model_tb.vhd" not in tcl
-    assert "ooc.tcl" in tcl  # out of context: the board file gives no pins
-    xdc = next((tmp_path / "syn").rglob("tiny_model.xdc")).read_text()
-    assert "create_clock -period 8.000 -name clk [get_ports clk]" in xdc

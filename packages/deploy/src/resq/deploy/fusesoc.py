@@ -19,12 +19,14 @@ def _image(value: Generic) -> str:
 
 @contextmanager
 def run_target(target: str, vlnv: str, roots: Sequence[Path], generics: Mapping[str, Generic],
-               timeout_s: float) -> Iterator[Path]:  # fmt: skip
-    """`fusesoc run --target TARGET VLNV --NAME=value…` with the core libraries `roots`;
-    yields the build folder (removed afterwards). ToolError when FuseSoC or a tool fails or
-    the run takes longer than `timeout_s` seconds."""
+               timeout_s: float, setup_only: bool = False) -> Iterator[Path]:  # fmt: skip
+    """`fusesoc run --target TARGET VLNV --NAME=value…` with the core libraries `roots`
+    (`setup_only`: write the tool's project files, run nothing); yields the build folder
+    (removed afterwards). ToolError when FuseSoC or a tool fails or the run takes longer
+    than `timeout_s` seconds."""
     with tempfile.TemporaryDirectory(prefix=f"resq-{target}-") as scratch:
         command = ["fusesoc", *(a for root in roots for a in ("--cores-root", str(root))), "run",
+                   *(["--setup"] if setup_only else []),
                    "--build-root", scratch, "--target", target, vlnv,
                    *(f"--{k}={_image(v)}" for k, v in generics.items())]  # fmt: skip
         try:

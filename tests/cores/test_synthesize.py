@@ -1,0 +1,83 @@
+"""The `synthesize` stage through `spec run`: a tiny model (window 4, d_model 4) through
+Yosys, and its Vivado project, written without Vivado and run by a stand-in `vivado`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from resq.deploy.vivado_report import parse_utilization
+
+REPO = Path(__file__).resolve().parents[2]
+REPORT = REPO / "packages" / "deploy" / "tests" / "data" / "utilization_2023_xc7s15.rpt"
+TINY = """extends: beijing-o3.yaml
+name: tiny
+dataset: {max_windows: 600, window: 4}
+model: {window: 4, d_model: 4, ffn_dim: 8}
+training: {epochs: 1, float_epochs: 1}
+quantization: {default_bits: 4}
+hardware: {parallelism: 1, multiplier: dsp, storage: auto}
+deploy: {targets: [TARGETS], test_windows: 2}
+"""
+
+
+def _run(project: Path, spec: str, path: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from resq.spec.cli import main; main()", "run", spec,
+         "--stages", "train,generate,synthesize", "--run-dir", str(project / "runs" / spec)],
+        capture_output=True, text=True, timeout=1800, cwd=project,
+        env={**os.environ, "PATH": path},
+    )  # fmt: skip
+
+
+def _artifact(project: Path, spec: str) -> Path:
+    summary = json.loads((project / "runs" / spec / "summary.json").read_text())
+    return project / "runs" / spec / summary["stages"]["synthesize"]["artifact"]
+
+
+@pytest.mark.usefixtures("synthesis_tools", "fusesoc_tools")
+def test_synthesis_gives_yosys_resources_and_a_vivado_project(
+    tmp_path: Path, beijing_home: Path
+) -> None:
+    for name in ("boards", "datasets", "specs"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    (tmp_path / "specs" / "both.yaml").write_text(TINY.replace("TARGETS", "yosys, vivado"))
+    env_path = os.environ["PATH"]
+    assert shutil.which("vivado", path=env_path) is None
+    done = _run(tmp_path, "specs/both.yaml", env_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    artifact = _artifact(tmp_path, "specs/both.yaml")
+    synthesis = json.loads((artifact / "synthesis.json").read_text())
+    yosys = synthesis["yosys"]
+    assert yosys["resources"]["lut"] > 0 and yosys["fits"] and yosys["exceeded"] == []
+    assert 0 < yosys["utilisation"]["lut"] < 0.5
+    assert synthesis["vivado"] == {"ran": False, "why": "vivado is not on PATH; the project is "
+                                   "in vivado/ (make there)"}  # fmt: skip
+    tcl = (artifact / "vivado" / "resq_model_tiny_0.1.0.tcl").read_text()
+    assert "set_property part xc7s15ftgb196-2 [current_project]" in tcl
+    assert "set_property top tiny_model [current_fileset]" in tcl
+    assert "tiny_model.xdc" in tcl and "tiny_model_tb.vhd" not in tcl
+    assert "ooc.tcl" in tcl  # out of context: the board file gives no pins
+    xdc = next((artifact / "vivado").rglob("tiny_model.xdc")).read_text()
+    assert "create_clock -period 10.000 -name clk [get_ports clk]" in xdc  # 100 MHz
+
+    stand_in = tmp_path / "bin"
+    stand_in.mkdir()
+    (stand_in / "vivado").write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-version" ]; then echo "Vivado v2023.2 (64-bit)"; exit 0; fi\n'
+        f'cp {REPORT} "$PWD/tiny_model_utilization_synth.rpt"\n'
+    )
+    (stand_in / "vivado").chmod(0o755)
+    (tmp_path / "specs" / "vivado.yaml").write_text(TINY.replace("TARGETS", "vivado"))
+    done = _run(tmp_path, "specs/vivado.yaml", f"{stand_in}{os.pathsep}{env_path}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    vivado = json.loads((_artifact(tmp_path, "specs/vivado.yaml") / "synthesis.json").read_text())
+    assert vivado["vivado"]["ran"] and "yosys" not in vivado
+    expected = parse_utilization(REPORT.read_text())
+    assert vivado["vivado"]["resources"] == expected.model_dump(mode="json")
