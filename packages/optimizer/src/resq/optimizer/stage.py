@@ -15,8 +15,7 @@ fails the stage with one message naming the binding resource and the least use r
 candidates — artifact: `candidates.json` (each solution trained: validation and test RMSE
 of its integer reference beside the float parent's, estimated totals), `chosen/` (the
 most accurate on validation: its BitConfig `config.json` and IntModel, which generate
-builds), `pareto.json` and
-`pareto.png` (test RMSE against total LUTs and against cycles).
+builds), `pareto.json` and `pareto.png` (test RMSE against total LUTs and against cycles).
 """
 
 from __future__ import annotations
@@ -241,8 +240,8 @@ class CandidatesStage(_Searching):
         fronts = {axis: pareto_front(np.array([r[axis] for r in rows]),
                                      np.array([r["rmse"] for r in rows]))
                   for axis in ("lut", "cycles")}  # fmt: skip
-        unit = context.loaded.manifest.units.get(context.loaded.spec.dataset.target, "") \
-            if context.loaded.manifest else ""  # fmt: skip
+        manifest = context.loaded.manifest
+        unit = manifest.units.get(context.loaded.spec.dataset.target, "") if manifest else ""
         write_json_atomic(out / "candidates.json", {"float": float_metrics, "unit": unit,
                                                      "chosen": chosen["rank"], "rows": rows})  # fmt: skip
         write_json_atomic(out / "pareto.json", {axis: [rows[i]["rank"] for i in front]
