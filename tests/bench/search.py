@@ -45,7 +45,7 @@ from resq.estimator.tables import Tables
 from resq.estimator.validate import Validation, config_digest
 from resq.hdlgen.cores import cores_root
 from resq.optimizer.formulation import Formulation, formulate, problem, solve
-from resq.optimizer.problem import NothingFitsError, Solution
+from resq.optimizer.problem import NothingFitsError, Solution, sources
 from resq.optimizer.sensitivity import Sensitivity, analyse
 from resq.qat.data import WindowedData, load_windows
 from resq.qat.experiment import FloatResult, float_accuracy, train_qat
@@ -101,15 +101,15 @@ class Searcher:
         return found, time.perf_counter() - began
 
     def uniform(self, bits: int) -> tuple[Solution | None, float]:
-        sources = problem(self.loaded, self.formulation, self.tables, {}).sources
-        fixed = {s: bits for s in sources if s not in self.formulation.fixed}
+        widths = sources(self.tables)
+        fixed = {s: bits for s in widths if s not in self.formulation.fixed}
         return self.best({}, fixed, SMALLEST)
 
     def paper001(self) -> tuple[Solution | None, float]:
         mixed = load_spec(REPO / "specs" / "beijing-o3-mixed.yaml").bit_config()
-        sources = problem(self.loaded, self.formulation, self.tables, {}).sources
+        widths = sources(self.tables)
         fixed = {}
-        for source in sources:
+        for source in widths:
             if source in self.formulation.fixed:
                 continue
             component, role = source.split(".")

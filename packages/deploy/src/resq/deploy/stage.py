@@ -84,8 +84,10 @@ class SynthesizeStage(Stage):
                             "yosys_fits": result["yosys"]["fits"]}  # fmt: skip
             if "vivado" in targets:
                 with run_target("synth", generated.vlnv, roots, {}, 600, setup_only=True) as b:
-                    project = next(b.glob("*/synth-vivado"))
-                    shutil.copytree(project, context.out_dir / "vivado")
+                    projects = list(b.glob("*/synth-vivado"))
+                    if len(projects) != 1:
+                        raise ToolError(f"FuseSoC wrote {len(projects)} Vivado projects")
+                    shutil.copytree(projects[0], context.out_dir / "vivado")
                 if shutil.which("vivado") is None:
                     result["vivado"] = {"ran": False, "why": "vivado is not on PATH; the "
                                         "project is in vivado/ (make there)"}  # fmt: skip
@@ -97,7 +99,7 @@ class SynthesizeStage(Stage):
                     summary |= {"vivado_total_lut": done.resources.total_lut,
                                 "vivado_fits": result["vivado"]["fits"]}  # fmt: skip
                 summary["vivado"] = "ran" if result["vivado"].get("ran") else "project only"
-        except (ToolError, StopIteration) as e:
+        except ToolError as e:
             raise StageError(f"synthesis of {generated.vlnv}: {e}") from e
         write_json_atomic(context.out_dir / SYNTHESIS_FILE, result)
         return summary

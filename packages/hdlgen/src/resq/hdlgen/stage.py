@@ -60,7 +60,7 @@ class GenerateStage(Stage):
 
     def upstream(self, loaded: LoadedSpec) -> tuple[str, ...]:
         """The chosen candidate's, when the spec leaves hardware to the search."""
-        if loaded.config is None and loaded.spec.hardware.searched():
+        if loaded.search_skipped() is None:
             return ("train", "candidates")
         return ("train",)
 

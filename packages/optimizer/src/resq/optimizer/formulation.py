@@ -22,7 +22,7 @@ from resq.estimator.space import Space
 from resq.estimator.tables import Tables
 from resq.optimizer import exhaustive, ilp
 from resq.optimizer.filter import score_filter
-from resq.optimizer.problem import SOFTMAX, Problem, Solution
+from resq.optimizer.problem import SOFTMAX, Problem, Solution, sources
 from resq.spec import RESOURCE_KINDS, Resources
 from resq.spec.components import COMPONENTS
 from resq.spec.spec import LoadedSpec
@@ -108,11 +108,11 @@ def problem(loaded: LoadedSpec, formulation: Formulation, tables: Tables,
             costs: dict[str, dict[int, float]]) -> Problem:  # fmt: skip
     """The search problem of `formulation` over `tables` (built over its space), with the
     sensitivity `costs` and the spec's objective weights."""
-    sources = Problem(tables, formulation.limits).sources
+    searched = sources(tables)
     return Problem(
         tables, formulation.limits, loaded.spec.search.objective,
-        {s: c for s, c in costs.items() if s in sources},
-        {s: b for s, b in formulation.fixed.items() if s in sources},
+        {s: c for s, c in costs.items() if s in searched},
+        {s: b for s, b in formulation.fixed.items() if s in searched},
         formulation.fixed_nodes,
     )  # fmt: skip
 

@@ -51,6 +51,13 @@ def source_component(source: str) -> str:
     return "MHA" if source == SOFTMAX else source.split(".")[0]
 
 
+def sources(tables: Tables) -> list[str]:
+    """The width sources of the model the tables are of, in order: every node's roles,
+    then its output."""
+    roles = [width_source(w) for b in tables.blocks for w in b.widths.values()]
+    return list(dict.fromkeys(roles + [width_source(b.output) for b in tables.blocks]))
+
+
 class Solution(BaseModel):
     """One configuration: widths per source, hardware per node, and what it costs."""
 
@@ -102,8 +109,7 @@ class Problem:
         self.outputs = [width_source(b.output) for b in tables.blocks]
         self.inputs = [width_source(b.widths["INPUT_BITS"]) if b.input_features else ""
                        for b in tables.blocks]  # fmt: skip
-        self.sources = list(dict.fromkeys([s for roles in self.roles for s in roles]
-                                          + self.outputs))  # fmt: skip
+        self.sources = sources(tables)
         space = tables.space
         self.costs = {s: {b: float((costs or {}).get(s, {}).get(b, 0.0)) for b in space.bits}
                       for s in self.sources}  # fmt: skip

@@ -62,15 +62,6 @@ def _optimizer_version() -> dict[str, str]:
     return {"resq-optimizer": distribution_version("resq-optimizer")}
 
 
-def _searches(loaded: LoadedSpec) -> str | None:
-    """None when the spec leaves hardware to the search (and no --config replaces it)."""
-    if loaded.config is not None:
-        return "a BitConfig file (--config) is built as it is"
-    if not loaded.spec.hardware.searched():
-        return "no hardware field is `search` in the spec"
-    return None
-
-
 def _manifest_or_fail(context: StageContext, stage: str) -> None:
     if context.loaded.manifest is None:
         raise StageError(f"the {stage} stage needs a dataset manifest (dataset.manifest)")
@@ -80,7 +71,7 @@ class _Searching(Stage):
     """A stage of the search: it applies when the spec leaves hardware to the search."""
 
     def applies(self, loaded: LoadedSpec) -> str | None:
-        return _searches(loaded)
+        return loaded.search_skipped()
 
     def versions(self) -> dict[str, str]:
         return {**_optimizer_version(), "torch": torch.__version__}

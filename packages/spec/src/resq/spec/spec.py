@@ -70,6 +70,15 @@ class LoadedSpec(SpecModel):
         None, description="a BitConfig given with `spec run --config`, instead of the spec's"
     )
 
+    def search_skipped(self) -> str | None:
+        """None when the search chooses this run's hardware (a hardware field is `search`
+        and no `--config` replaces the spec's configuration), else why not."""
+        if self.config is not None:
+            return "a BitConfig file (--config) is built as it is"
+        if not self.spec.hardware.searched():
+            return "no hardware field is `search` in the spec"
+        return None
+
     def bit_config(self) -> BitConfig:
         """The one configuration of this run: `config` when given, else what the spec states."""
         return self.config if self.config is not None else BitConfig.from_spec(self.spec)
