@@ -17,7 +17,15 @@ import pytest
 from resq.estimator.executor import Executor
 from resq.estimator.fit import FittedModel
 from resq.estimator.kdb import ProfilePoint, Toolchain, load_kdb, read_kdb
-from resq.estimator.profile import IP_BITS, buffer_point, ip_points, model_blocks
+from resq.estimator.profile import (
+    IP_BITS,
+    Grid,
+    buffer_point,
+    grid_points,
+    ip_points,
+    model_blocks,
+)
+from resq.estimator.space import ELEMENTWISE_IPS, ELEMENTWISE_MAX_PAR
 from resq.estimator.sweep import sweep
 from resq.hdlgen.model import design
 from resq.qat.data import load_windows
@@ -89,6 +97,23 @@ def test_blocks_and_points_carry_what_the_generated_top_builds() -> None:
         assert buffer.generics == {"DEPTH": info.shape[0] if len(info.shape) == 2 else 1,
                                    "WIDTH": features * info.qparams.bit_width,
                                    "RAM_STYLE": choice.storage}, block.node  # fmt: skip
+
+
+def test_the_grid_profiles_every_offered_choice_of_the_airu_shape_coarse_first() -> None:
+    model = load_spec(REPO / "specs" / "airu.yaml").spec.model
+    points = grid_points(model, Grid())
+    assert len(points) == len({p.key() for p in points}) == 786
+    pars: dict[str, set[int]] = {}
+    for point in points:
+        if "PAR" in point.generics:
+            pars.setdefault(point.block, set()).add(int(point.generics["PAR"]))
+    for ip in ELEMENTWISE_IPS:
+        assert max(pars[ip]) == ELEMENTWISE_MAX_PAR, ip
+    assert max(pars["linear"]) == max(pars["attention"]) == 16
+    first = points[0].generics
+    assert all(first[k] == 8 for k in first if k in IP_BITS["linear"])  # widest first
+    windows = [p.generics.get("ROWS", p.generics.get("DEPTH")) for p in points]
+    assert windows.index(12) > len(points) // 2, "the model's own window comes first"
 
 
 @pytest.mark.usefixtures("synthesis_tools", "fusesoc_tools")

@@ -9,6 +9,8 @@ import pytest
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
 from resq.estimator.kdb import KnowledgeBase, shape_key
+from resq.estimator.profile import model_blocks
+from resq.estimator.space import ELEMENTWISE_IPS
 from resq.estimator.validate import Sample, Validation, compare, config_digest, draw
 from resq.spec import Resources, load_spec
 
@@ -28,6 +30,9 @@ def test_random_configurations_are_valid_mixed_and_reproducible() -> None:
     widths = {c.components["MHA"].outputs for c in configs}
     pars = {c.choice("l0_ffn1", "FFN").parallelism for c in configs}
     assert len(widths) > 1 and len(pars) > 1
+    elementwise = {c.choice(b.node, b.component).parallelism for c in draw(loaded, 40, 5)
+                   for b in model_blocks(loaded.spec.model) if b.ip in ELEMENTWISE_IPS}  # fmt: skip
+    assert elementwise == {1, 2, 4}, "element-wise IPs are drawn at the PAR the grid profiles"
 
 
 def test_measured_samples_are_not_measured_again_and_a_torn_line_is_skipped(

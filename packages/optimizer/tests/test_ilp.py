@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from resq.estimator.profile import model_blocks
-from resq.estimator.space import Space
+from resq.estimator.space import ELEMENTWISE_IPS, ELEMENTWISE_MAX_PAR, Space
 from resq.estimator.tables import COLUMNS, Tables
 from resq.optimizer import exhaustive, ilp
 from resq.optimizer.filter import score_filter
@@ -132,3 +132,22 @@ def test_the_filter_keeps_the_widest_combinations_that_fit() -> None:
     unlimited = Problem(tables, Resources(lut=1e9, lutram=1e9, ff=1e9, bram36=1e9, dsp=1e9),
                         fixed_nodes=nodes)  # fmt: skip
     assert sum(score_filter(unlimited, 1)[0].widths[f"{c}.outputs"] for c in COMPONENTS) == 80
+
+
+def test_element_wise_nodes_are_offered_par_up_to_4_and_the_ilp_keeps_to_it() -> None:
+    """The search offers add, batchnorm and gap nodes PAR ≤ ELEMENTWISE_MAX_PAR, the PAR the
+    knowledge base profiles them at; a node's fixed PAR is kept as it is."""
+    space = Space()
+    tables = _tables(space, seed=6)
+    unlimited = Resources(lut=1e9, lutram=1e9, ff=1e9, bram36=1e9, dsp=1e9)
+    problem = Problem(tables, unlimited, ObjectiveWeights(sensitivity=0, latency=1))
+    for n, block in enumerate(tables.blocks):
+        pars = {space.parallelism[p] for p, _, _ in problem.hardware(n)}
+        limit = ELEMENTWISE_MAX_PAR if block.ip in ELEMENTWISE_IPS else max(space.parallelism)
+        assert max(pars) == limit, block.node
+    fastest = ilp.solve(problem)[0]  # latency only: every node at its largest offered PAR
+    assert {n: c.parallelism for n, c in fastest.nodes.items()} == {
+        b.node: ELEMENTWISE_MAX_PAR if b.ip in ELEMENTWISE_IPS else 16
+        for b in tables.blocks}  # fmt: skip
+    fixed = Problem(tables, unlimited, fixed_nodes={"add_pe": (16, "lut", "block")})
+    assert {space.parallelism[p] for p, _, _ in fixed.hardware(1)} == {16}

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from resq.deploy.edam_estimate import estimate_core
 from resq.deploy.vivado import synthesize_core
 from resq.estimator.kdb import Generic, KdbEntry, ProfilePoint, Route
+from resq.estimator.space import offered_parallelism
 from resq.hdlgen.cores import ip_digest
 from resq.hdlgen.ipvectors import CASES
 from resq.hdlgen.mapping import IP_VERSION
@@ -166,8 +167,9 @@ class Grid(BaseModel):
     rest stay at the widest; shorter windows get the uniform assignments only. Windows 12
     and 24: the fitted model (linear in the rows) answers those between, such as 18, and
     mixed widths, with its leave-one-out error. `full` profiles every assignment at every
-    window instead. The default grid of the airu shape is 890 points; profiling them takes
-    hours on 2 cores (resq-estimator README), most of it in Yosys at PAR 8 and 16."""
+    window instead. PAR: the values offered to each IP (resq.estimator.space). The default
+    grid of the airu shape is 786 points; profiling them takes hours on 2 cores
+    (resq-estimator README), most of it in Yosys at PAR 8 and 16."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -263,7 +265,8 @@ def grid_points(model: TransformerModel, grid: Grid) -> list[ProfilePoint]:
         later = window != model.window
         for block in model_blocks(model):
             for rank, bits in enumerate(grid.assignments(IP_BITS[block.ip], window)):
-                for par, multiplier in itertools.product(grid.parallelism, grid.multipliers):
+                offered = offered_parallelism(block.ip, grid.parallelism)
+                for par, multiplier in itertools.product(offered, grid.multipliers):
                     ranked += [((later, rank), point)
                                for point in ip_points(block, window, bits, par, multiplier)]  # fmt: skip
             for rank, width in enumerate(grid.coarse_first()):

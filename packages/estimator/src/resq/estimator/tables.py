@@ -3,7 +3,8 @@
 A node's cost is its IP part (IP instance and ROMs: depends on the node's bit widths, PAR
 and multiplier) plus its buffer part (depends on its output width and storage). `Tables`
 estimates every option of every node once (through `Estimator`, so measured or fitted as
-there) over a `Space` of choices. A batch of configurations is then a few integer arrays
+there) over a `Space` of choices; a PAR not offered to a node's IP that the knowledge base
+cannot answer costs infinitely much. A batch of configurations is then a few integer arrays
 (`Batch`: per component and role the width, per node PAR, multiplier and storage as
 indices into the space), and `Tables.score` returns their total resources and cycles with
 one gather and one sum per node: the same numbers `Estimator.estimate` gives, without
@@ -18,7 +19,7 @@ from typing import cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from resq.estimator.estimate import Estimator
+from resq.estimator.estimate import EstimateError, Estimator
 from resq.estimator.kdb import shape_key
 from resq.estimator.profile import (
     NodeBlock,
@@ -99,7 +100,8 @@ class Tables:
                 for p, par in enumerate(space.parallelism):
                     for m, multiplier in enumerate(space.multipliers):
                         ip[(*index, p, m)] = cls._ip_part(estimator, block, window, bits, par,
-                                                          multiplier)  # fmt: skip
+                                                          multiplier,
+                                                          par in space.parallelism_of(block.ip))  # fmt: skip
             ips.append(ip)
             buffer = np.zeros((n_bits, len(space.storages), len(COLUMNS)))
             read = np.zeros_like(buffer) if block.input_features else None
@@ -117,12 +119,20 @@ class Tables:
 
     @staticmethod
     def _ip_part(estimator: Estimator, block: NodeBlock, window: int, bits: dict[str, int],
-                 par: int, multiplier: Multiplier) -> np.ndarray:  # fmt: skip
+                 par: int, multiplier: Multiplier, offered: bool) -> np.ndarray:  # fmt: skip
+        """The IP part's row; a PAR not offered to the IP that the knowledge base cannot
+        answer costs infinitely much (no configuration with it fits)."""
         parts = ip_points(block, window, bits, par, multiplier)
+        cycles = ip_cycles(block.ip, parts[0].generics)
         total = Resources()
-        for part in parts:
-            total += estimator.point(part)[0]
-        return _row(total, ip_cycles(block.ip, parts[0].generics))
+        try:
+            for part in parts:
+                total += estimator.point(part)[0]
+        except EstimateError:
+            if offered:
+                raise
+            return np.array([np.inf] * len(RESOURCE_KINDS) + [float(cycles)])
+        return _row(total, cycles)
 
     def batch(self, configs: Sequence[BitConfig]) -> Batch:
         """The index arrays of `configs` (every width and choice must be in the space)."""

@@ -30,10 +30,10 @@ from resq.deploy.yosys import ToolError
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
 from resq.estimator.kdb import Glue, Route
+from resq.estimator.profile import model_blocks
 from resq.estimator.space import Space
 from resq.spec import RESOURCE_KINDS, BitConfig, NodeHardware, Resources, ResqError
 from resq.spec.components import COMPONENTS
-from resq.spec.graph import node_components
 from resq.spec.quantization import ComponentQuantization
 from resq.spec.spec import LoadedSpec
 
@@ -54,10 +54,10 @@ def random_config(loaded: LoadedSpec, rng: random.Random, space: Space | None = 
         "components": components, "default_bits": rng.choice(bits),
         "softmax_bits": rng.choice(bits)})  # fmt: skip
     config = BitConfig.from_spec(spec.model_copy(update={"quantization": quantization}))
-    nodes = {node: NodeHardware(parallelism=rng.choice(space.parallelism),
-                                multiplier=rng.choice(space.multipliers),
-                                storage=rng.choice(space.storages))
-             for node in node_components(spec.model.n_layers)}  # fmt: skip
+    nodes = {block.node: NodeHardware(parallelism=rng.choice(space.parallelism_of(block.ip)),
+                                      multiplier=rng.choice(space.multipliers),
+                                      storage=rng.choice(space.storages))
+             for block in model_blocks(spec.model)}  # fmt: skip
     return config.model_copy(update={"nodes": nodes})
 
 

@@ -128,15 +128,19 @@ class Problem:
         return list(range(len(bits)))
 
     def hardware(self, node: int) -> list[tuple[int, int, int]]:
-        """(PAR, multiplier, storage) indices node `node` may take."""
-        space = self.tables.space
-        par, multiplier, storage = self.fixed_nodes.get(self.tables.blocks[node].node,
-                                                        (None, None, None))  # fmt: skip
+        """(PAR, multiplier, storage) indices node `node` may take: its fixed ones, else
+        every option of the space (PAR: those offered to its IP)."""
+        space, block = self.tables.space, self.tables.blocks[node]
+        par, multiplier, storage = self.fixed_nodes.get(block.node, (None, None, None))
 
-        def allowed(options: tuple[object, ...], fixed: object) -> list[int]:
-            return list(range(len(options))) if fixed is None else [options.index(fixed)]
+        def allowed(options: tuple[object, ...], fixed: object,
+                    offered: tuple[object, ...] | None = None) -> list[int]:  # fmt: skip
+            if fixed is not None:
+                return [options.index(fixed)]
+            return [i for i, o in enumerate(options) if offered is None or o in offered]
 
-        return list(itertools.product(allowed(space.parallelism, par),
+        return list(itertools.product(allowed(space.parallelism, par,
+                                              space.parallelism_of(block.ip)),
                                       allowed(space.multipliers, multiplier),
                                       allowed(space.storages, storage)))  # fmt: skip
 
