@@ -73,18 +73,22 @@ def beijing_home() -> Path:
 YOSYS = Toolchain(route="yosys", versions={"yosys": "test", "ghdl": "test"})
 
 
-def _made_up_kdb(loaded_config: BitConfig, lut: float = 10.0) -> KnowledgeBase:
-    """Every point of the spec's nodes built as `loaded_config`, each `lut` LUTs and 1 FF."""
-    loaded = load_spec(REPO / "specs" / "airu.yaml")
+def _made_up_kdb(loaded_config: BitConfig, lut: float = 10.0,
+                 spec: Path = REPO / "specs" / "airu.yaml") -> KnowledgeBase:  # fmt: skip
+    """Every point of the nodes of `spec`'s model built as `loaded_config`, each `lut` LUTs
+    and 1 FF."""
+    model = load_spec(spec).spec.model
     kdb = KnowledgeBase(part_family="xc7", toolchain=YOSYS)
-    for block in model_blocks(loaded.spec.model):
+    window = model.window
+    for block in model_blocks(model):
         choice = loaded_config.choice(block.node, block.component)
-        points = ip_points(block, 24, block.bits(loaded_config), choice.parallelism,
+        points = ip_points(block, window, block.bits(loaded_config), choice.parallelism,
                            choice.multiplier)  # fmt: skip
-        points.append(buffer_point(block, 24, block.output_bits(loaded_config), choice.storage))
+        points.append(buffer_point(block, window, block.output_bits(loaded_config),
+                                   choice.storage))  # fmt: skip
         if block.input_features:
             width = block.bits(loaded_config)["INPUT_BITS"]
-            points.append(input_buffer_point(block, 24, width, choice.storage))
+            points.append(input_buffer_point(block, window, width, choice.storage))
         for point in points:
             kdb.add(KdbEntry(point=point, resources=Resources(lut=lut, ff=1),
                              source_digest=ip_digest(CORES, point.block), seconds=1.0))  # fmt: skip
@@ -96,6 +100,19 @@ MadeUpKdb = Callable[..., KnowledgeBase]
 
 @pytest.fixture
 def made_up_kdb() -> MadeUpKdb:
-    """`made_up_kdb(config, lut=10.0)`: a knowledge base holding every point of the airu
-    model built as `config`, each `lut` LUTs and 1 FF, on the current IP sources."""
+    """`made_up_kdb(config, lut=10.0, spec=airu.yaml)`: a knowledge base holding every point
+    of the spec's model built as `config`, each `lut` LUTs and 1 FF, on the current IP
+    sources."""
     return _made_up_kdb
+
+
+@pytest.fixture(scope="session")
+def browser() -> str:
+    """A headless Chromium (installed by .ci/run; skip outside CI when absent, fail in CI)."""
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    if os.environ.get("CI"):
+        pytest.fail("chromium is not installed (.ci/run installs it)")
+    pytest.skip("no chromium on PATH (outside CI)")

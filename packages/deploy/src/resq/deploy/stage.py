@@ -17,6 +17,7 @@ from typing import Any
 
 from resq.deploy.edam_estimate import estimate_core
 from resq.deploy.fusesoc import run_target
+from resq.deploy.report import gather, write_report
 from resq.deploy.vivado import synthesize_core, vivado_version
 from resq.deploy.yosys import ToolError, toolchain_versions
 from resq.hdlgen.cores import cores_digest, cores_root
@@ -102,4 +103,30 @@ class SynthesizeStage(Stage):
         except ToolError as e:
             raise StageError(f"synthesis of {generated.vlnv}: {e}") from e
         write_json_atomic(context.out_dir / SYNTHESIS_FILE, result)
+        return summary
+
+
+class ReportStage(Stage):
+    """report.md and report.html of the run, their plots and the run manifest."""
+
+    name = "report"
+    inputs = ("train", "generate", "simulate")
+    sections = ("board", "budget")
+
+    def upstream(self, loaded: LoadedSpec) -> tuple[str, ...]:
+        searched = ("candidates",) if loaded.search_skipped() is None else ()
+        built = ("synthesize",) if SynthesizeStage().applies(loaded) is None else ()
+        return (*self.inputs[:1], *searched, *self.inputs[1:], *built)
+
+    def versions(self) -> dict[str, str]:
+        return {"resq-deploy": distribution_version("resq-deploy"),
+                "resq-estimator": distribution_version("resq-estimator")}  # fmt: skip
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        inputs = dict(context.inputs)
+        report = gather(context.loaded, inputs, context.run_dir)
+        write_report(report, inputs, context.out_dir)
+        summary: dict[str, Any] = {"report": "report.html", "bit_exact": report.bit_exact}
+        for row in report.resources:
+            summary[f"fits ({row.source})"] = row.fits
         return summary

@@ -79,7 +79,8 @@ def data_dir(manifest: DatasetManifest) -> Path:
     return base / manifest.name
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The SHA-256 (hex) of the file at `path`, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -145,7 +146,7 @@ def locate_files(manifest: DatasetManifest, names: list[str]) -> list[Path]:
         path = folder / name
         if not path.is_file():
             raise DataError(f"{name} is not in the archive of dataset {manifest.name!r}")
-        if expected.get(name) and _sha256(path) != expected[name]:
+        if expected.get(name) and sha256_file(path) != expected[name]:
             raise DataError(f"{path} does not match its sha256 in datasets/{manifest.name}.yaml")
         paths.append(path)
     return paths
@@ -233,6 +234,11 @@ def _split_masks(times: np.ndarray, spec: DatasetSpec) -> tuple[np.ndarray, np.n
         (rank >= n_train) & (rank < n_train + n_validation),
         rank >= n_train + n_validation,
     )
+
+
+def file_digests(spec: DatasetSpec, manifest: DatasetManifest) -> dict[str, str]:
+    """File name → SHA-256 of each data file the spec reads (for the run manifest)."""
+    return {path.name: sha256_file(path) for path in locate_files(manifest, list(spec.files))}
 
 
 def load_windows(spec: DatasetSpec, manifest: DatasetManifest) -> WindowedData:

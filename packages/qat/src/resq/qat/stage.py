@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from resq.qat.data import load_windows
+from resq.qat.data import file_digests, load_windows
 from resq.qat.experiment import float_accuracy, train_float, train_qat
 from resq.qat.training import PhaseResult
 from resq.spec import StageError
@@ -32,11 +32,15 @@ def _history(phase: PhaseResult | None) -> dict[str, Any] | None:
         "best_epoch": phase.best_epoch,
         "best_validation_mse": phase.best_validation_mse,
         "seconds_per_epoch": float(np.mean(phase.epoch_seconds)) if phase.epoch_seconds else 0.0,
+        "train_mse": phase.train_mse,
+        "validation_mse": phase.validation_mse,
     }
 
 
 FLOAT_FILE = "float.pt"
 QAT_FILE = "qat.pt"
+DATA_FILE = "data.json"
+"""File name → SHA-256 of the data files the model was trained on."""
 
 
 class TrainStage(Stage):
@@ -49,7 +53,7 @@ class TrainStage(Stage):
         return {
             "resq-qat": distribution_version("resq-qat"),
             "intmodel": str(FORMAT_VERSION),
-            "artifact": "2",  # 2: with qat.pt
+            "artifact": "3",  # 2: with qat.pt; 3: losses per epoch, data.json
             "torch": torch.__version__,
             "numpy": np.__version__,
         }
@@ -97,6 +101,7 @@ class TrainStage(Stage):
         write_json_atomic(out / "metrics.json", accuracy)
         history = {"float": _history(start.phase), "qat": _history(result.phase)}
         write_json_atomic(out / "history.json", history)
+        write_json_atomic(out / DATA_FILE, file_digests(spec.dataset, loaded.manifest))
         summary: dict[str, Any] = {
             f"{form}_{key}": values[key]
             for form, values in accuracy.items()

@@ -62,6 +62,8 @@ class PhaseResult:
     best_epoch: int
     best_validation_mse: float
     epoch_seconds: list[float] = field(default_factory=list)
+    train_mse: list[float] = field(default_factory=list)
+    validation_mse: list[float] = field(default_factory=list)
 
 
 def make_optimizer(net: nn.Module, spec: TrainingSpec, lr: float) -> torch.optim.Optimizer:
@@ -261,6 +263,8 @@ def fit(
         if better:
             result.best_validation_mse, result.best_epoch = validation_mse, result.epochs_run
         result.epoch_seconds.append(time.perf_counter() - started)
+        result.train_mse.append(total / len(order))
+        result.validation_mse.append(validation_mse)
         if on_epoch is not None:
             on_epoch(phase, result.epochs_run, epochs, total / len(order), validation_mse)
         if checkpoint is not None:

@@ -1,0 +1,329 @@
+"""The report of a run: what was built, how accurate it is, what it uses, and the manifest.
+
+`gather` reads the artifacts of a finished run (train, the search's stages when they ran,
+generate, simulate, synthesize) into a `Report`; `write_report` writes report.md and
+report.html (Jinja2 templates in resq/deploy/templates/), the PNG plots they show and
+manifest.json (`RunManifest`: versions of resq, Python, torch and the tools; seeds; hashes
+of the spec, data, IntModel and VHDL). Per-node resources come from resq-estimator when it
+is installed and has a knowledge base of the board's family; without it the report says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import platform
+import shutil
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown
+from matplotlib.figure import Figure  # no pyplot: no backend, no global state
+from pydantic import BaseModel, ConfigDict, Field
+from resq.hdlgen.stage import CONFIG_FILE, load_generated
+from resq.spec import RESOURCE_KINDS, BitConfig, Resources
+from resq.spec.atomic import write_json_atomic, write_text_atomic
+from resq.spec.components import COMPONENTS
+from resq.spec.graph import node_components
+from resq.spec.runner import RECORD_FILE
+from resq.spec.spec import LoadedSpec
+from resq.spec.stage import CHOSEN, distribution_version
+
+logging.getLogger("matplotlib").setLevel(logging.WARNING)
+
+RESQ_DISTRIBUTIONS = ("resq-spec", "resq-qat", "resq-estimator", "resq-optimizer",
+                      "resq-hdlgen", "resq-deploy")  # fmt: skip
+RESOURCE_COLUMNS = ("lut", "lutram", "total_lut", "ff", "bram36", "dsp")
+"""The resource columns of the report: logic LUTs, LUT-RAM, their sum (the fit rule), …"""
+
+
+class AccuracyRow(BaseModel):
+    """Test error of one form of the model, in the target's unit."""
+
+    form: str
+    rmse: float
+    mae: float | None = None
+
+
+class ResourceRow(BaseModel):
+    """Resources of the whole design by one source (estimate, Yosys, Vivado)."""
+
+    source: str
+    values: dict[str, float] = Field(description="RESOURCE_COLUMNS → count")
+    percent: dict[str, float] = Field(description="RESOURCE_COLUMNS → % of the board")
+    fits: bool
+    exceeded: list[str]
+
+
+class NodeRow(BaseModel):
+    """One node as built: its hardware, simulated cycles and, when estimated, resources."""
+
+    node: str
+    parallelism: int
+    multiplier: str
+    storage: str
+    cycles: int | None = None
+    resources: dict[str, float] | None = None
+
+
+class RunManifest(BaseModel):
+    """What a run was made with: enough to reproduce it or to tell two runs apart."""
+
+    model_config = ConfigDict(frozen=True)
+
+    versions: dict[str, str] = Field(description="resq distributions, Python, torch, tools")
+    seed: int
+    spec_sha256: str = Field(description="of the resolved spec (parents merged, as JSON)")
+    data_sha256: dict[str, str] = Field(description="data file → SHA-256")
+    intmodel_sha256: str = Field(description="of the IntModel generate built (json + npz)")
+    vhdl_sha256: str = Field(description="of every generated .vhd file, by name")
+    stage_keys: dict[str, str] = Field(description="stage → cache key of its artifact")
+
+
+class Report(BaseModel):
+    """Everything report.md and report.html show."""
+
+    spec_name: str
+    spec_file: str
+    model: str
+    dataset: str
+    board: str
+    clock_mhz: float
+    budget: dict[str, float]
+    unit: str
+    config: BitConfig
+    searched: bool
+    accuracy: list[AccuracyRow]
+    bit_exact: str | None
+    all_exact: bool
+    cycles: int | None
+    latency_us: float | None
+    resources: list[ResourceRow]
+    nodes: list[NodeRow]
+    node_estimate: str = Field(description="where the per-node resources come from, or why none")
+    vivado: str
+    plots: dict[str, str] = Field(default_factory=dict, description="title → PNG file name")
+    manifest: RunManifest
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _digest(paths: list[Path], root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def resource_row(source: str, resources: Resources, loaded: LoadedSpec) -> ResourceRow:
+    """One row of the resource table: counts, % of the board, the fit verdict (true rule)."""
+    capacity, limits = loaded.board.capacity, loaded.limits()
+    values = {kind: float(getattr(resources, kind)) for kind in RESOURCE_KINDS}
+    values["total_lut"] = float(resources.total_lut)
+    full = {kind: float(getattr(capacity, kind)) for kind in RESOURCE_KINDS}
+    full["total_lut"] = float(capacity.lut)
+    percent = {k: round(100 * v / full[k], 1) for k, v in values.items() if full.get(k)}
+    return ResourceRow(source=source, values=values, percent=percent,
+                       fits=resources.fits(limits), exceeded=resources.exceeded(limits))  # fmt: skip
+
+
+def _node_estimates(loaded: LoadedSpec, config: BitConfig) -> tuple[dict[str, Resources], str]:
+    """Per-node resources from resq-estimator, or none and why."""
+    try:
+        from resq.deploy.yosys import synth_family
+        from resq.estimator.estimate import Estimator
+        from resq.estimator.kdb import find_kdb, kdb_home, read_kdb
+        from resq.hdlgen.cores import cores_root
+        from resq.spec import ResqError
+    except ImportError:
+        return {}, "resq-estimator is not installed"
+    try:
+        path = find_kdb(kdb_home(), synth_family(loaded.board.family))
+        estimate = Estimator(read_kdb(path), cores_root()).estimate(loaded, config)
+    except ResqError as e:
+        return {}, f"no estimate: {e}"
+    return {n.node: n.resources for n in estimate.nodes}, f"resq-estimator ({path.name})"
+
+
+def gather(loaded: LoadedSpec, inputs: dict[str, Path], run_dir: Path) -> Report:
+    """The report of the run whose stage artifacts are `inputs` (stage → folder)."""
+    spec = loaded.spec
+    generated = load_generated(inputs["generate"])
+    config = BitConfig.model_validate_json((inputs["generate"] / CONFIG_FILE).read_bytes())
+    metrics = _json(inputs["train"] / "metrics.json")
+    unit = loaded.manifest.units.get(spec.dataset.target, "") if loaded.manifest else ""
+    accuracy = [AccuracyRow(form="float (same seed)", rmse=metrics["float"]["rmse"],
+                            mae=metrics["float"]["mae"])] if "float" in metrics else []  # fmt: skip
+    resources: list[ResourceRow] = []
+    if "candidates" in inputs:
+        candidates = _json(inputs["candidates"] / "candidates.json")
+        chosen = next(r for r in candidates["rows"] if r["rank"] == candidates["chosen"])
+        accuracy += [AccuracyRow(form="fake-quant (chosen candidate)", rmse=chosen["fake_quant_rmse"]),
+                     AccuracyRow(form="integer reference (chosen candidate)", rmse=chosen["rmse"],
+                                 mae=chosen["mae"])]  # fmt: skip
+        totals = {k: v for k, v in chosen["totals"].items() if k in RESOURCE_KINDS}
+        resources.append(resource_row("estimate (search)", Resources(**totals), loaded))
+    else:
+        accuracy += [AccuracyRow(form="fake-quant", rmse=metrics["fake_quant"]["rmse"],
+                                 mae=metrics["fake_quant"]["mae"]),
+                     AccuracyRow(form="integer reference", rmse=metrics["intref"]["rmse"],
+                                 mae=metrics["intref"]["mae"])]  # fmt: skip
+    simulation = _json(inputs["simulate"] / "simulation.json") if "simulate" in inputs else None
+    vivado = "not a deploy target"
+    if "synthesize" in inputs:
+        synthesis = _json(inputs["synthesize"] / "synthesis.json")
+        for route, label in (("yosys", "Yosys synth_xilinx"), ("vivado", "Vivado synthesis")):
+            found = synthesis.get(route)
+            if found and found.get("resources"):
+                resources.append(resource_row(label, Resources(**found["resources"]), loaded))
+        if "vivado" in synthesis:
+            vivado = ("ran" if synthesis["vivado"].get("ran")
+                      else str(synthesis["vivado"].get("why", "did not run")))  # fmt: skip
+    estimates, source = _node_estimates(loaded, config)
+    if estimates and not any(r.source.startswith("estimate") for r in resources):
+        total = Resources()
+        for node in estimates.values():
+            total += node.model_copy(update={"cycles": None})
+        resources.insert(0, resource_row("estimate (sum of nodes)", total, loaded))
+    node_cycles = simulation["node_cycles"] if simulation else {}
+    nodes = [NodeRow(node=name, parallelism=choice.parallelism, multiplier=choice.multiplier,
+                     storage=choice.storage, cycles=node_cycles.get(name),
+                     resources=None if name not in estimates else
+                     {k: float(getattr(estimates[name], k)) for k in ("lut", "lutram", "ff",
+                                                                       "bram36", "dsp")})
+             for name in node_components(spec.model.n_layers)
+             for choice in (generated.nodes[name],)]  # fmt: skip
+    cycles = int(simulation["cycles"]) if simulation else None
+    bit_exact = f"{simulation['matches']}/{simulation['total']}" if simulation else None
+    return Report(
+        spec_name=spec.name, spec_file=str(loaded.path), dataset=_dataset(loaded),
+        model=(f"Transformer, {spec.model.n_layers} layer(s), d_model {spec.model.d_model}, "
+               f"{spec.model.n_heads} head(s), FFN {spec.model.ffn_dim}, window "
+               f"{spec.model.window} × {spec.model.n_features} features"),
+        board=f"{loaded.board.title} ({loaded.board.part})", clock_mhz=loaded.clock_mhz,
+        budget={k: float(v) for k, v in loaded.limits().model_dump().items() if v is not None},
+        unit=unit, config=config, searched="candidates" in inputs, accuracy=accuracy,
+        bit_exact=bit_exact,
+        all_exact=bool(simulation and simulation["matches"] == simulation["total"]),
+        cycles=cycles, latency_us=None if cycles is None else cycles / loaded.clock_mhz,
+        resources=resources, nodes=nodes, node_estimate=source, vivado=vivado,
+        manifest=run_manifest(loaded, inputs, run_dir),
+    )  # fmt: skip
+
+
+def _dataset(loaded: LoadedSpec) -> str:
+    spec = loaded.spec.dataset
+    name = loaded.manifest.title if loaded.manifest else "?"
+    return f"{name}: {', '.join(spec.files)}; target {spec.target}"
+
+
+def run_manifest(loaded: LoadedSpec, inputs: dict[str, Path], run_dir: Path) -> RunManifest:
+    """Versions, seed and hashes of the run whose artifacts are `inputs`."""
+    versions = {name: distribution_version(name) for name in RESQ_DISTRIBUTIONS}
+    versions |= {"python": platform.python_version(), "torch": distribution_version("torch")}
+    keys = {}
+    for stage, folder in inputs.items():
+        record = _json(folder / RECORD_FILE)
+        keys[stage] = record["key"]
+        for tool in ("ghdl", "yosys", "vivado", "fusesoc"):
+            if tool in record["versions"]:
+                versions[tool] = record["versions"][tool]
+    model_dir = inputs["candidates"] / CHOSEN if "candidates" in inputs else inputs["train"]
+    data = inputs["train"] / "data.json"
+    generated = load_generated(inputs["generate"])
+    spec_text = loaded.spec.model_dump_json().encode()
+    return RunManifest(
+        versions=versions, seed=loaded.spec.seed,
+        spec_sha256=hashlib.sha256(spec_text).hexdigest(),
+        data_sha256=_json(data) if data.is_file() else {},
+        intmodel_sha256=_digest([model_dir / "intmodel.json", model_dir / "intmodel.npz"],
+                                model_dir),
+        vhdl_sha256=_digest(list(generated.folder.rglob("*.vhd")), generated.folder),
+        stage_keys=keys,
+    )  # fmt: skip
+
+
+def training_plot(history: dict[str, Any], path: Path) -> bool:
+    """Training and validation MSE per epoch of each phase (float, QAT) as a PNG; False when
+    the history holds no epochs."""
+    phases = {name: h for name, h in history.items() if h and h.get("train_mse")}
+    if not phases:
+        return False
+    figure = Figure(figsize=(4.5 * len(phases), 3.6))
+    panels = figure.subplots(1, len(phases), squeeze=False)[0]
+    for axes, (name, phase) in zip(panels, phases.items(), strict=True):
+        epochs = range(1, len(phase["train_mse"]) + 1)
+        axes.plot(epochs, phase["train_mse"], ".-", label="training")
+        axes.plot(epochs, phase["validation_mse"], ".-", label="validation")
+        axes.axvline(phase["best_epoch"], color="0.6", linestyle=":", label="kept")
+        axes.set_yscale("log")
+        axes.set_xlabel("epoch")
+        axes.set_ylabel("MSE (scaled target)")
+        axes.set_title({"float": "float", "qat": "QAT"}.get(name, name))
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return True
+
+
+def nodes_plot(nodes: list[NodeRow], path: Path) -> None:
+    """Cycles per node and, when estimated, LUTs (logic + LUT-RAM) per node, as a PNG."""
+    names = [n.node for n in nodes]
+    estimated = all(n.resources is not None for n in nodes)
+    figure = Figure(figsize=(max(6.0, 0.5 * len(names)), 6.5 if estimated else 3.6))
+    panels = figure.subplots(2 if estimated else 1, 1, squeeze=False)[:, 0]
+    panels[0].bar(names, [n.cycles or 0 for n in nodes], color="C1")
+    panels[0].set_ylabel("cycles (simulated)")
+    if estimated:
+        panels[1].bar(names, [(n.resources or {}).get("lut", 0) + (n.resources or {}).get(
+            "lutram", 0) for n in nodes], color="C0")  # fmt: skip
+        panels[1].set_ylabel("LUTs (estimate)")
+    for axes in panels:
+        axes.tick_params(axis="x", rotation=70, labelsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("resq.deploy", "templates"),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, autoescape=False,
+    )  # fmt: skip
+
+
+def render_report(report: Report) -> tuple[str, str]:
+    """(Markdown, HTML) of `report`: the Markdown template, and the same text as HTML in a
+    page of its own."""
+    context = {"r": report, "components": COMPONENTS, "columns": RESOURCE_COLUMNS}
+    text = _environment().get_template("report.md.j2").render(**context)
+    body = markdown.markdown(text, extensions=["tables"])
+    page = _environment().get_template("report.html.j2").render(
+        title=html.escape(report.spec_name), body=body)  # fmt: skip
+    return text, page
+
+
+def write_report(report: Report, inputs: dict[str, Path], out: Path) -> None:
+    """report.md, report.html, their PNG plots and manifest.json in `out`."""
+    plots: dict[str, str] = {}
+    if training_plot(_json(inputs["train"] / "history.json"), out / "training.png"):
+        plots["Training curves"] = "training.png"
+    if "candidates" in inputs:
+        shutil.copyfile(inputs["candidates"] / "pareto.png", out / "pareto.png")
+        plots["Pareto front of the candidates"] = "pareto.png"
+    nodes_plot(report.nodes, out / "nodes.png")
+    plots["Per node"] = "nodes.png"
+    report = report.model_copy(update={"plots": plots})
+    text, page = render_report(report)
+    write_text_atomic(out / "report.md", text)
+    write_text_atomic(out / "report.html", page)
+    write_json_atomic(out / "manifest.json", report.manifest.model_dump(mode="json"))
+    write_json_atomic(out / "report.json", report.model_dump(mode="json"))
