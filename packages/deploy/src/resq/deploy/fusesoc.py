@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from resq.deploy.yosys import ToolError
+from resq.spec.processes import ToolTimeoutError, run_group
 
 Generic = int | str | bool
 
@@ -30,10 +30,9 @@ def run_target(target: str, vlnv: str, roots: Sequence[Path], generics: Mapping[
                    "--build-root", scratch, "--target", target, vlnv,
                    *(f"--{k}={_image(v)}" for k, v in generics.items())]  # fmt: skip
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
-        except subprocess.TimeoutExpired as e:
+            done = run_group(command, Path(scratch), None, timeout_s)
+        except ToolTimeoutError as e:
             raise ToolError(f"{vlnv}: the {target} target did not finish in {timeout_s:g} s") from e
         if done.returncode != 0:
-            raise ToolError(f"{vlnv}: the {target} target failed:\n"
-                            f"{(done.stdout + done.stderr)[-3000:]}")  # fmt: skip
+            raise ToolError(f"{vlnv}: the {target} target failed:\n{done.output[-3000:]}")
         yield Path(scratch)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 from resq.hdlgen.mapping import HdlgenError
 from resq.hdlgen.project import GeneratedModel
 from resq.spec.atomic import write_text_atomic
+from resq.spec.processes import run_group, run_groups
 
 _NODE = re.compile(r"node (\w+)\s+cycles=(\d+)")
 _EXACT = re.compile(r"bit_exact=(\d+)/(\d+)")
@@ -50,19 +53,103 @@ def parse_report(output: str, passed: bool) -> SimulationResult:
     )  # fmt: skip
 
 
+Backend = Literal["mcode", "llvm", "gcc"]
+
+
+def ghdl_backend() -> Backend:
+    """The GHDL code generator to simulate with: `RESQ_GHDL_BACKEND` when set, else LLVM or
+    GCC when installed beside GHDL (compiled, several times faster than mcode on long runs),
+    else mcode."""
+    chosen = os.environ.get("RESQ_GHDL_BACKEND")
+    if chosen is not None:
+        if chosen not in ("mcode", "llvm", "gcc"):
+            raise HdlgenError(f"RESQ_GHDL_BACKEND={chosen!r}: expected mcode, llvm or gcc")
+        return cast(Backend, chosen)
+    ghdl = shutil.which("ghdl")
+    folder = Path(ghdl).parent if ghdl else None
+    compiled: tuple[Backend, ...] = ("llvm", "gcc")
+    for backend in compiled:
+        if folder is not None and (folder / f"ghdl-{backend}").is_file():
+            return backend
+    return "mcode"
+
+
+def split_vectors(text: str, parts: int) -> list[str]:
+    """The testbench's vector file `text` (vectors_text) as at most `parts` files of
+    consecutive windows, in order, each with its own count."""
+    lines = text.splitlines()
+    count = int(lines[0])
+    if count == 0:
+        return [text]
+    per_window = (len(lines) - 1) // count
+    chunks = []
+    bounds = np.linspace(0, count, min(parts, count) + 1).round().astype(int)
+    for begin, end in itertools.pairwise(bounds):
+        body = lines[1 + begin * per_window : 1 + end * per_window]
+        chunks.append("\n".join([str(end - begin), *body]) + "\n")
+    return chunks
+
+
+def merge_results(parts: list[SimulationResult]) -> SimulationResult:
+    """One result of consecutive chunks of windows: matches and windows summed, cycles of
+    the last window."""
+    last = parts[-1]
+    return SimulationResult(
+        matches=sum(p.matches for p in parts), total=sum(p.total for p in parts),
+        cycles=last.cycles, node_cycles=last.node_cycles, passed=all(p.passed for p in parts),
+    )  # fmt: skip
+
+
 def simulate(generated: GeneratedModel, cores: Path, build_root: Path,
-             timeout_s: float = 3600.0) -> SimulationResult:  # fmt: skip
-    """`fusesoc run --target sim` of the generated core with the IP library at `cores`; the
-    output goes to `build_root/simulation.log`."""
+             timeout_s: float = 3600.0, jobs: int | None = None) -> SimulationResult:  # fmt: skip
+    """The generated core's `sim` target with the IP library at `cores`: FuseSoC analyses
+    and elaborates it once (GHDL backend `ghdl_backend()`), then `jobs` simulations (default:
+    one per CPU) run consecutive chunks of its test windows side by side. What they printed
+    goes to `build_root/simulation.log`. Every simulator is stopped when this one is
+    interrupted or times out."""
     fusesoc = shutil.which("fusesoc")
     if fusesoc is None or shutil.which("ghdl") is None:
         raise HdlgenError("simulation needs fusesoc and ghdl on PATH (pip install fusesoc; "
                           "apt-get install ghdl)")  # fmt: skip
+    env = {**os.environ, "GHDL_BACKEND": ghdl_backend()}
     command = [fusesoc, "--cores-root", str(cores), "--cores-root", str(generated.folder), "run",
-               "--build-root", str(build_root), "--target", "sim", generated.vlnv]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
-    output = done.stdout + done.stderr
-    write_text_atomic(build_root / LOG_FILE, output)
-    if "bit_exact=" not in output:
-        raise HdlgenError(f"simulation of {generated.vlnv} failed:\n{output[-4000:]}")
-    return parse_report(output, passed=done.returncode == 0)
+               "--build-root", str(build_root), "--target", "sim", "--setup", "--build",
+               generated.vlnv]  # fmt: skip
+    build_root.mkdir(parents=True, exist_ok=True)
+    built = run_group(command, build_root, env, timeout_s)
+    if built.returncode != 0:
+        write_text_atomic(build_root / LOG_FILE, built.output)
+        raise HdlgenError(f"elaboration of {generated.vlnv} failed:\n{built.output[-4000:]}")
+    work = _work_dir(build_root)
+    chunks = split_vectors((work / "vectors.txt").read_text(), jobs or os.cpu_count() or 1)
+    for k, chunk in enumerate(chunks):
+        write_text_atomic(work / f"vectors-{k}.txt", chunk)
+    toplevel = _make_variable(work / "Makefile", "TOPLEVEL")
+    made = run_group(["make", "-s", toplevel], work, env, timeout_s)  # ghdl -m: analyse once
+    if made.returncode != 0:
+        write_text_atomic(build_root / LOG_FILE, built.output + made.output)
+        raise HdlgenError(f"elaboration of {generated.vlnv} failed:\n{made.output[-4000:]}")
+    runs = [["make", "-s", "-o", toplevel, "run", f"EXTRA_OPTIONS=-gVECTORS=vectors-{k}.txt"]
+            for k in range(len(chunks))]  # fmt: skip
+    outputs = run_groups(runs, work, env, timeout_s)
+    write_text_atomic(build_root / LOG_FILE,
+                      built.output + made.output + "".join(o.output for o in outputs))  # fmt: skip
+    for done in outputs:
+        if "bit_exact=" not in done.output:
+            raise HdlgenError(f"simulation of {generated.vlnv} failed:\n{done.output[-4000:]}")
+    return merge_results([parse_report(o.output, passed=o.returncode == 0) for o in outputs])
+
+
+def _work_dir(build_root: Path) -> Path:
+    found = [p.parent for p in build_root.glob("*/sim-ghdl/Makefile")]
+    if len(found) != 1:
+        raise HdlgenError(f"expected one GHDL work folder in {build_root}, found {len(found)}")
+    return found[0]
+
+
+def _make_variable(makefile: Path, name: str) -> str:
+    for line in makefile.read_text().splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == name:
+            return value.strip()
+    raise HdlgenError(f"{makefile} sets no {name}")

@@ -84,7 +84,7 @@ class GenerateStage(Stage):
             config = loaded.bit_config()
             model, arrays = load_intmodel(context.inputs["train"])
         test = load_windows(spec.dataset, loaded.manifest).test
-        windows = min(spec.deploy.test_windows, len(test.x))
+        windows = spec.deploy.windows(len(test.x))
         q_in = quantize_input(test.x[:windows], model.tensors[model.input].qparams)
         target = Target(board=loaded.board.name, part=loaded.board.part,
                         clock_mhz=loaded.clock_mhz)  # fmt: skip

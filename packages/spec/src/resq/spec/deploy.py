@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PlainValidator, field_validator
 from resq.spec.base import SpecModel
 
 Target = Literal["sim", "yosys", "vivado"]
@@ -12,6 +12,22 @@ Target = Literal["sim", "yosys", "vivado"]
 
 def _default_targets() -> list[Target]:
     return ["sim", "yosys"]
+
+
+MAX_TEST_WINDOWS = 1_000_000
+
+
+def _test_windows(value: object) -> int | Literal["all"]:
+    if value == "all":
+        return "all"
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_TEST_WINDOWS:
+        return value
+    raise ValueError(f"expected a whole number of windows from 1 to {MAX_TEST_WINDOWS:,}, or all")
+
+
+TestWindows = Annotated[int | Literal["all"],
+                        PlainValidator(_test_windows, json_schema_input_type=int | Literal["all"])]  # fmt: skip
+"""A number of test windows, or `all` of the test split."""
 
 
 class VivadoOptions(SpecModel):
@@ -34,9 +50,16 @@ class DeploySpec(SpecModel):
     targets: list[Target] = Field(
         default_factory=_default_targets, description="sim, yosys and/or vivado"
     )
-    test_windows: int = Field(
-        200, ge=1, le=100_000, description="test windows compared bit for bit in simulation"
+    test_windows: TestWindows = Field(
+        200,
+        description="test windows compared bit for bit in simulation (the first N of "
+        "the test split, or all of it)",
     )
+
+    def windows(self, available: int) -> int:
+        """How many of `available` test windows to simulate."""
+        return available if self.test_windows == "all" else min(self.test_windows, available)
+
     vivado: VivadoOptions = Field(default_factory=VivadoOptions)
 
     @field_validator("targets")

@@ -15,6 +15,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import platform
 import shutil
 import time
@@ -28,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from resq.spec.atomic import publish_dir, write_json_atomic, write_text_atomic
 from resq.spec.errors import ResqError, StageError
+from resq.spec.processes import GROUPS_ENV, stop_leftovers
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import CANONICAL_STAGES, STAGE_PACKAGES, Stage, StageContext
 
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 
 RECORD_FILE = "stage.json"
 SUMMARY_FILE = "summary.json"
+GROUPS_FILE = ".groups"
+"""Tool process groups running for this run directory (resq.spec.processes)."""
 
 
 class StageRecord(BaseModel):
@@ -152,7 +156,19 @@ class Runner:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as e:
                 raise StageError(f"run directory {self.run_dir} is in use by another run") from e
-            yield
+            groups = self.run_dir / GROUPS_FILE
+            stopped = stop_leftovers(groups)  # of a run killed outright: no second simulator
+            if stopped:
+                log.warning("stopped %d tool process group(s) a killed run left behind", stopped)
+            previous = os.environ.get(GROUPS_ENV)
+            os.environ[GROUPS_ENV] = str(groups)
+            try:
+                yield
+            finally:
+                if previous is None:
+                    os.environ.pop(GROUPS_ENV, None)
+                else:
+                    os.environ[GROUPS_ENV] = previous
 
     def run(self, selected: Sequence[str], on_event: StageEvent | None = None,
             named: bool = True) -> dict[str, Any]:  # fmt: skip

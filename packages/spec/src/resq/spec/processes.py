@@ -1,0 +1,152 @@
+"""Tools run as process groups: every child of a tool (make, ghdl, yosys, …) is stopped with
+it when it times out, when the caller is interrupted (Ctrl-C, SIGTERM) or fails, so no
+simulator or synthesis outlives the run that started it.
+
+A caller killed outright (SIGKILL) cannot stop its groups. When `GROUPS_ENV` names a file
+(`spec run` sets it to `.groups` in its run directory), each running group is listed there
+(its id and its leader's start time), and `stop_leftovers` stops the groups a killed run left
+behind before the next run in that directory starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import IO
+
+from resq.spec.errors import ResqError
+
+GRACE_S = 5.0
+"""How long a stopped group gets between SIGTERM and SIGKILL, in seconds."""
+
+
+GROUPS_ENV = "RESQ_PROCESS_GROUPS"
+
+
+def _start_time(pid: int) -> str | None:
+    """The start time of process `pid` (clock ticks since boot), None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _listed(change: Callable[[list[str]], list[str]]) -> None:
+    """Apply `change` to the lines of the group list named by GROUPS_ENV, under its lock."""
+    name = os.environ.get(GROUPS_ENV)
+    if not name:
+        return
+    with open(name, "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        lines = change([line for line in handle.read().splitlines() if line.strip()])
+        handle.seek(0)
+        handle.truncate()
+        handle.write("".join(f"{line}\n" for line in lines))
+
+
+def _append(entry: str, lines: list[str]) -> list[str]:
+    return [*lines, entry]
+
+
+def stop_leftovers(groups: Path) -> int:
+    """SIGKILL every group listed in the file `groups` whose leader still runs (same start
+    time), then empty the list; how many were stopped."""
+    if not groups.is_file():
+        return 0
+    stopped = 0
+    for line in groups.read_text(encoding="utf-8").splitlines():
+        pgid, _, started = line.partition(" ")
+        if pgid.isdigit() and _start_time(int(pgid)) == started:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(int(pgid), signal.SIGKILL)
+                stopped += 1
+    groups.write_text("", encoding="utf-8")
+    return stopped
+
+
+class ToolTimeoutError(ResqError):
+    """A tool that did not finish in its time."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A tool's exit status and what it printed (stdout, then stderr)."""
+
+    returncode: int
+    output: str
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM to the process group, SIGKILL after GRACE_S, and wait for the leader."""
+    for sig, wait_s in ((signal.SIGTERM, GRACE_S), (signal.SIGKILL, GRACE_S)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait_s)
+            try:
+                os.killpg(process.pid, 0)  # members left behind by the leader
+            except ProcessLookupError:
+                break
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run_groups(commands: Sequence[Sequence[str]], cwd: Path, env: Mapping[str, str] | None,
+               timeout_s: float) -> list[Finished]:  # fmt: skip
+    """Run `commands` side by side in `cwd`, each in a process group of its own; their
+    results in order. Raises ToolTimeoutError when they are not all done in `timeout_s`
+    seconds; on that or any interruption every group is stopped before this returns."""
+    with contextlib.ExitStack() as files:
+        logs = [files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+                for _ in commands]  # fmt: skip
+        return _run(commands, logs, cwd, env, timeout_s)
+
+
+def _run(commands: Sequence[Sequence[str]], logs: Sequence[IO[str]], cwd: Path,
+         env: Mapping[str, str] | None, timeout_s: float) -> list[Finished]:  # fmt: skip
+    processes: list[subprocess.Popen[str]] = []
+    try:
+        for command, log in zip(commands, logs, strict=True):
+            process = subprocess.Popen(
+                list(command), cwd=cwd, env=None if env is None else dict(env),
+                stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
+            processes.append(process)
+            _listed(partial(_append, f"{process.pid} {_start_time(process.pid)}"))
+        deadline = time.monotonic() + timeout_s
+        for process in processes:
+            left = deadline - time.monotonic()
+            try:
+                process.wait(timeout=max(0.0, left))
+            except subprocess.TimeoutExpired as e:
+                raise ToolTimeoutError(
+                    f"{' '.join(process.args)} did not finish in {timeout_s:g} s"  # type: ignore[arg-type]
+                ) from e
+        results = []
+        for process, log in zip(processes, logs, strict=True):
+            log.seek(0)
+            results.append(Finished(process.returncode, log.read()))
+        return results
+    finally:
+        for process in processes:
+            _stop(process)
+        gone = {str(p.pid) for p in processes}
+        _listed(lambda lines: [line for line in lines if line.split(" ")[0] not in gone])
+
+
+def run_group(command: Sequence[str], cwd: Path, env: Mapping[str, str] | None,
+              timeout_s: float) -> Finished:  # fmt: skip
+    """`run_groups` of one command."""
+    return run_groups([command], cwd, env, timeout_s)[0]
