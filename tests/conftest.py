@@ -116,3 +116,9 @@ def browser() -> str:
     if os.environ.get("CI"):
         pytest.fail("chromium is not installed (.ci/run installs it)")
     pytest.skip("no chromium on PATH (outside CI)")
+
+
+@pytest.fixture(scope="session")
+def verilator() -> None:
+    """Verilator on PATH (skip outside CI, fail in CI)."""
+    require_tools("verilator")

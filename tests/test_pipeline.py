@@ -27,7 +27,7 @@ quantization: {candidate_bits: [4, 8]}
 hardware: {parallelism: 1, multiplier: dsp, storage: search}
 search: {method: ilp, top_k: 2}
 budget: {latency_cycles: 200000}
-deploy: {targets: [sim, yosys, vivado], test_windows: 12}
+deploy: {targets: [sim, yosys, vivado], test_windows: 12, rtl_windows: 4}
 """
 
 
@@ -54,7 +54,7 @@ def smoke_project(tmp_path: Path, made_up_kdb: MadeUpKdb) -> Path:
     return tmp_path
 
 
-@pytest.mark.usefixtures("synthesis_tools", "fusesoc_tools")
+@pytest.mark.usefixtures("synthesis_tools", "fusesoc_tools", "verilator")
 def test_a_tiny_spec_runs_through_every_stage_to_a_report(
     smoke_project: Path, beijing_home: Path, browser: str, tmp_path: Path
 ) -> None:
@@ -70,7 +70,8 @@ def test_a_tiny_spec_runs_through_every_stage_to_a_report(
                                       "generate", "simulate", "synthesize", "report"}  # fmt: skip
     report_dir = run_dir / summary["stages"]["report"]["artifact"]
     report = json.loads((report_dir / "report.json").read_text())
-    assert report["bit_exact"] == "12/12" and report["all_exact"]
+    assert report["bit_exact"] == report["netlist_exact"] == "12/12" and report["all_exact"]
+    assert report["rtl_exact"] == "4/4" and report["test_split"] > 1000
     sources = [row["source"] for row in report["resources"]]
     assert sources == ["estimate (search)", "Yosys synth_xilinx"]
     yosys = report["resources"][1]
@@ -88,7 +89,8 @@ def test_a_tiny_spec_runs_through_every_stage_to_a_report(
     for plot in ("training.png", "pareto.png", "nodes.png"):
         assert (report_dir / plot).stat().st_size > 5000, plot
     text = (report_dir / "report.md").read_text()
-    assert "12/12 test windows (100 % bit-exact)" in text and "![Per node](nodes.png)" in text
+    assert f"12/12 of {report['test_split']} in the test split (100 % bit-exact)" in text
+    assert "![Per node](nodes.png)" in text
     _check_in_browser(report_dir / "report.html", browser, tmp_path)
 
     again = subprocess.run(["spec", "run", "specs/smoke.yaml", "--run-dir", str(run_dir)],

@@ -58,7 +58,9 @@ def test_generate_and_simulate_stages_report_bit_exact_and_cycles(tmp_path: Path
     top = (run / stages["generate"]["artifact"] / "model" / "tiny_model.vhd").read_text()
     assert top.count('RAM_STYLE => "block"') == 2
     simulation = json.loads((run / stages["simulate"]["artifact"] / "simulation.json").read_text())
-    assert sum(simulation["node_cycles"].values()) <= simulation["cycles"]
+    for kind in ("rtl", "netlist"):
+        assert sum(simulation[kind]["node_cycles"].values()) <= simulation[kind]["cycles"]
+    assert simulation["rtl"]["node_cycles"] == simulation["netlist"]["node_cycles"]
 
     (tmp_path / "specs" / "searched.yaml").write_text(
         TINY.replace("name: tiny", "name: searched")

@@ -1,11 +1,12 @@
-"""Pure parts of resq.deploy.yosys: case defaults, empty constants, cell → resource conversion."""
+"""Pure parts of the Yosys route: netlist fixes (resq.hdlgen.netlist), cell → resource conversion."""
 
 from __future__ import annotations
 
-from resq.deploy.yosys import (
+from resq.deploy.yosys import resources_from_cells
+from resq.hdlgen.netlist import (
     add_case_defaults,
+    bits_from_strings,
     fill_empty_constants,
-    resources_from_cells,
     sign_multiplies,
 )
 
@@ -53,3 +54,15 @@ def test_cells_become_budget_units() -> None:
              "FDCE": 1, "RAMB36E1": 1, "RAMB18E1": 3, "DSP48E1": 2, "INV": 7}  # fmt: skip
     r = resources_from_cells(cells)
     assert (r.lut, r.lutram, r.ff, r.bram36, r.dsp) == (7, 9, 6, 2.5, 2)
+
+
+def test_wide_constants_written_as_strings_become_bits() -> None:
+    verilog = """  assign n1 = $signed(a) < $signed("111111111111111111111111111111110000001");
+    q <= "0110";
+  $display("done");"""
+    assert (
+        bits_from_strings(verilog)
+        == """  assign n1 = $signed(a) < $signed(39'b111111111111111111111111111111110000001);
+    q <= 4'b0110;
+  $display("done");"""
+    )

@@ -25,6 +25,13 @@ def test_windows_are_split_in_order_into_whole_windows(windows: int, parts: int,
     assert all(len(c.splitlines()) == 1 + 4 * int(c.splitlines()[0]) for c in chunks)
 
 
+def test_the_first_windows_can_be_taken_alone() -> None:
+    text = _vectors(7, rows=3)
+    (first,) = split_vectors(text, 1, first=2)
+    assert first.splitlines() == ["2", *text.splitlines()[1:9]]
+    assert split_vectors(text, 1, first=50) == [text]
+
+
 def test_results_of_chunks_add_up_and_keep_the_last_window() -> None:
     first = SimulationResult(matches=4, total=4, cycles=100, node_cycles={"a": 1}, passed=True)
     last = SimulationResult(matches=2, total=3, cycles=100, node_cycles={"a": 2}, passed=False)

@@ -98,8 +98,11 @@ class Report(BaseModel):
     config: BitConfig
     searched: bool
     accuracy: list[AccuracyRow]
-    bit_exact: str | None
+    bit_exact: str | None = Field(description="matches/windows of the widest simulation")
     all_exact: bool
+    rtl_exact: str | None = Field(description="matches/windows of the RTL (GHDL)")
+    netlist_exact: str | None = Field(description="matches/windows of the netlist (Verilator)")
+    test_split: int = Field(description="windows in the test split")
     cycles: int | None
     latency_us: float | None
     resources: list[ResourceRow]
@@ -174,7 +177,8 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path], run_dir: Path) -> Report
                                  mae=metrics["fake_quant"]["mae"]),
                      AccuracyRow(form="integer reference", rmse=metrics["intref"]["rmse"],
                                  mae=metrics["intref"]["mae"])]  # fmt: skip
-    simulation = _json(inputs["simulate"] / "simulation.json") if "simulate" in inputs else None
+    simulated = _json(inputs["simulate"] / "simulation.json") if "simulate" in inputs else None
+    simulation = simulated and (simulated["netlist"] or simulated["rtl"])
     vivado = "not a deploy target"
     if "synthesize" in inputs:
         synthesis = _json(inputs["synthesize"] / "synthesis.json")
@@ -200,7 +204,7 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path], run_dir: Path) -> Report
              for name in node_components(spec.model.n_layers)
              for choice in (generated.nodes[name],)]  # fmt: skip
     cycles = int(simulation["cycles"]) if simulation else None
-    bit_exact = f"{simulation['matches']}/{simulation['total']}" if simulation else None
+    bit_exact = _exact(simulation)
     return Report(
         spec_name=spec.name, spec_file=str(loaded.path), dataset=_dataset(loaded),
         model=(f"Transformer, {spec.model.n_layers} layer(s), d_model {spec.model.d_model}, "
@@ -210,11 +214,18 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path], run_dir: Path) -> Report
         budget={k: float(v) for k, v in loaded.limits().model_dump().items() if v is not None},
         unit=unit, config=config, searched="candidates" in inputs, accuracy=accuracy,
         bit_exact=bit_exact,
+        rtl_exact=_exact(simulated["rtl"]) if simulated else None,
+        netlist_exact=_exact(simulated["netlist"]) if simulated else None,
+        test_split=int(_json(inputs["train"] / RECORD_FILE)["summary"]["test_windows"]),
         all_exact=bool(simulation and simulation["matches"] == simulation["total"]),
         cycles=cycles, latency_us=None if cycles is None else cycles / loaded.clock_mhz,
         resources=resources, nodes=nodes, node_estimate=source, vivado=vivado,
         manifest=run_manifest(loaded, inputs, run_dir),
     )  # fmt: skip
+
+
+def _exact(result: dict[str, Any] | None) -> str | None:
+    return None if not result else f"{result['matches']}/{result['total']}"
 
 
 def _dataset(loaded: LoadedSpec) -> str:

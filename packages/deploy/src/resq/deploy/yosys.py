@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+from resq.hdlgen.netlist import netlist_fixes
 from resq.spec import Resources, ResqError
 from resq.spec.atomic import write_text_atomic
 
@@ -46,11 +47,12 @@ LUTRAM_LUTS: dict[str, int] = {
 
 LATCH_CELLS = ("LDCE", "LDPE")
 
-_CASE = re.compile(r"(case \([^)]*\)\n)(.*?)(\n\s*endcase)", re.DOTALL)
-_FIRST_TARGET = re.compile(r":\s*(.+?)\s*<=")
-_SMUL = re.compile(r"= (\S+) \* (\S+); // smul")
 _VERSION = re.compile(r"\d+\.\d+(\.\d+)?")
-_EMPTY_CONSTANT = re.compile(r"(?<![0-9'])0'b(?![01xz])")
+
+FLOW_VERSION = "2"
+"""The version of what resq does to GHDL's Verilog before Yosys reads it (part of
+`toolchain_versions`, so measurements of an older flow are not mixed with this one's).
+2: wide constants, which GHDL 2.0 writes as strings of bits, read as bits, not ASCII."""
 
 
 class ToolError(ResqError):
@@ -97,9 +99,10 @@ def _tool(name: str) -> str:
 
 
 def toolchain_versions() -> dict[str, str]:
-    """The versions of the open-source route, e.g. {"ghdl": "2.0.0", "yosys": "0.23"}: the
-    first version-like word of `ghdl --version` and `yosys -V`."""
-    versions = {}
+    """The versions of the open-source route, e.g. {"ghdl": "2.0.0", "yosys": "0.23",
+    "resq-flow": "2"}: the first version-like word of `ghdl --version` and `yosys -V`, and
+    FLOW_VERSION."""
+    versions = {"resq-flow": FLOW_VERSION}
     for name, flag in (("ghdl", "--version"), ("yosys", "-V")):
         text = _run([_tool(name), flag], Path.cwd(), f"{name} {flag}")
         found = _VERSION.search(text)
@@ -122,35 +125,11 @@ def _generic_image(value: int | str | bool) -> str:
     return str(value)
 
 
-def add_case_defaults(verilog: str) -> str:
-    """Add `default: <lhs> <= 'bx;` to every `case` that has no default."""
-
-    def fix(match: re.Match[str]) -> str:
-        head, body, tail = match.groups()
-        target = _FIRST_TARGET.search(body)
-        if "default" in body or target is None:
-            return match.group(0)
-        return f"{head}{body}\n      default: {target.group(1)} <= 'bx;{tail}"
-
-    return _CASE.sub(fix, verilog)
-
-
-def sign_multiplies(verilog: str) -> str:
-    """Mark both operands of every GHDL `smul` as `$signed` (same result width and bits)."""
-    return _SMUL.sub(r"= $signed(\1) * $signed(\2); // smul", verilog)
-
-
-def fill_empty_constants(verilog: str) -> str:
-    """Replace GHDL's empty constant `0'b` (a one-value range) by `1'b0`."""
-    return _EMPTY_CONSTANT.sub("1'b0", verilog)
-
-
 def to_verilog(
     sources: Sequence[VhdlSource], top: str, generics: Mapping[str, int | str | bool], work: Path
 ) -> Path:
     """Analyse `sources` and write `<top>.v`: `ghdl synth` of `top` (in the last source's
-    library) with `generics`, case defaults added, empty constants filled and multiplies
-    signed."""
+    library) with `generics`, with `netlist_fixes`."""
     ghdl = _tool("ghdl")
     work.mkdir(parents=True, exist_ok=True)
     flags = ["--std=08", f"--workdir={work}", f"-P{work}"]
@@ -162,7 +141,7 @@ def to_verilog(
     verilog = _run([ghdl, "synth", *flags, f"--work={library}", *overrides, "--out=verilog", top],
                    work, f"ghdl synth {top}")  # fmt: skip
     path = work / f"{top}.v"
-    write_text_atomic(path, add_case_defaults(sign_multiplies(fill_empty_constants(verilog))))
+    write_text_atomic(path, netlist_fixes(verilog))
     return path
 
 

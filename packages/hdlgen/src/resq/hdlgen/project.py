@@ -125,6 +125,8 @@ def generate(
         f"{entity}_pkg.vhd": package,
         f"{entity}.vhd": top,
         f"{entity}_tb.vhd": render("testbench.vhd.j2", context),
+        f"{entity}_tb.cpp": render("testbench.cpp.j2", {
+            **context, "header": generated_header("//", digest)}),
         "vectors.txt": vectors_text(model, arrays, q_in),
         f"{entity}.xdc": render("model.xdc.j2", {
             **context, "header": generated_header("#", digest), "board": target.board,

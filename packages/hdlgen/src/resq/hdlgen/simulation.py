@@ -6,6 +6,7 @@ import itertools
 import os
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
@@ -74,14 +75,15 @@ def ghdl_backend() -> Backend:
     return "mcode"
 
 
-def split_vectors(text: str, parts: int) -> list[str]:
-    """The testbench's vector file `text` (vectors_text) as at most `parts` files of
-    consecutive windows, in order, each with its own count."""
+def split_vectors(text: str, parts: int, first: int | None = None) -> list[str]:
+    """The testbench's vector file `text` (vectors_text), or its `first` windows, as at
+    most `parts` files of consecutive windows, in order, each with its own count."""
     lines = text.splitlines()
-    count = int(lines[0])
-    if count == 0:
+    total = int(lines[0])
+    if total == 0:
         return [text]
-    per_window = (len(lines) - 1) // count
+    per_window = (len(lines) - 1) // total
+    count = total if first is None else min(first, total)
     chunks = []
     bounds = np.linspace(0, count, min(parts, count) + 1).round().astype(int)
     for begin, end in itertools.pairwise(bounds):
@@ -100,13 +102,22 @@ def merge_results(parts: list[SimulationResult]) -> SimulationResult:
     )  # fmt: skip
 
 
-def simulate(generated: GeneratedModel, cores: Path, build_root: Path,
-             timeout_s: float = 3600.0, jobs: int | None = None) -> SimulationResult:  # fmt: skip
-    """The generated core's `sim` target with the IP library at `cores`: FuseSoC analyses
-    and elaborates it once (GHDL backend `ghdl_backend()`), then `jobs` simulations (default:
-    one per CPU) run consecutive chunks of its test windows side by side. What they printed
-    goes to `build_root/simulation.log`. Every simulator is stopped when this one is
-    interrupted or times out."""
+@dataclass(frozen=True)
+class Work:
+    """A GHDL work folder of a generated model's `sim` target, analysed and elaborated."""
+
+    build_root: Path
+    folder: Path
+    env: dict[str, str]
+    toplevel: str
+    ghdl_options: list[str]
+    log: str
+
+
+def prepare(generated: GeneratedModel, cores: Path, build_root: Path,
+            timeout_s: float = 3600.0) -> Work:  # fmt: skip
+    """Set up the generated core's `sim` target with the IP library at `cores` in
+    `build_root` (FuseSoC) and analyse it once (GHDL backend `ghdl_backend()`)."""
     fusesoc = shutil.which("fusesoc")
     if fusesoc is None or shutil.which("ghdl") is None:
         raise HdlgenError("simulation needs fusesoc and ghdl on PATH (pip install fusesoc; "
@@ -120,24 +131,46 @@ def simulate(generated: GeneratedModel, cores: Path, build_root: Path,
     if built.returncode != 0:
         write_text_atomic(build_root / LOG_FILE, built.output)
         raise HdlgenError(f"elaboration of {generated.vlnv} failed:\n{built.output[-4000:]}")
-    work = _work_dir(build_root)
-    chunks = split_vectors((work / "vectors.txt").read_text(), jobs or os.cpu_count() or 1)
-    for k, chunk in enumerate(chunks):
-        write_text_atomic(work / f"vectors-{k}.txt", chunk)
-    toplevel = _make_variable(work / "Makefile", "TOPLEVEL")
-    made = run_group(["make", "-s", toplevel], work, env, timeout_s)  # ghdl -m: analyse once
+    folder = _work_dir(build_root)
+    makefile = folder / "Makefile"
+    toplevel = _make_variable(makefile, "TOPLEVEL")
+    made = run_group(["make", "-s", toplevel], folder, env, timeout_s)  # ghdl -m: analyse once
     if made.returncode != 0:
         write_text_atomic(build_root / LOG_FILE, built.output + made.output)
         raise HdlgenError(f"elaboration of {generated.vlnv} failed:\n{made.output[-4000:]}")
-    runs = [["make", "-s", "-o", toplevel, "run", f"EXTRA_OPTIONS=-gVECTORS=vectors-{k}.txt"]
+    options = " ".join(_make_variable(makefile, name)
+                       for name in ("STD", "ANALYZE_OPTIONS", "TOPLEVEL_LIBS")).split()  # fmt: skip
+    return Work(build_root, folder, env, toplevel, options, built.output + made.output)
+
+
+def rtl_simulation(generated: GeneratedModel, work: Work, windows: int | None = None,
+                   timeout_s: float = 3600.0, jobs: int | None = None) -> SimulationResult:  # fmt: skip
+    """GHDL simulations of the first `windows` test windows (default: all), `jobs` side by
+    side (default: one per CPU) over consecutive chunks. Every simulator is stopped when
+    this one is interrupted or times out."""
+    text = (work.folder / "vectors.txt").read_text()
+    if windows is not None:
+        text = split_vectors(text, 1, windows)[0]
+    chunks = split_vectors(text, jobs or os.cpu_count() or 1)
+    for k, chunk in enumerate(chunks):
+        write_text_atomic(work.folder / f"vectors-{k}.txt", chunk)
+    runs = [["make", "-s", "-o", work.toplevel, "run", f"EXTRA_OPTIONS=-gVECTORS=vectors-{k}.txt"]
             for k in range(len(chunks))]  # fmt: skip
-    outputs = run_groups(runs, work, env, timeout_s)
-    write_text_atomic(build_root / LOG_FILE,
-                      built.output + made.output + "".join(o.output for o in outputs))  # fmt: skip
+    outputs = run_groups(runs, work.folder, work.env, timeout_s)
+    write_text_atomic(work.build_root / LOG_FILE,
+                      work.log + "".join(o.output for o in outputs))  # fmt: skip
     for done in outputs:
         if "bit_exact=" not in done.output:
             raise HdlgenError(f"simulation of {generated.vlnv} failed:\n{done.output[-4000:]}")
     return merge_results([parse_report(o.output, passed=o.returncode == 0) for o in outputs])
+
+
+def simulate(generated: GeneratedModel, cores: Path, build_root: Path,
+             timeout_s: float = 3600.0, jobs: int | None = None) -> SimulationResult:  # fmt: skip
+    """`prepare`, then `rtl_simulation` of every test window; what the simulators printed
+    goes to `build_root/simulation.log`."""
+    work = prepare(generated, cores, build_root, timeout_s)
+    return rtl_simulation(generated, work, None, timeout_s, jobs)
 
 
 def _work_dir(build_root: Path) -> Path:

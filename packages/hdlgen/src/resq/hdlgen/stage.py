@@ -8,9 +8,13 @@ when the spec leaves hardware to the search, the candidates stage's chosen one, 
 IntModel)
 and `generated.json` (entity, VLNV, files, each node's hardware).
 
-simulate — artifact: `simulation.json` (outputs equal to the integer reference, cycles per
-inference and per node). The GHDL build goes to the stage's scratch folder. The stage fails
-unless every output is identical: a design that is not bit-exact must not be built.
+simulate — artifact: `simulation.json`: per simulation (`rtl`: GHDL on the VHDL; `netlist`:
+Verilator on GHDL's netlist of it, the Verilog Yosys synthesizes) the outputs equal to the
+integer reference and the cycles per inference and per node. With Verilator installed the
+netlist runs every test window and the RTL the first `deploy.rtl_windows`; without it the
+RTL runs them all (slowly). Each runs one simulation per core. The builds go to the stage's
+scratch folder. The stage fails unless every output is identical and both take the same
+cycles: a design that is not bit-exact must not be built.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from typing import Any
 from resq.hdlgen.cores import cores_digest, cores_root
 from resq.hdlgen.mapping import HdlgenError
 from resq.hdlgen.project import GeneratedModel, Target, generate
-from resq.hdlgen.simulation import LOG_FILE, simulate
+from resq.hdlgen.simulation import (
+    LOG_FILE,
+    SimulationResult,
+    ghdl_backend,
+    prepare,
+    rtl_simulation,
+)
+from resq.hdlgen.verilator import netlist_simulation, verilator_available
 from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
 from resq.spec.integer.intmodel import load_intmodel
@@ -33,6 +44,9 @@ from resq.spec.stage import CHOSEN, Stage, StageContext, distribution_version
 from rich.console import Console
 
 MODEL_FOLDER = "model"
+SIMULATION_FILE = "simulation.json"
+TIMEOUT_S = 6 * 3600.0
+"""Longest one simulation step may take, in seconds."""
 GENERATED_FILE = "generated.json"
 CONFIG_FILE = "config.json"
 
@@ -43,6 +57,13 @@ def _ghdl_version() -> str:
         return "missing"
     done = subprocess.run([ghdl, "--version"], capture_output=True, text=True)
     return done.stdout.splitlines()[0] if done.stdout else "unknown"
+
+
+def _verilator_version() -> str:
+    if not verilator_available():
+        return "missing"
+    done = subprocess.run(["verilator", "--version"], capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
 
 
 class GenerateStage(Stage):
@@ -111,7 +132,8 @@ def load_generated(artifact: Path) -> GeneratedModel:
 
 
 class SimulateStage(Stage):
-    """GHDL simulation of the generated model on the test windows: the bit-exact gate."""
+    """GHDL and Verilator simulations of the generated model on the test windows: the
+    bit-exact gate."""
 
     name = "simulate"
     inputs = ("generate",)
@@ -122,22 +144,52 @@ class SimulateStage(Stage):
             "cores": cores_digest(cores_root()),
             "fusesoc": distribution_version("fusesoc"),
             "ghdl": _ghdl_version(),
+            "verilator": _verilator_version(),
+            "artifact": "2",  # 2: rtl and netlist results
         }
 
     def run(self, context: StageContext) -> dict[str, Any]:
         generated = load_generated(context.inputs["generate"])
+        deploy = context.loaded.spec.deploy
         console = Console(stderr=True)
         build = context.scratch_dir / "build"
-        with console.status(f"GHDL: {generated.samples} windows of {generated.vlnv}"):
-            result = simulate(generated, cores_root(), build)
-        if not result.passed or result.matches != result.total:
-            raise StageError(
-                f"the generated model is not bit-exact: {result.bit_exact} outputs equal the "
-                f"integer reference; each mismatch is named in {build / LOG_FILE}"
-            )
-        write_json_atomic(context.out_dir / "simulation.json", result.model_dump(mode="json"))
+        netlist = verilator_available()
+        rtl_windows = min(deploy.rtl_windows, generated.samples) if netlist else None
+        try:
+            with console.status(f"GHDL: analysing {generated.vlnv}"):
+                work = prepare(generated, cores_root(), build, TIMEOUT_S)
+            shown = rtl_windows or generated.samples
+            with console.status(f"GHDL: RTL simulation of {shown} windows ({ghdl_backend()}, "
+                                f"one per core)"):  # fmt: skip
+                rtl = rtl_simulation(generated, work, rtl_windows, TIMEOUT_S)
+            _bit_exact(rtl, "RTL (GHDL)", build / LOG_FILE)
+            result: dict[str, Any] = {"rtl": rtl.model_dump(mode="json"), "netlist": None}
+            final = rtl
+            if netlist:
+                with console.status(f"Verilator: netlist simulation of {generated.samples} "
+                                    "windows"):  # fmt: skip
+                    checked = netlist_simulation(generated, work, TIMEOUT_S)
+                _bit_exact(checked, "netlist (Verilator)", work.folder / "verilator")
+                if checked.cycles != rtl.cycles:
+                    raise StageError(f"the netlist takes {checked.cycles} cycles per window, "
+                                     f"the RTL {rtl.cycles}")  # fmt: skip
+                result["netlist"] = checked.model_dump(mode="json")
+                final = checked
+        except HdlgenError as e:
+            raise StageError(str(e)) from e
+        write_json_atomic(context.out_dir / SIMULATION_FILE, result)
         return {
-            "bit_exact": result.bit_exact,
-            "cycles": result.cycles,
-            "latency_us": round(result.cycles / context.loaded.clock_mhz, 3),
+            "bit_exact": final.bit_exact,
+            "rtl_bit_exact": rtl.bit_exact,
+            "netlist_bit_exact": "not run (no verilator)" if not netlist else final.bit_exact,
+            "cycles": final.cycles,
+            "latency_us": round(final.cycles / context.loaded.clock_mhz, 3),
         }
+
+
+def _bit_exact(result: SimulationResult, what: str, logs: Path) -> None:
+    if not result.passed or result.matches != result.total:
+        raise StageError(
+            f"the generated model is not bit-exact in the {what} simulation: {result.bit_exact} "
+            f"outputs equal the integer reference; each mismatch is named in {logs}"
+        )

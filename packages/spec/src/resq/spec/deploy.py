@@ -60,6 +60,13 @@ class DeploySpec(SpecModel):
         """How many of `available` test windows to simulate."""
         return available if self.test_windows == "all" else min(self.test_windows, available)
 
+    rtl_windows: int = Field(
+        64,
+        ge=1,
+        le=MAX_TEST_WINDOWS,
+        description="of the test windows, how many the RTL "
+        "(GHDL) simulates when Verilator simulates the netlist on all of them",
+    )
     vivado: VivadoOptions = Field(default_factory=VivadoOptions)
 
     @field_validator("targets")
