@@ -22,7 +22,7 @@ SPEC = """extends: beijing-o3.yaml
 name: killed
 dataset: {max_windows: 3000, window: 6}
 model: {d_model: 4, ffn_dim: 4, window: 6}
-training: {epochs: 40, float_epochs: 2, patience: 100}
+training: {epochs: 2, float_epochs: 40, patience: 100}
 hardware: {parallelism: 1, multiplier: dsp, storage: block}
 deploy: {targets: [sim], test_windows: 600, rtl_windows: 600}
 """
@@ -69,10 +69,10 @@ def test_a_run_killed_in_training_and_in_simulation_resumes_without_a_second_sim
         return subprocess.Popen(command, cwd=tmp_path, env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
 
-    # 1. killed during QAT, after a few epochs were checkpointed
+    # 1. killed during float training, after an epoch was checkpointed
     first = start()
-    _wait(lambda: any(run_dir.glob(".scratch/train-*/qat.ckpt")) or first.poll() is not None,
-          "a QAT checkpoint")  # fmt: skip
+    _wait(lambda: any(run_dir.glob(".scratch/train-*/float.ckpt")) or first.poll() is not None,
+          "a training checkpoint")  # fmt: skip
     assert first.poll() is None, first.communicate()[0]
     first.send_signal(signal.SIGKILL)
     first.wait()
@@ -86,7 +86,7 @@ def test_a_run_killed_in_training_and_in_simulation_resumes_without_a_second_sim
     assert second.poll() is None, second.communicate()[0]
     second.send_signal(signal.SIGKILL)
     said = " ".join(second.communicate()[0].split())
-    assert "qat: resuming after epoch" in said, said
+    assert "float: resuming after epoch" in said, said
     left = _tools_in(scratch)
     assert left, "the simulators outlive a run killed outright"
     stages = json.loads((run_dir / "summary.json").read_text())["stages"]
