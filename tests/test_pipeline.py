@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,3 +118,16 @@ def _check_in_browser(page: Path, browser: str, tmp_path: Path) -> None:
     subprocess.run([*command, f"--screenshot={shot}", "--window-size=1000,2000", page.as_uri()],
                    capture_output=True, timeout=120, check=True)  # fmt: skip
     assert shot.stat().st_size > 20_000, "the page renders more than a blank screen"
+
+
+def test_airu_without_its_file_stops_at_once_with_how_to_get_it(tmp_path: Path) -> None:
+    began = time.monotonic()
+    done = subprocess.run(["spec", "run", str(REPO / "specs" / "airu.yaml"), "--run-dir",
+                           str(tmp_path / "run")], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "RESQ_DATA_HOME": str(tmp_path / "data")})  # fmt: skip
+    said = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode == 1 and "Traceback" not in said
+    assert "stage 'train' cannot run: data file(s) airu.csv of dataset 'airu' not found" in said
+    assert "Columns: timestamp, PM1, PM2_5, PM10, Temperature, Humidity, RED, NOX, OZONE" in said
+    assert "running" not in said, "nothing starts"
+    assert time.monotonic() - began < 30

@@ -24,6 +24,7 @@ from resq.hdlgen.cores import cores_digest, cores_root
 from resq.hdlgen.stage import load_generated
 from resq.spec import Resources, StageError
 from resq.spec.atomic import write_json_atomic
+from resq.spec.progress import status
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import Stage, StageContext, distribution_version
 from rich.console import Console
@@ -76,7 +77,7 @@ class SynthesizeStage(Stage):
         summary: dict[str, Any] = {}
         try:
             if "yosys" in targets:
-                with console.status(f"Yosys synth_xilinx of {generated.vlnv} (minutes)"):
+                with status(console, f"Yosys synth_xilinx of {generated.vlnv} (minutes)"):
                     report = estimate_core(generated.vlnv, roots, {}, TIMEOUT_S)
                 result["yosys"] = verdict(report.resources, loaded) | {"seconds": report.seconds}
                 summary |= {"yosys_total_lut": report.resources.total_lut,
@@ -93,7 +94,7 @@ class SynthesizeStage(Stage):
                     result["vivado"] = {"ran": False, "why": "vivado is not on PATH; the "
                                         "project is in vivado/ (make there)"}  # fmt: skip
                 else:
-                    with console.status(f"Vivado synthesis of {generated.vlnv}"):
+                    with status(console, f"Vivado synthesis of {generated.vlnv}"):
                         done = synthesize_core(generated.vlnv, roots, {}, TIMEOUT_S)
                     result["vivado"] = verdict(done.resources, loaded) | {"ran": True,
                                                                           "seconds": done.seconds}  # fmt: skip

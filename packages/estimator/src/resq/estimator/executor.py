@@ -32,6 +32,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from resq.spec import ResqError
+from resq.spec.progress import Lines
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -130,15 +131,17 @@ class Executor:
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=self.console, transient=False,
         )  # fmt: skip
+        lines = Lines(self.console, description, len(items))
         with progress:
             bar = progress.add_task(description, total=len(items))
             runner = self._dask if self.kind == "dask" else self._local
-            for index, outcome in runner(task, items):
+            for done, (index, outcome) in enumerate(runner(task, items), 1):
                 if isinstance(outcome, BaseException):
                     failures.append(Failure(index=index, error=_describe(outcome)))
                 else:
                     on_result(items[index], outcome)
                 progress.advance(bar)
+                lines.update(done, f"({len(failures)} failed)" if failures else "")
         return sorted(failures, key=lambda failure: failure.index)
 
     def _local(

@@ -39,6 +39,7 @@ from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
 from resq.spec.integer.intmodel import load_intmodel
 from resq.spec.integer.intref import quantize_input
+from resq.spec.progress import status
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import CHOSEN, Stage, StageContext, distribution_version
 from rich.console import Console
@@ -156,18 +157,18 @@ class SimulateStage(Stage):
         netlist = verilator_available()
         rtl_windows = min(deploy.rtl_windows, generated.samples) if netlist else None
         try:
-            with console.status(f"GHDL: analysing {generated.vlnv}"):
+            with status(console, f"GHDL: analysing {generated.vlnv}"):
                 work = prepare(generated, cores_root(), build, TIMEOUT_S)
             shown = rtl_windows or generated.samples
-            with console.status(f"GHDL: RTL simulation of {shown} windows ({ghdl_backend()}, "
-                                f"one per core)"):  # fmt: skip
+            with status(console, f"GHDL: RTL simulation of {shown} windows ({ghdl_backend()}, "
+                                 f"one per core)"):  # fmt: skip
                 rtl = rtl_simulation(generated, work, rtl_windows, TIMEOUT_S)
             _bit_exact(rtl, "RTL (GHDL)", build / LOG_FILE)
             result: dict[str, Any] = {"rtl": rtl.model_dump(mode="json"), "netlist": None}
             final = rtl
             if netlist:
-                with console.status(f"Verilator: netlist simulation of {generated.samples} "
-                                    "windows"):  # fmt: skip
+                with status(console, f"Verilator: netlist simulation of {generated.samples} "
+                                     "windows"):  # fmt: skip
                     checked = netlist_simulation(generated, work, TIMEOUT_S)
                 _bit_exact(checked, "netlist (Verilator)", work.folder / "verilator")
                 if checked.cycles != rtl.cycles:

@@ -126,6 +126,19 @@ def _download(
     _extract(archive, set(missing), folder)
 
 
+def unobtainable(manifest: DatasetManifest, names: list[str]) -> str | None:
+    """Why the named files cannot be had (absent, and the manifest has no download), with
+    how to get them and the columns they must hold; None when they are there or can be
+    downloaded."""
+    folder = data_dir(manifest)
+    missing = [name for name in names if not (folder / name).is_file()]
+    if not missing or manifest.download is not None:
+        return None
+    return (f"data file(s) {', '.join(missing)} of dataset {manifest.name!r} not found in "
+            f"{folder}. {manifest.obtain} Columns: {', '.join(manifest.columns)}. Published at "
+            f"{manifest.url}.")  # fmt: skip
+
+
 def locate_files(manifest: DatasetManifest, names: list[str]) -> list[Path]:
     """Paths of the named files, downloading them once when the manifest allows it.
 
@@ -133,11 +146,9 @@ def locate_files(manifest: DatasetManifest, names: list[str]) -> list[Path]:
     """
     folder = data_dir(manifest)
     missing = [name for name in names if not (folder / name).is_file()]
-    if missing and manifest.download is None:
-        raise DataError(
-            f"data file(s) {', '.join(missing)} of dataset {manifest.name!r} not found in {folder}. "
-            f"{manifest.obtain} Published at {manifest.url}."
-        )
+    absent = unobtainable(manifest, names)
+    if absent is not None:
+        raise DataError(absent)
     if missing and manifest.download is not None:
         _download(manifest, manifest.download, folder, missing)
     expected = {f.name: f.sha256 for f in manifest.files}

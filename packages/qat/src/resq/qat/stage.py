@@ -13,12 +13,14 @@ from typing import Any
 
 import numpy as np
 import torch
-from resq.qat.data import file_digests, load_windows
+from resq.qat.data import file_digests, load_windows, unobtainable
 from resq.qat.experiment import float_accuracy, train_float, train_qat
 from resq.qat.training import PhaseResult
 from resq.spec import StageError
 from resq.spec.atomic import write_json_atomic
 from resq.spec.integer.intmodel import FORMAT_VERSION, save_intmodel
+from resq.spec.progress import Lines
+from resq.spec.spec import LoadedSpec
 from resq.spec.stage import Stage, StageContext, distribution_version
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -48,6 +50,11 @@ class TrainStage(Stage):
 
     name = "train"
     sections = ("dataset", "manifest", "model", "training", "quantization", "bits", "seed")
+
+    def preflight(self, loaded: LoadedSpec) -> str | None:
+        if loaded.manifest is None:
+            return "the train stage needs a dataset manifest (dataset.manifest)"
+        return unobtainable(loaded.manifest, list(loaded.spec.dataset.files))
 
     def versions(self) -> dict[str, str]:
         return {
@@ -80,9 +87,13 @@ class TrainStage(Stage):
                 "qat": progress.add_task("QAT", total=training.epochs, loss=""),
             }
 
+            lines = {"float": Lines(console, "float epochs", training.float_epochs),
+                     "qat": Lines(console, "QAT epochs", training.epochs)}  # fmt: skip
+
             def on_epoch(phase: str, epoch: int, _total: int, train: float, valid: float) -> None:
                 loss = f"train {train:.5f} valid {valid:.5f}"
                 progress.update(tasks[phase], completed=epoch, loss=loss)
+                lines[phase].update(epoch, f"(MSE {loss})")
 
             start = train_float(
                 spec.model, bits, data, training, spec.seed, context.scratch_dir, on_epoch

@@ -120,8 +120,9 @@ class Runner:
     def plan(self, selected: Sequence[str], named: bool = True) -> list[str]:
         """Check that the selected stages can run; return them in canonical order.
 
-        Every selected stage must be installed, and each input outside the selection must
-        already have its artifact in the run directory. A stage that does not apply to the
+        Every selected stage must be installed, none may know it cannot run
+        (`Stage.preflight`), and each input outside the selection must already have its
+        artifact in the run directory. A stage that does not apply to the
         spec (`Stage.applies`) is an error when `named`, else left out.
         """
         unknown = [s for s in selected if s not in self.order]
@@ -139,6 +140,10 @@ class Runner:
         missing = [s for s in ordered if s not in self.stages]
         if missing:
             raise StageError("\n".join(missing_stage_message(s) for s in missing))
+        stopped = [f"stage {s!r} cannot run: {why}" for s in ordered if not self.is_cached(s)
+                   and (why := self.stage(s).preflight(self.loaded))]  # fmt: skip
+        if stopped:
+            raise StageError("\n".join(stopped))
         for name in ordered:
             for upstream in self.stage(name).upstream(self.loaded):
                 if upstream not in ordered and not self.is_cached(upstream):

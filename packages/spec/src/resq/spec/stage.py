@@ -90,6 +90,12 @@ class Stage(ABC):
         """The stages whose artifacts this one reads for `loaded` (default: `inputs`)."""
         return self.inputs
 
+    def preflight(self, loaded: LoadedSpec) -> str | None:
+        """None when nothing is known to stop this stage, else why it cannot run (checked
+        for every stage of a run before the first one starts, e.g. a data file that is
+        absent and cannot be downloaded)."""
+        return None
+
     def applies(self, loaded: LoadedSpec) -> str | None:
         """None when this stage has work to do for `loaded`, else why not (a stage that
         does not apply is left out of a run that does not name it)."""
