@@ -3,7 +3,8 @@
 Draws `--samples` random configurations of the airu-shaped model of specs/beijing-o3.yaml
 (bit widths per component and softmax, PAR, multiplier and storage per node; calibrated on
 Beijing data, no training), synthesizes each whole generated model with Yosys (journaled in
-`--out`: rerun to resume) and compares each with its estimate from the knowledge base
+`--out`, per toolchain, beside the shipped knowledge base: rerun to resume; the samples are
+measured before the knowledge base is needed) and compares each with its estimate from the knowledge base
 (`--kdb`, default the shipped one), the glue of the other samples included: mean, largest
 and mean signed error per resource in %, the share estimated exactly, and whether the fit
 verdict agrees. The glue and its error band are written into the knowledge base, as
@@ -18,11 +19,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from resq.deploy.yosys import synth_family
+from resq.deploy.yosys import synth_family, toolchain_versions
 from resq.estimator.cli import DATA, comparison_table
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
-from resq.estimator.kdb import find_kdb, read_kdb, save_kdb, shape_key
+from resq.estimator.kdb import Toolchain, find_kdb, read_kdb, save_kdb, shape_key
 from resq.estimator.validate import Validation, compare, draw
 from resq.hdlgen.cores import cores_root
 from resq.spec import ResqError, load_spec
@@ -37,17 +38,18 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kdb", type=Path, default=DATA)
-    parser.add_argument("--out", type=Path, default=REPO / "runs" / "bench" / "estimator_accuracy")
+    parser.add_argument("--out", type=Path, default=DATA / "validation")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     loaded = load_spec(REPO / "specs" / "beijing-o3.yaml")
     try:
-        path = find_kdb(args.kdb, synth_family(loaded.board.family))
-        database = read_kdb(path)
         configs = draw(loaded, args.samples, args.seed)
-        journal = args.out / f"samples-s{args.seed}.jsonl"
+        tag = Toolchain(route="yosys", versions=toolchain_versions()).tag()
+        journal = args.out / f"samples-{tag}-s{args.seed}.jsonl"
         samples = Validation(journal).run(loaded, configs, cores_root(),
                                           Executor("local", args.workers))  # fmt: skip
+        path = find_kdb(args.kdb, synth_family(loaded.board.family))
+        database = read_kdb(path)
         comparison = compare(Estimator(database, cores_root()), loaded, samples)
     except ResqError as e:
         raise SystemExit(f"estimator_accuracy: {e}") from e

@@ -154,7 +154,7 @@ def _node_estimates(loaded: LoadedSpec, config: BitConfig) -> tuple[dict[str, Re
     return {n.node: n.resources for n in estimate.nodes}, f"resq-estimator ({path.name})"
 
 
-def gather(loaded: LoadedSpec, inputs: dict[str, Path], run_dir: Path) -> Report:
+def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
     """The report of the run whose stage artifacts are `inputs` (stage → folder)."""
     spec = loaded.spec
     generated = load_generated(inputs["generate"])
@@ -220,7 +220,7 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path], run_dir: Path) -> Report
         all_exact=bool(simulation and simulation["matches"] == simulation["total"]),
         cycles=cycles, latency_us=None if cycles is None else cycles / loaded.clock_mhz,
         resources=resources, nodes=nodes, node_estimate=source, vivado=vivado,
-        manifest=run_manifest(loaded, inputs, run_dir),
+        manifest=run_manifest(loaded, inputs),
     )  # fmt: skip
 
 
@@ -234,7 +234,7 @@ def _dataset(loaded: LoadedSpec) -> str:
     return f"{name}: {', '.join(spec.files)}; target {spec.target}"
 
 
-def run_manifest(loaded: LoadedSpec, inputs: dict[str, Path], run_dir: Path) -> RunManifest:
+def run_manifest(loaded: LoadedSpec, inputs: dict[str, Path]) -> RunManifest:
     """Versions, seed and hashes of the run whose artifacts are `inputs`."""
     versions = {name: distribution_version(name) for name in RESQ_DISTRIBUTIONS}
     versions |= {"python": platform.python_version(), "torch": distribution_version("torch")}

@@ -8,6 +8,9 @@ synthesis), written whether or not Vivado is here: without it the summary says s
 project is ready for a machine that has it (`make` in that folder). Vivado runs synthesis
 only; implementation and a bitstream (`deploy.vivado.stop_after`) need the board's pins,
 which no board file gives yet.
+
+The `report` stage (resq.deploy.report): report.md, report.html, their plots and
+manifest.json from the artifacts of the run.
 """
 
 from __future__ import annotations
@@ -120,12 +123,17 @@ class ReportStage(Stage):
         return (*self.inputs[:1], *searched, *self.inputs[1:], *built)
 
     def versions(self) -> dict[str, str]:
-        return {"resq-deploy": distribution_version("resq-deploy"),
-                "resq-estimator": distribution_version("resq-estimator")}  # fmt: skip
+        versions = {"resq-deploy": distribution_version("resq-deploy"),
+                    "resq-estimator": distribution_version("resq-estimator")}  # fmt: skip
+        try:  # the per-node estimates come from the knowledge base
+            from resq.estimator.kdb import kdb_digest
+        except ImportError:
+            return versions
+        return versions | {"kdb": kdb_digest()}
 
     def run(self, context: StageContext) -> dict[str, Any]:
         inputs = dict(context.inputs)
-        report = gather(context.loaded, inputs, context.run_dir)
+        report = gather(context.loaded, inputs)
         write_report(report, inputs, context.out_dir)
         summary: dict[str, Any] = {"report": "report.html", "bit_exact": report.bit_exact}
         for row in report.resources:

@@ -27,6 +27,7 @@ from resq.spec.atomic import write_json_atomic
 from resq.spec.model import TransformerModel
 
 KDB_FORMAT = 1
+"""The version of the file layout; a file of another version is refused."""
 
 SHIPPED = Path(__file__).parent / "data"
 """The knowledge bases shipped in the package."""
@@ -38,7 +39,14 @@ def kdb_home() -> Path:
     return Path(home) if home else SHIPPED
 
 
-"""The version of the file layout; a file of another version is refused."""
+def kdb_digest() -> str:
+    """16 hex digits of the knowledge bases in `kdb_home()`, names and contents: part of the
+    cache key of stages that read them."""
+    digest = hashlib.sha256()
+    for path in sorted(kdb_home().glob("*.json")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
 
 Generic = int | str | bool
 Route = Literal["yosys", "vivado"]

@@ -20,7 +20,6 @@ builds), `pareto.json` and `pareto.png` (test RMSE against total LUTs and agains
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ import torch
 from resq.deploy.yosys import synth_family
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
-from resq.estimator.kdb import find_kdb, kdb_home, read_kdb
+from resq.estimator.kdb import find_kdb, kdb_digest, kdb_home, read_kdb
 from resq.estimator.tables import Tables
 from resq.hdlgen.cores import cores_digest, cores_root
 from resq.optimizer.candidates import (
@@ -113,14 +112,6 @@ def search_costs(sensitivity: Path, method: str) -> dict[str, dict[int, float]]:
     return Sensitivity.model_validate_json(text).costs[method]
 
 
-def _kdb_digest() -> str:
-    found = sorted(kdb_home().glob("*.json"))
-    digest = hashlib.sha256()
-    for path in found:
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 class SearchStage(_Searching):
     """The best configurations within the budget, by the spec's method."""
 
@@ -129,7 +120,7 @@ class SearchStage(_Searching):
     sections = ("model", "quantization", "hardware", "board", "budget", "search")
 
     def versions(self) -> dict[str, str]:
-        return {**_optimizer_version(), "kdb": _kdb_digest(), "cores": cores_digest(cores_root())}
+        return {**_optimizer_version(), "kdb": kdb_digest(), "cores": cores_digest(cores_root())}
 
     def run(self, context: StageContext) -> dict[str, Any]:
         loaded = context.loaded
