@@ -6,6 +6,7 @@ import itertools
 import os
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
@@ -151,17 +152,27 @@ def rtl_simulation(generated: GeneratedModel, work: Work, windows: int | None = 
     text = (work.folder / "vectors.txt").read_text()
     if windows is not None:
         text = split_vectors(text, 1, windows)[0]
+    return run_chunks(
+        text, jobs, work.folder, lambda vectors: ["make", "-s", "-o", work.toplevel, "run",
+                                                  f"EXTRA_OPTIONS=-gVECTORS={vectors}"],
+        work, timeout_s, work.build_root / LOG_FILE, f"simulation of {generated.vlnv}",
+    )  # fmt: skip
+
+
+def run_chunks(text: str, jobs: int | None, folder: Path, command: Callable[[str], list[str]],
+               work: Work, timeout_s: float, log: Path, what: str) -> SimulationResult:  # fmt: skip
+    """Split the vector file `text` into `jobs` files in `folder` (default: one per CPU),
+    run `command(file name)` for each side by side, write what they printed to `log` and
+    return their merged report; HdlgenError when one reported nothing."""
     chunks = split_vectors(text, jobs or os.cpu_count() or 1)
     for k, chunk in enumerate(chunks):
-        write_text_atomic(work.folder / f"vectors-{k}.txt", chunk)
-    runs = [["make", "-s", "-o", work.toplevel, "run", f"EXTRA_OPTIONS=-gVECTORS=vectors-{k}.txt"]
-            for k in range(len(chunks))]  # fmt: skip
-    outputs = run_groups(runs, work.folder, work.env, timeout_s)
-    write_text_atomic(work.build_root / LOG_FILE,
-                      work.log + "".join(o.output for o in outputs))  # fmt: skip
+        write_text_atomic(folder / f"vectors-{k}.txt", chunk)
+    outputs = run_groups([command(f"vectors-{k}.txt") for k in range(len(chunks))], folder,
+                         work.env, timeout_s)  # fmt: skip
+    write_text_atomic(log, work.log + "".join(o.output for o in outputs))
     for done in outputs:
         if "bit_exact=" not in done.output:
-            raise HdlgenError(f"simulation of {generated.vlnv} failed:\n{done.output[-4000:]}")
+            raise HdlgenError(f"{what} failed:\n{done.output[-4000:]}")
     return merge_results([parse_report(o.output, passed=o.returncode == 0) for o in outputs])
 
 

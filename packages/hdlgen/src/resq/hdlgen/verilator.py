@@ -18,15 +18,9 @@ import shutil
 from resq.hdlgen.mapping import HdlgenError
 from resq.hdlgen.netlist import netlist_fixes
 from resq.hdlgen.project import GeneratedModel
-from resq.hdlgen.simulation import (
-    SimulationResult,
-    Work,
-    merge_results,
-    parse_report,
-    split_vectors,
-)
+from resq.hdlgen.simulation import SimulationResult, Work, run_chunks
 from resq.spec.atomic import write_text_atomic
-from resq.spec.processes import run_group, run_groups
+from resq.spec.processes import run_group
 
 
 def verilator_available() -> bool:
@@ -61,14 +55,8 @@ def netlist_simulation(generated: GeneratedModel, work: Work, timeout_s: float,
     write_text_atomic(folder / "verilator.log", built.output)
     if built.returncode != 0:
         raise HdlgenError(f"verilator could not build {generated.entity}:\n{built.output[-4000:]}")
-    chunks = split_vectors((work.folder / "vectors.txt").read_text(), jobs or os.cpu_count() or 1)
-    for k, chunk in enumerate(chunks):
-        write_text_atomic(folder / f"vectors-{k}.txt", chunk)
-    outputs = run_groups([[str(folder / "obj_dir" / "Vtb"), f"vectors-{k}.txt"]
-                          for k in range(len(chunks))], folder, work.env, timeout_s)  # fmt: skip
-    write_text_atomic(folder / "simulation.log", "".join(o.output for o in outputs))
-    for done in outputs:
-        if "bit_exact=" not in done.output:
-            raise HdlgenError(f"the netlist simulation of {generated.entity} failed:\n"
-                              f"{done.output[-4000:]}")  # fmt: skip
-    return merge_results([parse_report(o.output, passed=o.returncode == 0) for o in outputs])
+    program = str(folder / "obj_dir" / "Vtb")
+    return run_chunks((work.folder / "vectors.txt").read_text(), jobs, folder,
+                      lambda vectors: [program, vectors], work, timeout_s,
+                      folder / "simulation.log",
+                      f"the netlist simulation of {generated.entity}")  # fmt: skip
