@@ -87,21 +87,34 @@ class Finished:
     output: str
 
 
+def _live_members(pgid: int) -> bool:
+    """True while a process of group `pgid` runs (zombies, which only wait to be reaped by
+    their parent, do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
+
+
 def _stop(process: subprocess.Popen[str]) -> None:
-    """SIGTERM to the process group, SIGKILL after GRACE_S, and wait for the leader."""
-    for sig, wait_s in ((signal.SIGTERM, GRACE_S), (signal.SIGKILL, GRACE_S)):
+    """SIGTERM to the process group, SIGKILL to what still runs GRACE_S later; returns once
+    the leader is reaped and no member runs."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
             break
-        try:
-            process.wait(timeout=wait_s)
-            try:
-                os.killpg(process.pid, 0)  # members left behind by the leader
-            except ProcessLookupError:
-                break
-        except subprocess.TimeoutExpired:
-            continue
+        deadline = time.monotonic() + GRACE_S
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=GRACE_S)
+        while _live_members(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if process.poll() is not None and not _live_members(process.pid):
+            break
 
 
 def run_groups(commands: Sequence[Sequence[str]], cwd: Path, env: Mapping[str, str] | None,
