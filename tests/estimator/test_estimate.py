@@ -31,7 +31,8 @@ YOSYS = Toolchain(route="yosys", versions={"yosys": "test", "ghdl": "test"})
 def _linear(bits: tuple[int, int, int], rows: int, par: int = 4) -> ProfilePoint:
     generics = {"ROWS": rows, "IN_FEATURES": 16, "OUT_FEATURES": 16, "INPUT_BITS": bits[0],
                 "WEIGHT_BITS": bits[1], "OUTPUT_BITS": bits[2], "PAR": par,
-                "MULT_STYLE": "lut", "MULTIPLIER": 20000 + bits[2], "INPUT_ZERO": 3}  # fmt: skip
+                "MULT_STYLE": "lut", "MULTIPLIER": 20000 + bits[2], "INPUT_ZERO": 3,
+                "WEIGHT_ZERO": 0, "ACC_BITS": bits[0] + bits[1] + 4}  # fmt: skip
     return ProfilePoint(block="linear", generics=generics)
 
 
@@ -42,7 +43,7 @@ def _entry(point: ProfilePoint, truth: np.ndarray) -> KdbEntry:
 
 
 def test_a_family_fits_points_it_never_saw_and_reports_its_leave_out_error() -> None:
-    truth = np.array([[100, 40], [3, 1], [5, 2], [2, 1], [9, 0], [1, 0.5]])  # 1, b1..b3, b1·b2, R
+    truth = np.array([[100, 40], [3, 1], [5, 2], [2, 1], [9, 0], [1, 0.5]])  # 1, b1..b3, A, R
     seen = [(4, 4, 4), (6, 6, 6), (8, 8, 8), (4, 8, 8), (6, 8, 8), (8, 4, 8), (8, 6, 8),
             (8, 8, 4), (8, 8, 6)]  # fmt: skip
     entries = [_entry(_linear(b, 24), truth) for b in seen]

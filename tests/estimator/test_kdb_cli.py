@@ -41,7 +41,7 @@ def test_kdb_show_reports_coverage_of_an_empty_database(tmp_path: Path) -> None:
     shown = _spec("kdb", "show", "specs/airu.yaml", "--out", str(tmp_path))
     assert shown.returncode == 0, shown.stderr
     said = " ".join(shown.stdout.split())  # the title wraps at the console's width
-    assert "xc7, yosys-ghdl-" in said and ": 0 of 786 grid points measured" in said, said
+    assert "xc7, yosys-ghdl-" in said and ": 0 of 771 grid points measured" in said, said
 
 
 def test_kdb_build_refuses_an_unknown_board_and_a_bad_spec(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def test_measured_samples_are_not_measured_again_and_a_torn_line_is_skipped(
     assert [s.measured.lut for s in samples] == [100, 101, 102]
 
 
-def test_the_glue_is_the_mean_difference_and_each_sample_is_judged_without_its_own(
+def test_the_glue_is_the_ratio_of_sums_and_each_sample_is_judged_without_its_own(
     made_up_kdb: MadeUpKdb,
 ) -> None:
     loaded = load_spec(REPO / "specs" / "airu.yaml")
@@ -63,25 +63,32 @@ def test_the_glue_is_the_mean_difference_and_each_sample_is_judged_without_its_o
         for key, entry in made_up_kdb(config, lut=10.0).entries.items():
             kdb.entries[key] = entry
     estimator = Estimator(kdb, CORES)
-    shifts = [40.0, 50.0, 60.0]  # glue of 50 LUTs on average, ±10 per sample
-    samples = []
-    for config, shift in zip(configs, shifts, strict=True):
+    ratios = [0.8, 0.9, 1.0]  # whole models use 80-100 % of their parts' LUTs
+    samples, raws = [], []
+    for config, ratio in zip(configs, ratios, strict=True):
         raw = estimator.estimate(loaded, config).total
-        measured = raw.model_copy(update={"lut": raw.lut + shift, "ff": raw.ff + 1, "cycles": None})
+        measured = raw.model_copy(update={"lut": raw.lut * ratio, "ff": raw.ff * 0.5,
+                                          "cycles": None})  # fmt: skip
         samples.append(Sample(config=config, measured=measured, seconds=1.0))
+        raws.append(raw.lut)
     comparison = compare(estimator, loaded, samples)
-    assert comparison.glue.offset["lut"] == pytest.approx(50.0)
-    assert comparison.glue.offset["ff"] == pytest.approx(1.0)
+    lut_sum = sum(r * q for r, q in zip(raws, ratios, strict=True))
+    assert comparison.glue.scale["lut"] == pytest.approx(lut_sum / sum(raws))
+    assert comparison.glue.scale["ff"] == pytest.approx(0.5)
+    assert comparison.glue.scale["dsp"] == pytest.approx(1.0)
     ff = next(e for e in comparison.errors if e.resource == "ff")
     assert ff.mean_abs == pytest.approx(0.0) and ff.exact == 1.0
     lut = next(e for e in comparison.errors if e.resource == "lut")
-    # left out, sample i gets the mean shift of the other two: 55, 50 and 45 LUTs
-    left_out = [(sum(shifts) - shift) / 2 for shift in shifts]
-    errors = [abs(g - shift) / sample.measured.lut * 100
-              for g, shift, sample in zip(left_out, shifts, samples, strict=True)]  # fmt: skip
+    # left out, sample i gets the ratio of the other two samples' sums
+    errors = []
+    for i, sample in enumerate(samples):
+        others = [j for j in range(3) if j != i]
+        scale = sum(raws[j] * ratios[j] for j in others) / sum(raws[j] for j in others)
+        errors.append(abs(raws[i] * scale - sample.measured.lut) / sample.measured.lut * 100)
     assert lut.max_abs == pytest.approx(max(errors)) and lut.mean_abs == pytest.approx(
         sum(errors) / 3
     )
+    assert lut.mean_abs > 0
     assert comparison.verdicts_agree == 3
     assert comparison.glue.band["lut"] == pytest.approx(lut.mean_abs)
 
@@ -89,4 +96,4 @@ def test_the_glue_is_the_mean_difference_and_each_sample_is_judged_without_its_o
     with_glue = Estimator(kdb, CORES).estimate(loaded, configs[0])
     raw = estimator.estimate(loaded, configs[0], glue=False).total
     assert with_glue.glue_modelled and with_glue.band == comparison.glue.band
-    assert with_glue.total.lut == pytest.approx(raw.lut + 50.0)
+    assert with_glue.total.lut == pytest.approx(raw.lut * comparison.glue.scale["lut"])

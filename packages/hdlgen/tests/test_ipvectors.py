@@ -55,3 +55,10 @@ def test_cli_writes_the_file_and_rejects_unknown_generics(
     with pytest.raises(SystemExit):
         main(["linear", "--set", "WIDTH=2", "--out", str(out)])
     assert "expected NAME=VALUE with NAME one of" in capsys.readouterr().err
+
+
+def test_a_single_output_linear_keeps_two_weight_words() -> None:
+    shape = {**DEFAULT_SHAPES["linear"], "IN_FEATURES": 16, "PAR": 16}
+    assert linear_case({**shape, "OUT_FEATURES": 1}).generics["PAR"] == 8
+    assert linear_case({**shape, "OUT_FEATURES": 4}).generics["PAR"] == 16
+    assert linear_case({**shape, "IN_FEATURES": 1, "OUT_FEATURES": 1}).generics["PAR"] == 1

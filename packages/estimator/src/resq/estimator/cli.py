@@ -55,7 +55,7 @@ DATA = kdb_home()
 
 QUICK = Grid(bits=(4, 8), windows=(24,), parallelism=(1, 16), multipliers=("dsp", "lut"),
              storages=("block", "distributed"))  # fmt: skip
-"""A small slice of the grid: 197 points of the airu shape (the grid has 786)."""
+"""A small slice of the grid: 197 points of the airu shape (the grid has 771)."""
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

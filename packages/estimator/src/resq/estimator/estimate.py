@@ -3,13 +3,13 @@
 A node costs its IP instance, the ROMs that feed it and the buffer of its output, and the
 first node also the buffer of the model input (resq.estimator.profile); each part is read
 from the knowledge base when that exact point was measured on the current sources, else
-from the fitted model of its family
-(resq.estimator.fit), and the node says which parts were fitted. Cycles come from the IP
-cycle formulas (resq.hdlgen.cycles). What whole models use beyond their nodes (the
-sequencer, read-address multiplexers, optimisation across node boundaries) is the glue of
-the model's shape, measured by validation (resq.estimator.validate) and kept in the
-knowledge base; until a shape is validated the totals are the sum of the nodes and
-`glue_modelled` says so.
+from the fitted model of its family (resq.estimator.fit; DSP slices are counted, not
+fitted), and the node says which parts were fitted. Cycles come from the IP cycle formulas
+(resq.hdlgen.cycles). What whole models use beyond their nodes (the
+sequencer, read-address multiplexers) and what they save (optimisation across node
+boundaries) is the glue of the model's shape, a ratio per resource measured by validation
+(resq.estimator.validate) and kept in the knowledge base; until a shape is validated the
+totals are the sum of the nodes and `glue_modelled` says so.
 """
 
 from __future__ import annotations
@@ -123,8 +123,8 @@ class Estimator:
                             fitted=fitted)  # fmt: skip
 
     def estimate(self, loaded: LoadedSpec, config: BitConfig, glue: bool = True) -> Estimate:
-        """Every node of the spec's model built as `config`, summed, plus the glue of its
-        shape when validated (and `glue`), against the budget."""
+        """Every node of the spec's model built as `config`, summed and scaled by the glue
+        of its shape when validated (and `glue`), against the budget."""
         model = loaded.spec.model
         nodes = [self.node(block, model.window, config) for block in model_blocks(model)]
         total = Resources()
@@ -132,8 +132,7 @@ class Estimator:
             total += node.resources.model_copy(update={"cycles": None})
         fitted = self.kdb.glue.get(shape_key(model)) if glue else None
         if fitted is not None:
-            total = Resources(**{kind: max(0.0, float(getattr(total, kind))
-                                           + fitted.offset.get(kind, 0.0))
+            total = Resources(**{kind: float(getattr(total, kind)) * fitted.scale.get(kind, 1.0)
                                  for kind in RESOURCE_KINDS})  # fmt: skip
         cycles = sum(int(n.resources.cycles or 0) for n in nodes) + SEQUENCER_CYCLES
         total = total.model_copy(update={"cycles": cycles})

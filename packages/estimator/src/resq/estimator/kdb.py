@@ -96,19 +96,23 @@ class KdbEntry(BaseModel):
 
 
 class Glue(BaseModel):
-    """What whole models of one shape use beyond their nodes' parts (sequencer, read-address
-    multiplexers, optimisation across node boundaries), from validation samples: the mean
-    difference, and the error that is left once it is added."""
+    """How whole models of one shape relate to the sum of their nodes' parts, from validation
+    samples, and the error that is left once it is applied. A whole model adds a sequencer
+    and read-address multiplexers, but uses less than its parts synthesized alone: Yosys
+    optimises across node boundaries and through the trained constants, about in proportion
+    to the parts (on the airu shape a ratio left 2.9 % mean error in total LUTs, a constant
+    difference 3.4 %)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    offset: dict[str, float] = Field(
-        description="per resource kind: mean of measured − sum of parts (may be negative)"
+    scale: dict[str, float] = Field(
+        description="per resource kind: Σ measured / Σ sum of parts over the samples "
+        "(1 where both are 0)"
     )
     samples: int = Field(ge=1)
     band: dict[str, float] = Field(
         description="per resource (and total_lut): mean |error| % of the estimate with the "
-        "offset, each sample left out of the mean it is compared with"
+        "scale, each sample left out of the scale it is compared with"
     )
     band_max: dict[str, float] = Field(description="the same, largest |error| %")
 

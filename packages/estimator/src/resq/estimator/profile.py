@@ -168,8 +168,9 @@ class Grid(BaseModel):
     and 24: the fitted model (linear in the rows) answers those between, such as 18, and
     mixed widths, with its leave-one-out error. `full` profiles every assignment at every
     window instead. PAR: the values offered to each IP (resq.estimator.space). The default
-    grid of the airu shape is 786 points: 2.9 CPU-hours of Yosys (flow 2), 1 h 24 min on
-    2 cores beside other work (session 12), a third of it for attention."""
+    grid of the airu shape is 771 points (786 were measured, 2.9 CPU-hours of Yosys (flow 2),
+    1 h 24 min on 2 cores beside other work, a third of it for attention; since then a
+    single-output linear keeps two weight words, so 15 of them, at PAR 16, are not built)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

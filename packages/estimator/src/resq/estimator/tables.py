@@ -76,13 +76,19 @@ class Tables:
         (len(space.parallelism), len(space.multipliers), len(COLUMNS)); buffer[n] (the
         output buffer) and inputs[n] (the model input's buffer, None unless node n reads
         it; by the width of its INPUT_BITS) have shape (len(space.bits),
-        len(space.storages), len(COLUMNS)); both take the node's storage. `glue` (per
-        resource kind) and the sequencer's cycles are the same for every configuration:
-        `constant`."""
-        self.blocks, self.space, self.ip, self.buffer = blocks, space, ip, buffer
-        self.inputs = inputs
-        self.constant = np.array([float((glue or {}).get(kind, 0.0)) for kind in COLUMNS[:-1]]
-                                 + [float(SEQUENCER_CYCLES)])  # fmt: skip
+        len(space.storages), len(COLUMNS)); both take the node's storage. `glue` (the
+        scale per resource kind of the model's shape) multiplies every entry, so a total
+        is the sum of its parts scaled, as `Estimator.estimate` gives it; the sequencer's
+        cycles are the same for every configuration: `constant`."""
+        scale = np.array([float((glue or {}).get(kind, 1.0)) for kind in COLUMNS[:-1]] + [1.0])
+
+        def scaled(table: np.ndarray) -> np.ndarray:
+            return np.where(np.isinf(table), table, table * scale)  # unanswerable stays so
+
+        self.blocks, self.space = blocks, space
+        self.ip, self.buffer = [scaled(t) for t in ip], [scaled(t) for t in buffer]
+        self.inputs = [None if t is None else scaled(t) for t in inputs]
+        self.constant = np.array([0.0] * (len(COLUMNS) - 1) + [float(SEQUENCER_CYCLES)])
 
     @classmethod
     def build(cls, estimator: Estimator, loaded: LoadedSpec, space: Space) -> Tables:
@@ -115,7 +121,7 @@ class Tables:
             buffers.append(buffer)
             inputs.append(read)
         glue = estimator.kdb.glue.get(shape_key(loaded.spec.model))
-        return cls(blocks, space, ips, buffers, inputs, None if glue is None else glue.offset)
+        return cls(blocks, space, ips, buffers, inputs, None if glue is None else glue.scale)
 
     @staticmethod
     def _ip_part(estimator: Estimator, block: NodeBlock, window: int, bits: dict[str, int],

@@ -8,8 +8,8 @@ and runs the generated core's `estimate` target. `Validation` keeps every measur
 in a journal (one JSON line each, flushed and synced), so an interrupted run resumes with
 the samples it lacks; `compare` sets the estimates beside them: per resource the mean and
 largest absolute error in %, the mean signed error, and whether the fit verdicts agree;
-and the glue of the model's shape (what whole models use beyond their nodes' parts), which
-`spec kdb validate` keeps in the knowledge base for every later estimate.
+and the glue of the model's shape (how whole models relate to the sum of their nodes'
+parts), which `spec kdb validate` keeps in the knowledge base for every later estimate.
 """
 
 from __future__ import annotations
@@ -179,15 +179,14 @@ def _vector(resources: Resources) -> np.ndarray:
 
 def compare(estimator: Estimator, loaded: LoadedSpec, samples: list[Sample]) -> Comparison:
     """Each sample's estimate beside what Yosys measured. The glue of the model's shape is
-    the mean of measured − sum of parts; each sample is estimated with the glue of the
+    Σ measured / Σ sum of parts per resource; each sample is estimated with the glue of the
     other samples (leave one out), so the errors are those of an unseen configuration."""
     raw = np.stack([_vector(estimator.estimate(loaded, s.config, glue=False).total)
                     for s in samples])  # fmt: skip
     measured = np.stack([_vector(s.measured) for s in samples])
-    difference = measured - raw
     n = len(samples)
-    others = (difference.sum(axis=0) - difference) / (n - 1) if n > 1 else 0 * difference
-    estimated = np.maximum(raw + others, 0.0)
+    others = _scale(measured.sum(axis=0) - measured, raw.sum(axis=0) - raw) if n > 1 else 1.0
+    estimated = raw * others
     estimated[:, KINDS.index("total_lut")] = (estimated[:, KINDS.index("lut")]
                                               + estimated[:, KINDS.index("lutram")])  # fmt: skip
     relative = np.where(measured > 0, (estimated - measured) / np.maximum(measured, 1e-9),
@@ -204,12 +203,18 @@ def compare(estimator: Estimator, loaded: LoadedSpec, samples: list[Sample]) -> 
         agree += guess.fits(limits) == sample.measured.model_copy(update={"cycles": None}).fits(
             limits
         )
+    scale = _scale(measured.sum(axis=0), raw.sum(axis=0))
     glue = Glue(
-        offset={kind: float(difference[:, k].mean()) for k, kind in enumerate(RESOURCE_KINDS)},
+        scale={kind: float(scale[k]) for k, kind in enumerate(RESOURCE_KINDS)},
         samples=n, band={e.resource: e.mean_abs for e in errors},
         band_max={e.resource: e.max_abs for e in errors},
     )  # fmt: skip
     return Comparison(samples=n, errors=errors, verdicts_agree=agree, glue=glue)
+
+
+def _scale(measured: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """measured / parts elementwise; 1 where the parts are 0."""
+    return np.where(parts > 0, measured / np.where(parts > 0, parts, 1.0), 1.0)
 
 
 def draw(loaded: LoadedSpec, count: int, seed: int, space: Space | None = None

@@ -122,13 +122,23 @@ def range_generics(prefix: str, qp: QParams) -> dict[str, Generic]:
             f"{prefix}_MIN": qp.quant_min, f"{prefix}_MAX": qp.quant_max}  # fmt: skip
 
 
+def linear_parallelism_limit(in_features: int, out_features: int) -> int:
+    """The largest PAR a linear node is built with: its in_features, but at most half of them
+    (rounded up) for a single output, so its weight ROM keeps two words. A one-word ROM would
+    be constants that synthesis folds into the multiplies, making their DSP slices depend on
+    the trained values (resq.estimator.dsp could not count them) to save one cycle."""
+    if out_features == 1 and in_features > 1:
+        return -(-in_features // 2)
+    return in_features
+
+
 def _clamped(choice: NodeChoice, par: int) -> NodeChoice:
     return choice.model_copy(update={"parallelism": par})
 
 
 def _linear(node: LinearNode, t: Mapping[str, TensorInfo], arrays: Mapping[str, np.ndarray],
             choice: NodeChoice) -> IpInstance:  # fmt: skip
-    par = min(choice.parallelism, node.in_features)
+    par = min(choice.parallelism, linear_parallelism_limit(node.in_features, node.out_features))
     chunks = -(-node.in_features // par)
     wb, acc = node.weight.bit_width, node.accumulator_bits
     words = linear_weight_words(arrays[f"{node.name}.weight"], node.weight.zero_point, par)
@@ -236,7 +246,8 @@ def ip_instance(
     """The IP instance of `node`: `tensors` describes its inputs and output, `arrays` holds
     `<node>.weight` and `<node>.bias` where it has them, `softmax` the exp2 table (attention)
     and `choice` the hardware it is built with. PAR is clamped to what the IP accepts: at
-    most the features it multiplies over, a divisor of d_head in attention."""
+    most the features it multiplies over (`linear_parallelism_limit` for linear), a divisor
+    of d_head in attention."""
     if isinstance(node, LinearNode):
         return _linear(node, tensors, arrays, choice)
     if isinstance(node, AddNode):
