@@ -13,6 +13,7 @@ from resq.qat.data import WindowedData
 from resq.qat.experiment import build, restore_qat, train_float, train_qat
 from resq.qat.export import export_intmodel
 from resq.qat.training import (
+    CheckpointError,
     WeightAverage,
     fit,
     predict,
@@ -206,7 +207,7 @@ def test_a_phase_interrupted_mid_schedule_resumes_to_the_same_weights_and_rates(
         average=average)  # fmt: skip
     for key, value in whole.state_dict().items():
         assert torch.equal(value, resumed.state_dict()[key]), key
-    ended = [torch.load(tmp_path / name, weights_only=False) for name in ("whole.ckpt", checkpoint)]
+    ended = [torch.load(tmp_path / name, weights_only=True) for name in ("whole.ckpt", checkpoint)]
     assert ended[0]["schedule"] == ended[1]["schedule"]
     rates = [[group["lr"] for group in e["optimizer"]["param_groups"]] for e in ended]
     assert rates[0] == rates[1]
@@ -260,7 +261,7 @@ def test_an_auto_qat_rate_follows_the_narrowest_width(
     training = TrainingSpec(epochs=1, float_epochs=1, batch_size=64, lr=2e-3, qat_lr="auto")
     start = train_float(small_model, bits, synthetic, training, seed=4)
     train_qat(small_model, bits, QuantizationSpec(), synthetic, training, 4, start, tmp_path)
-    saved = torch.load(tmp_path / "qat.ckpt", weights_only=False)
+    saved = torch.load(tmp_path / "qat.ckpt", weights_only=True)
     rates = [group["lr"] for group in saved["optimizer"]["param_groups"]]
     assert rates == pytest.approx([2e-3 * factor] * len(rates))
 
@@ -284,3 +285,23 @@ def test_a_restored_qat_network_computes_what_the_trained_one_computed(
     intmodel, arrays = export_intmodel(restored, synthetic.features, synthetic.target)
     assert intmodel == trained.intmodel
     assert all(np.array_equal(arrays[k], trained.arrays[k]) for k in trained.arrays)
+
+
+class _Payload:
+    """Unpickling this runs code: what a hostile scratch checkpoint would hold."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (print, ("a checkpoint ran code",))
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_not_loaded(
+    small_model: TransformerModel, uniform_bits: Callable[..., BitConfig],
+    synthetic: WindowedData, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    checkpoint = tmp_path / "float.ckpt"
+    torch.save({"model": _Payload()}, checkpoint)
+    net = build(small_model, uniform_bits(8), 0.1, 5, 1)
+    training = TrainingSpec(epochs=1, float_epochs=1, batch_size=64)
+    with pytest.raises(CheckpointError, match="delete it to train this phase anew"):
+        fit(net, synthetic.train, synthetic.validation, training, 1, 5, "float", checkpoint)
+    assert "ran code" not in capsys.readouterr().out

@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import click
-from resq.deploy.vivado import vivado_version
 from resq.deploy.yosys import synth_family, toolchain_versions
 from resq.estimator.estimate import Estimate, Estimator
 from resq.estimator.executor import Executor, ExecutorKind
@@ -84,7 +83,12 @@ def _spec(file: Path, board: str | None) -> LoadedSpec:
 
 def _database(loaded: LoadedSpec, out: Path, route: Route) -> tuple[Path, str, Toolchain]:
     family = synth_family(loaded.board.family)
-    versions = {"vivado": vivado_version()} if route == "vivado" else toolchain_versions()
+    if route == "vivado":
+        from resq.deploy.vivado import vivado_version  # imports FuseSoC's runner: only here
+
+        versions = {"vivado": vivado_version()}
+    else:
+        versions = toolchain_versions()
     toolchain = Toolchain(route=route, versions=versions)
     return out / kdb_name(family, toolchain), family, toolchain
 

@@ -24,8 +24,6 @@ from typing import cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from resq.deploy.edam_estimate import estimate_core
-from resq.deploy.vivado import synthesize_core
 from resq.estimator.kdb import Generic, KdbEntry, ProfilePoint, Route
 from resq.estimator.space import offered_parallelism
 from resq.hdlgen.cores import ip_digest
@@ -286,6 +284,9 @@ def profile_point(point: ProfilePoint, cores: Path, route: Route = "yosys") -> K
     """Synthesize `point` through its core's `estimate` target (FuseSoC → GHDL → Yosys), or
     with route `vivado` its `synth` target (Vivado, out of context). Raises ToolError when
     a tool fails or the design has latches."""
+    from resq.deploy.edam_estimate import estimate_core  # the synthesis route, only here
+    from resq.deploy.vivado import synthesize_core
+
     began = time.perf_counter()
     digest = ip_digest(cores, point.block)
     vlnv = f"resq:ip:{point.block}:{IP_VERSION}"

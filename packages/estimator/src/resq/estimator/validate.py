@@ -24,8 +24,6 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from resq.deploy.edam_estimate import estimate_core
-from resq.deploy.vivado import synthesize_core
 from resq.deploy.yosys import ToolError
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
@@ -80,6 +78,9 @@ def measure(loaded: LoadedSpec, config: BitConfig, cores: Path, route: Route = "
             ) -> Resources:  # fmt: skip
     """Resources of the spec's model generated in `config` (calibrated on its data), by
     Yosys or (route `vivado`) Vivado synthesis out of context."""
+    from resq.deploy.edam_estimate import estimate_core  # the synthesis route, only here
+    from resq.deploy.vivado import synthesize_core
+
     try:
         from resq.hdlgen.project import Target, generate
         from resq.qat.data import load_windows

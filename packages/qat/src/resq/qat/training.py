@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import io
 import logging
 import random
@@ -64,6 +65,10 @@ class PhaseResult:
     epoch_seconds: list[float] = field(default_factory=list)
     train_mse: list[float] = field(default_factory=list)
     validation_mse: list[float] = field(default_factory=list)
+
+
+class CheckpointError(ResqError):
+    """A scratch checkpoint that cannot be resumed from safely."""
 
 
 def make_optimizer(net: nn.Module, spec: TrainingSpec, lr: float) -> torch.optim.Optimizer:
@@ -194,6 +199,19 @@ class WeightAverage:
                     parameter.copy_(own[name])
 
 
+def _load_checkpoint(path: Path) -> dict[str, Any]:
+    """A checkpoint `_save_checkpoint` wrote, loaded as tensors and plain data only (no
+    object of the file runs code); CheckpointError when it holds anything else."""
+    try:
+        saved: dict[str, Any] = torch.load(path, weights_only=True)
+    except Exception as e:  # pickle and torch raise several kinds; all mean the same here
+        raise CheckpointError(
+            f"{path} is not a checkpoint resq can resume from safely ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}); delete it to train this phase anew"
+        ) from e
+    return saved
+
+
 def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     buffer = io.BytesIO()
     torch.save(state, buffer)
@@ -228,7 +246,7 @@ def fit(
     best_state = copy.deepcopy(net.state_dict())
     averaged = WeightAverage(net, average) if average > 0 else None
     if checkpoint is not None and checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=False)
+        saved = _load_checkpoint(checkpoint)
         net.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         if averaged is not None:
@@ -236,7 +254,7 @@ def fit(
         if scheduler is not None:
             scheduler.load_state_dict(saved["schedule"])
         generator.set_state(saved["generator"])
-        best_state, result = saved["best"], saved["result"]
+        best_state, result = saved["best"], PhaseResult(**saved["result"])
         log.info("%s: resuming after epoch %d", phase, result.epochs_run)
     while result.epochs_run < epochs and result.epochs_run - result.best_epoch < spec.patience:
         started = time.perf_counter()
@@ -276,7 +294,7 @@ def fit(
                     "schedule": None if scheduler is None else scheduler.state_dict(),
                     "generator": generator.get_state(),
                     "best": best_state,
-                    "result": result,
+                    "result": dataclasses.asdict(result),
                     "average": None if averaged is None else averaged.averages,
                 },
             )

@@ -8,4 +8,4 @@ from pydantic import BaseModel, ConfigDict
 class SpecModel(BaseModel):
     """Base of all spec sections: extra keys forbidden, frozen after validation."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 from resq.spec.base import SpecModel
 from resq.spec.names import Name
 from resq.spec.resources import Resources
@@ -28,3 +29,13 @@ class Board(SpecModel):
     clock_mhz: float = Field(gt=0, le=1000, description="default accelerator clock, MHz")
     capacity: Resources = Field(description="what the part offers (cycles unused)")
     source: str = Field(description="where the figures come from (datasheet and table)")
+
+    @field_validator("capacity")
+    @classmethod
+    def _a_real_part(cls, capacity: Resources) -> Resources:
+        for kind in ("lut", "lutram", "ff", "bram36", "dsp"):
+            value = float(getattr(capacity, kind))
+            if not math.isfinite(value) or (kind in ("lut", "ff") and value <= 0):
+                raise ValueError(f"{kind} is {value:g}: a part has a finite number of each "
+                                 "resource, and some LUTs and flip-flops")  # fmt: skip
+        return capacity

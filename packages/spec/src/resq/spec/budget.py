@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -16,8 +17,14 @@ _PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
 class Limit(SpecModel):
     """A limit on one resource: `value` units, or `value` percent of the board when `percent`."""
 
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, allow_inf_nan=False)
     percent: bool = False
+
+    @model_validator(mode="after")
+    def _within_the_board(self) -> Limit:
+        if self.percent and self.value > 100:
+            raise ValueError(f"{self.value:g}% is over 100% of the board (allowed: 0%..100%)")
+        return self
 
     @model_serializer
     def _as_written(self) -> float | str:
@@ -35,6 +42,8 @@ def _parse_limit(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError(f"expected a number or a percentage such as '80%', got {value!r}")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value}")
         if value < 0:
             raise ValueError(f"limit {value} is negative")
         return Limit(value=value)

@@ -14,9 +14,12 @@ class DateSplit(SpecModel):
     """Chronological split at fixed dates (a window belongs to the period of its last row)."""
 
     method: Literal["date"] = "date"
-    train_end: dt.date = Field(description="last day of the training period (inclusive)")
+    train_end: dt.date = Field(
+        strict=False, description="last day of the training period (inclusive)"
+    )
     validation_end: dt.date = Field(
-        description="last day of the validation period (inclusive); test is everything after"
+        strict=False,
+        description="last day of the validation period (inclusive); test is everything after",
     )
 
     @model_validator(mode="after")

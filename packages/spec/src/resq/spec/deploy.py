@@ -48,7 +48,7 @@ class DeploySpec(SpecModel):
     """Targets to build, and how many test windows the bit-exact check simulates."""
 
     targets: list[Target] = Field(
-        default_factory=_default_targets, description="sim, yosys and/or vivado"
+        default_factory=_default_targets, min_length=1, description="sim, yosys and/or vivado"
     )
     test_windows: TestWindows = Field(
         200,

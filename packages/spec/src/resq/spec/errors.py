@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 
+def printable(text: str) -> str:
+    """`text` with control and format characters (escape sequences, newlines, bidi
+    overrides) written as escapes, so an echoed key can neither drive the terminal nor
+    forge another line."""
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+        else ch
+        for ch in text
+    )
+
+
 class ResqError(Exception):
     """Base of every error caused by user input or environment, not by a bug."""
+
+
+ISSUE_LINE = re.compile(r"^[^\n]+:\d+:\d+: [^\n]+$")
+"""How a SpecIssue prints: FILE:LINE:COL: field: message (or FILE:LINE:COL: message)."""
 
 
 class SpecIssue(BaseModel):
@@ -23,8 +41,9 @@ class SpecIssue(BaseModel):
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        where = printable(f"{self.file}:{self.line}:{self.col}")
+        message = printable(self.message)
+        return f"{where}: {printable(self.path)}: {message}" if self.path else f"{where}: {message}"
 
 
 class SpecError(ResqError):

@@ -152,6 +152,10 @@ def _at(data: Any, path: YamlPath) -> Any:
     return data
 
 
+MAX_EXTENDS = 16
+"""Longest chain of `extends` (a spec, its parent, its parent's parent …)."""
+
+
 def _resolve_extends(file: Path, chain: list[Path]) -> Document:
     document = read_yaml(file)
     if not isinstance(document.data, dict):
@@ -169,7 +173,17 @@ def _resolve_extends(file: Path, chain: list[Path]) -> Document:
                 )
             ]
         )
-    parent_file = (file.parent / parent).resolve()
+    if len(chain) >= MAX_EXTENDS:
+        raise SpecError([_issue(document, ("extends",),
+                                f"more than {MAX_EXTENDS} specs extend one another")])  # fmt: skip
+    try:
+        here = file.resolve().parent
+        parent_file = (file.parent / parent).resolve()
+    except (OSError, RuntimeError) as e:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise SpecError([_issue(document, ("extends",), f"cannot resolve {parent!r}: {e}")]) from e
+    if not parent_file.is_relative_to(here):
+        raise SpecError([_issue(document, ("extends",), f"{parent!r} leads to {parent_file}, "
+                                f"outside {here} (through a symbolic link)")])  # fmt: skip
     if parent_file in chain or parent_file == file.resolve():
         cycle = " -> ".join(p.name for p in (*chain, file.resolve(), parent_file))
         raise SpecError([_issue(document, ("extends",), f"extends cycle: {cycle}")])

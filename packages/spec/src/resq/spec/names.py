@@ -21,7 +21,10 @@ VHDL_NAME_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 VHDL_NAME_LENGTH = 48
 
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=64)]
-"""Identifier of a spec, board, dataset manifest or stage."""
+"""Identifier of a board, dataset manifest or stage."""
+
+SpecName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=VHDL_NAME_LENGTH)]
+"""Identifier of a spec: it names the generated VHDL entity, so at most VHDL_NAME_LENGTH."""
 
 FileName = Annotated[str, StringConstraints(pattern=FILE_NAME_PATTERN, max_length=128)]
 """A bare file name (no directory part), e.g. a data file inside a dataset directory."""

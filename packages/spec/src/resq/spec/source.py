@@ -1,8 +1,19 @@
-"""Safe YAML reading that remembers where every key was written (file, line, column)."""
+"""Safe YAML reading that remembers where every key was written (file, line, column).
+
+A spec, board or manifest is small, so what is read is bounded before anything is built
+from it: a regular file (never a device or a pipe) of at most MAX_BYTES, nested at most
+MAX_DEPTH deep, with at most MAX_NODES values, no number longer than MAX_DIGITS digits, and
+no anchors or aliases (`&name`, `*name`: a spec shares values through `extends`; aliases can
+refer to themselves or expand a few lines into gigabytes).
+"""
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -10,7 +21,25 @@ from typing import Any, NamedTuple
 from resq.spec.errors import SpecError, SpecIssue
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
+
+MAX_BYTES = 1 << 20
+"""Largest file read, 1 MiB (the largest spec or manifest shipped is under 4 KiB)."""
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and sequences."""
+MAX_NODES = 100_000
+"""Most keys, values and items in one file."""
+MAX_DIGITS = 64
+"""Longest number, in digits."""
+
+_LONG_NUMBER = re.compile(rf"[-+]?[0-9_.eE+-]{{{MAX_DIGITS + 1},}}")
 
 YamlPath = tuple[str | int, ...]
 
@@ -55,18 +84,80 @@ def _record(node: Node, data: Any, path: YamlPath, file: Path, marks: dict[YamlP
             _record(item_node, item, child, file, marks)
 
 
-def read_yaml(file: Path) -> Document:
-    """Load `file` with the safe loader; raise `SpecError` for unreadable or malformed YAML."""
+def _refuse(file: Path, message: str, line: int = 1, col: int = 1) -> SpecError:
+    return SpecError([SpecIssue(file=file, line=line, col=col, path="", message=message)])
+
+
+def read_text(file: Path) -> str:
+    """The UTF-8 text of `file`, a regular file of at most MAX_BYTES; SpecError otherwise."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(
-            [SpecIssue(file=file, line=1, col=1, path="", message=f"cannot read: {e}")]
-        ) from e
+        mode = os.stat(file).st_mode
+        if not stat.S_ISREG(mode):
+            raise _refuse(file, "cannot read: not a regular file")
+        with open(file, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as e:
+        raise _refuse(file, f"cannot read: {e.strerror or e}") from e
+    if len(raw) > MAX_BYTES:
+        raise _refuse(file, f"larger than {MAX_BYTES // 1024} KiB: not a spec")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise _refuse(file, f"not UTF-8 text (byte {e.start})", line) from e
+
+
+def _check_events(yaml: YAML, text: str, file: Path) -> None:
+    """Refuse anchors, aliases, deep nesting, too many values and long numbers, before any
+    value is built."""
+    depth = 0
+    for count, event in enumerate(yaml.parse(text), start=1):
+        mark = event.start_mark
+        where = {"line": mark.line + 1, "col": mark.column + 1}
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
+            raise _refuse(file, "YAML anchors and aliases (&name, *name) are not supported "
+                          "in a spec: write the value, or share it through extends", **where)  # fmt: skip
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _refuse(file, f"nested deeper than {MAX_DEPTH} levels", **where)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif _long_number(event):
+            raise _refuse(file, f"a number of {len(event.value)} characters; at most "
+                          f"{MAX_DIGITS} are read", **where)  # fmt: skip
+        if count > MAX_NODES:
+            raise _refuse(file, f"more than {MAX_NODES} values: not a spec", **where)
+
+
+def _long_number(event: object) -> bool:
+    return (isinstance(event, ScalarEvent) and event.style is None
+            and _LONG_NUMBER.fullmatch(event.value) is not None)  # fmt: skip
+
+
+_PARSED: dict[tuple[str, str], Document] = {}
+"""Documents already parsed, by file and SHA-256 of their text (a parent spec, board or
+manifest is read once per process however many specs extend it)."""
+
+
+def read_yaml(file: Path) -> Document:
+    """Load `file` with the safe loader within the limits of the module text; raise
+    `SpecError` for an unreadable, oversized or malformed file."""
+    text = read_text(file)
+    key = (str(file), hashlib.sha256(text.encode()).hexdigest())
+    if key not in _PARSED:
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        _PARSED[key] = _parse(file, text)
+    return copy.deepcopy(_PARSED[key])
+
+
+def _parse(file: Path, text: str) -> Document:
     yaml = YAML(typ="safe", pure=True)
     try:
-        data = yaml.load(text)
+        _check_events(yaml, text, file)
         node = yaml.compose(text)
+        data = None if node is None else yaml.constructor.construct_document(node)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -15,7 +15,7 @@ from resq.spec.deploy import DeploySpec
 from resq.spec.hardware import HardwareSpec
 from resq.spec.manifest import DatasetManifest
 from resq.spec.model import ModelSpec
-from resq.spec.names import Name
+from resq.spec.names import Name, SpecName
 from resq.spec.quantization import QuantizationSpec
 from resq.spec.resources import Resources
 from resq.spec.search import SearchSpec
@@ -44,7 +44,9 @@ class Spec(SpecModel):
     child wins key by key) before this model validates the result.
     """
 
-    name: Name = Field(description="job name; names the run directory and the generated core")
+    name: SpecName = Field(
+        description="job name; names the run directory and the generated core (≤ 48 characters)"
+    )
     description: str = Field("", description="free text")
     seed: int = Field(0, ge=0, lt=2**32, description="seed of every random choice")
     dataset: DatasetSpec
