@@ -72,6 +72,6 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def run(session: nox.Session) -> None:
-    """Set everything up and run a spec: `nox -s run -- specs/airu.yaml`."""
+    """Set everything up and run a spec: `nox -s run -- specs/beijing-o3.yaml`."""
     install_all(session)
-    session.run("spec", "run", *(session.posargs or ["specs/airu.yaml"]), env=data_env())
+    session.run("spec", "run", *(session.posargs or ["specs/beijing-o3.yaml"]), env=data_env())

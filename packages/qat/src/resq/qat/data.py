@@ -22,6 +22,7 @@ import pandas as pd
 from resq.spec import DatasetManifest, ResqError
 from resq.spec.dataset import DatasetSpec, DateSplit
 from resq.spec.manifest import Download
+from resq.spec.spec import LoadedSpec
 
 log = logging.getLogger(__name__)
 
@@ -163,16 +164,125 @@ def locate_files(manifest: DatasetManifest, names: list[str]) -> list[Path]:
     return paths
 
 
-def _timestamps(frame: pd.DataFrame, columns: list[str], path: Path) -> pd.Series:
-    """One datetime column, or four columns read as year, month, day, hour."""
-    if len(columns) == 1:
-        return pd.to_datetime(frame[columns[0]])
-    if len(columns) != 4:
-        raise DataError(
-            f"{path}: time_columns {columns} must be one datetime column or year, month, day, hour"
-        )
-    parts = ("year", "month", "day", "hour")
-    return pd.to_datetime({key: frame[col] for key, col in zip(parts, columns, strict=True)})
+SENTINELS = (-200.0, -999.0, -9999.0)
+"""Values data sets commonly write for a gap; seen in a column, they are probably not data."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """The columns a spec reads from one data file: numbers (NaN for gaps) and timestamps."""
+
+    times: np.ndarray
+    values: pd.DataFrame
+
+
+def _where(path: Path, frame: pd.DataFrame, header: list[str], column: str, row: int) -> str:
+    """`FILE:LINE:COL` of a data cell: line counts the header as 1, col the columns from 1."""
+    return f"{path}:{int(frame.index[row]) + 2}:{header.index(column) + 1}"
+
+
+def _numbers(path: Path, frame: pd.DataFrame, header: list[str], column: str,
+             manifest: DatasetManifest) -> pd.Series:  # fmt: skip
+    text = frame[column]
+    if manifest.layout.decimal == ",":
+        text = text.str.replace(",", ".", regex=False)
+    values = pd.to_numeric(text.str.strip(), errors="coerce")
+    bad = np.flatnonzero((text.notna() & values.isna()).to_numpy())
+    if len(bad):
+        raw = frame[column].iloc[bad[0]]
+        gaps = ", ".join(repr(v) for v in manifest.na_values) or "none"
+        raise DataError(f"{_where(path, frame, header, column, bad[0])}: column {column!r}: "
+                        f"{raw!r} is not a number (decimal mark "
+                        f"{manifest.layout.decimal!r}; gaps, na_values: {gaps}); "
+                        f"{len(bad)} such cell(s)")  # fmt: skip
+    return values
+
+
+def _timestamps(path: Path, frame: pd.DataFrame, header: list[str], columns: list[str],
+                manifest: DatasetManifest) -> np.ndarray:  # fmt: skip
+    """One datetime column (ISO 8601 unless layout.time_format), a date and a time column
+    joined by a space (layout.time_format), or four columns of year, month, day, hour."""
+    form = manifest.layout.time_format
+    if len(columns) == 4:
+        parts = {key: _numbers(path, frame, header, col, manifest)
+                 for key, col in zip(("year", "month", "day", "hour"), columns, strict=True)}  # fmt: skip
+        text = frame[columns[0]]
+        times = pd.to_datetime(pd.DataFrame(parts), errors="coerce")
+    elif len(columns) in (1, 2) and (len(columns) == 1 or form is not None):
+        text = frame[columns[0]].str.strip()
+        if len(columns) == 2:
+            text = text + " " + frame[columns[1]].str.strip()
+        times = pd.to_datetime(text, format=form or "ISO8601", errors="coerce")
+    else:
+        raise DataError(f"{path}: time_columns {columns}: one datetime column, a date and a "
+                        "time column with layout.time_format, or year, month, day, hour")  # fmt: skip
+    bad = np.flatnonzero(times.isna().to_numpy())
+    if len(bad):
+        expected = form or ("year, month, day, hour" if len(columns) == 4 else "ISO 8601")
+        raise DataError(f"{_where(path, frame, header, columns[0], bad[0])}: time "
+                        f"{text.iloc[bad[0]]!r} is not a time as {expected} "
+                        f"(datasets/{manifest.name}.yaml layout.time_format)")  # fmt: skip
+    stamps: np.ndarray = times.to_numpy()
+    return stamps
+
+
+def read_table(path: Path, manifest: DatasetManifest, spec: DatasetSpec,
+               rows: int | None = None) -> Table:  # fmt: skip
+    """The time, feature and target columns of the data file `path` (its first `rows` rows
+    when given), read as the manifest's layout says; DataError names the file, line and
+    column of the first cell that does not read."""
+    layout = manifest.layout
+    try:
+        frame = pd.read_csv(path, sep=layout.separator, dtype=str, nrows=rows,
+                            na_values=manifest.na_values, keep_default_na=False,
+                            skip_blank_lines=False)  # fmt: skip
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise DataError(f"cannot read {path}: {e}") from e
+    frame = frame.rename(columns=lambda name: layout.rename.get(str(name).strip(),
+                                                                str(name).strip()))  # fmt: skip
+    frame = frame.mask(frame.apply(lambda column: column.str.strip() == ""))  # empty: a gap
+    empty = [c for c in frame.columns if c.startswith("Unnamed: ") and frame[c].isna().all()]
+    frame = frame.drop(columns=empty).dropna(how="all")
+    header = [str(c) for c in frame.columns]
+    needed = [*spec.time_columns, *spec.features, spec.target]
+    absent = [c for c in needed if c not in header]
+    if absent:
+        hint = (f" (one column: is layout.separator {layout.separator!r} right?)"
+                if len(header) == 1 else " (layout.rename maps header names to these)")  # fmt: skip
+        raise DataError(f"{path}:1:1: no column(s) {', '.join(map(repr, absent))} in the "
+                        f"header {header}{hint}")  # fmt: skip
+    times = _timestamps(path, frame, header, list(spec.time_columns), manifest)
+    values = pd.DataFrame({c: _numbers(path, frame, header, c, manifest)
+                           for c in dict.fromkeys([*spec.features, spec.target])})  # fmt: skip
+    return Table(times=times, values=values)
+
+
+def inspect_data(loaded: LoadedSpec, rows: int = 500) -> tuple[list[str], list[str]]:
+    """(errors, warnings) of the spec's data files that are present, from their first
+    `rows` rows: cells that do not read, and columns holding a common gap tag (SENTINELS)
+    that na_values does not name. `spec validate` runs it (entry point group resq.checks)."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    manifest, spec = loaded.manifest, loaded.spec.dataset
+    if manifest is None:
+        return errors, warnings
+    folder = data_dir(manifest)
+    for name in spec.files:
+        path = folder / name
+        if not path.is_file():
+            continue
+        try:
+            table = read_table(path, manifest, spec, rows)
+        except DataError as e:
+            errors.append(str(e))
+            continue
+        for column in table.values.columns:
+            tags = [t for t in SENTINELS if (table.values[column] == t).any()]
+            if tags:
+                warnings.append(f"{path}: column {column!r} holds {tags[0]:g}, a common tag for "
+                                f"a gap: add '{tags[0]:g}' to na_values in datasets/"
+                                f"{manifest.name}.yaml if it is one")  # fmt: skip
+    return errors, warnings
 
 
 def _label_mask(target: np.ndarray, spec: DatasetSpec) -> np.ndarray:
@@ -192,21 +302,14 @@ def _label_mask(target: np.ndarray, spec: DatasetSpec) -> np.ndarray:
 def _file_windows(
     path: Path, manifest: DatasetManifest, spec: DatasetSpec
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    try:
-        frame = pd.read_csv(path, na_values=manifest.na_values, keep_default_na=False)
-    except (OSError, ValueError) as e:
-        raise DataError(f"cannot read {path}: {e}") from e
-    needed = [*spec.time_columns, *spec.features, spec.target]
-    absent = [c for c in needed if c not in frame.columns]
-    if absent:
-        raise DataError(f"{path} lacks column(s) {', '.join(absent)}")
-    times = _timestamps(frame, list(spec.time_columns), path).to_numpy()
+    table = read_table(path, manifest, spec)
+    times = table.times
     order = np.argsort(times, kind="stable")
     times = times[order]
-    features = frame[list(spec.features)].to_numpy(dtype=np.float64)[order]
-    target = frame[spec.target].to_numpy(dtype=np.float64)[order]
+    features = table.values[list(spec.features)].to_numpy(dtype=np.float64)[order]
+    target = table.values[spec.target].to_numpy(dtype=np.float64)[order]
     step = np.timedelta64(int(spec.step_hours * 3600), "s")
-    n, w, h = len(frame), spec.window, spec.horizon
+    n, w, h = len(times), spec.window, spec.horizon
     last = np.arange(w - 1, n - h)
     first = last - (w - 1)
     contiguous = (times[last] - times[first]) == step * (w - 1)

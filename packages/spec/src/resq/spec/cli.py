@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 from resq.spec.bitconfig import BitConfig, BitConfigError, load_bitconfig
-from resq.spec.discovery import discover_commands, discover_stages
-from resq.spec.errors import SpecError, StageError
+from resq.spec.discovery import discover_checks, discover_commands, discover_stages
+from resq.spec.errors import SpecError, StageError, printable
 from resq.spec.loader import load_spec
 from resq.spec.runner import Runner, StageRecord
 from resq.spec.schema import spec_file_schema
@@ -70,15 +70,29 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
-    """Check spec FILES with their parents, boards and dataset manifests."""
+    """Check spec FILES with their parents, boards and dataset manifests, and what the
+    installed stages can check without running (e.g. the first rows of present data)."""
     failed = 0
+    checks = discover_checks()
     for file in files:
         try:
-            load_spec(file)
+            loaded = load_spec(file)
         except SpecError as e:
             failed += 1
             for issue in e.issues:
                 err.print(f"[red]error[/red] {escape(str(issue))}")
+            continue
+        errors, warnings = [], []
+        for check in checks.values():
+            found = check(loaded)
+            errors += found[0]
+            warnings += found[1]
+        for line in warnings:
+            err.print(f"[yellow]warning[/yellow] {escape(printable(line))}")
+        for line in errors:
+            err.print(f"[red]error[/red] {escape(printable(line))}")
+        if errors:
+            failed += 1
             continue
         err.print(f"[green]ok[/green] {escape(str(file))}")
     if failed:

@@ -76,7 +76,9 @@ class DatasetSpec(SpecModel):
     )
     time_columns: list[ColumnName] = Field(
         min_length=1,
-        description="column(s) giving the timestamp: one datetime column or year, month, day, hour",
+        max_length=4,
+        description="column(s) giving the timestamp: one datetime column, a date and a time "
+        "column (with the manifest's layout.time_format), or year, month, day, hour",
     )
     features: list[ColumnName] = Field(min_length=1, description="input columns, in order")
     target: ColumnName = Field(description="column to predict")

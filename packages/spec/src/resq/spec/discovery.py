@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from typing import Any
 
 import click
 from resq.spec.errors import StageError
+from resq.spec.spec import LoadedSpec
 from resq.spec.stage import ENTRY_POINT_GROUP, Stage
 
 
@@ -57,5 +58,23 @@ def discover_commands(group: str = COMMAND_GROUP) -> dict[str, click.Command]:
     for name, provider, loaded in _loaded(group, "command"):
         if not isinstance(loaded, click.Command):
             raise StageError(f"entry point {name!r} of {provider} is not a click command")
+        found[name] = loaded
+    return found
+
+
+CHECK_GROUP = "resq.checks"
+"""Entry-point group of checks `spec validate` runs on a loaded spec: callables
+(LoadedSpec) → (errors, warnings), lines that name a file and a place in it (e.g. the data
+files' first rows, resq.qat.data.inspect_data). They must import quickly: no torch."""
+
+Check = Callable[[LoadedSpec], tuple[list[str], list[str]]]
+
+
+def discover_checks(group: str = CHECK_GROUP) -> dict[str, Check]:
+    """Every check registered under `group`, by entry-point name."""
+    found: dict[str, Check] = {}
+    for name, provider, loaded in _loaded(group, "check"):
+        if not callable(loaded):
+            raise StageError(f"entry point {name!r} of {provider} is not callable")
         found[name] = loaded
     return found

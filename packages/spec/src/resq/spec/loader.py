@@ -261,6 +261,16 @@ def _cross_checks(
                         f"{name!r} is not a file of dataset {manifest.name!r}",
                     )
                 )
+        count, formatted = len(dataset.time_columns), manifest.layout.time_format is not None
+        if count == 3 or (count == 2 and not formatted):
+            issues.append(_issue(document, ("dataset", "time_columns"), (
+                f"{count} columns: give one datetime column, year, month, day, hour, or a "
+                "date and a time column with layout.time_format in datasets/"
+                f"{manifest.name}.yaml")))  # fmt: skip
+        if count == 4 and formatted:
+            issues.append(_issue(document, ("dataset", "time_columns"), (
+                "year, month, day, hour take no layout.time_format; the manifest "
+                f"datasets/{manifest.name}.yaml gives one")))  # fmt: skip
         columns = set(manifest.columns)
         named = [("target", dataset.target)] + [
             (("features", i), c) for i, c in enumerate(dataset.features)

@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, model_validator
 from resq.spec.base import SpecModel
 from resq.spec.names import ColumnName, FileName, Name
+
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]+$", max_length=128)]
+"""A column name as a data file's header writes it, e.g. `CO(GT)` (printable, ≤ 128)."""
+
+TimeFormat = Annotated[str, StringConstraints(pattern=r"^[%A-Za-z0-9 :./_T-]+$", max_length=64)]
+"""A strptime format such as `%d/%m/%Y %H.%M.%S`."""
+
+
+class FileLayout(SpecModel):
+    """How a data file is written: what resq needs to read it without converting it first."""
+
+    separator: Literal[",", ";", "\t", "|"] = Field(",", description="field separator")
+    decimal: Literal[".", ","] = Field(".", description="decimal mark of numbers")
+    time_format: TimeFormat | None = Field(
+        None,
+        description="strptime format of the time column(s), joined by one space when there "
+        "are two (a date and a time column), e.g. '%d/%m/%Y %H.%M.%S'; without it one column "
+        "must be ISO 8601 (never a guess between day-first and month-first)",
+    )
+    rename: dict[HeaderName, ColumnName] = Field(
+        default_factory=dict,
+        description="header name as written → the name specs use, e.g. {'CO(GT)': CO_GT}",
+    )
+
+    @model_validator(mode="after")
+    def _readable(self) -> FileLayout:
+        if self.separator == self.decimal:
+            raise ValueError(f"separator and decimal mark are both {self.separator!r}")
+        targets = list(self.rename.values())
+        if len(set(targets)) != len(targets):
+            raise ValueError("rename gives two columns the same name")
+        return self
 
 
 class DataFile(SpecModel):
@@ -39,8 +71,13 @@ class DatasetManifest(SpecModel):
     obtain: str = Field(description="how a user gets the files when they cannot be downloaded")
     frequency_hours: float = Field(gt=0, description="spacing of rows, hours")
     files: list[DataFile] = Field(min_length=1, description="every file the data set has")
-    columns: list[ColumnName] = Field(min_length=1, description="columns of each file")
-    na_values: list[str] = Field(default_factory=list, description="strings that mark a gap")
+    columns: list[ColumnName] = Field(
+        min_length=1, description="columns of each file, as specs name them (after rename)"
+    )
+    layout: FileLayout = Field(default_factory=FileLayout, description="how the files are written")
+    na_values: list[str] = Field(
+        default_factory=list, description="strings that mark a gap, e.g. 'NA' or '-200'"
+    )
     units: dict[ColumnName, str] = Field(
         default_factory=dict, description="unit of a column, for reports (e.g. O3: µg/m³)"
     )
