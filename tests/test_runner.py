@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -143,3 +145,29 @@ def test_a_stage_that_does_not_apply_is_left_out_unless_named(project: Path, sta
         fixed.plan(["train", "sensitivity"])
     searched = runner(project, stages, "beijing-o3.yaml")
     assert searched.plan(["train", "sensitivity"], named=False) == ["train", "sensitivity"]
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
+def test_a_full_or_read_only_run_directory_is_one_line_and_keeps_the_summary(
+    project: Path, stages: dict, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    runner(project, stages).run(["train"])
+    summary = project / "runs" / "job" / "summary.json"
+    before = summary.read_text()
+    real = os.replace
+
+    def refused(source: Any, target: Any) -> None:  # every atomic write ends in a rename
+        if str(target).startswith(str(project / "runs")):
+            raise OSError(code, os.strerror(code), str(target))
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", refused)
+    for selected in (["train"], ["train", "sensitivity"]):  # all cached; one to run
+        with pytest.raises(StageError) as raised:
+            runner(project, stages).run(selected)
+        message = str(raised.value)
+        assert len(message.splitlines()) == 1
+        assert f"cannot write the run directory {project / 'runs' / 'job'}" in message
+        assert os.strerror(code) in message
+    assert summary.read_text() == before and json.loads(before)["stages"]["train"]
+    assert not list((project / "runs" / "job").glob("**/.*.tmp")), "no temporary file is left"

@@ -11,6 +11,7 @@ Layout of a run directory:
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -56,6 +57,16 @@ class StageRecord(BaseModel):
 
 
 StageEvent = Callable[[str, str, StageRecord | None], None]
+
+_WRITE_FAILURES = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM}
+
+
+def _unwritable(error: OSError) -> bool:
+    """True for the errors of a file system that takes no more writes (read-only, full,
+    over quota, not permitted)."""
+    return error.errno in _WRITE_FAILURES
+
+
 """Called with (stage, status, record); status is `start`, `cached` or `done`."""
 
 
@@ -181,6 +192,18 @@ class Runner:
         `named`: the user named these stages (see `plan`)."""
         ordered = self.plan(selected, named)
         notify = on_event or (lambda stage, status, record: None)
+        try:
+            return self._run(ordered, notify)
+        except OSError as e:
+            if not _unwritable(e):
+                raise
+            where = f": {e.filename}" if e.filename else ""
+            raise StageError(
+                f"cannot write the run directory {self.run_dir} "
+                f"({e.strerror or e}{where}); what finished is kept"
+            ) from e
+
+    def _run(self, ordered: list[str], notify: StageEvent) -> dict[str, Any]:
         with self._locked():
             for name in ordered:
                 if self.is_cached(name):
@@ -216,7 +239,12 @@ class Runner:
         except BaseException as e:
             shutil.rmtree(partial, ignore_errors=True)
             log_file = self.run_dir / "logs" / f"{name}.log"
-            write_text_atomic(log_file, traceback.format_exc())
+            try:
+                write_text_atomic(log_file, traceback.format_exc())
+            except OSError:  # the run directory itself failed: the message says enough
+                log_file = Path("(no log: the run directory cannot be written)")
+            if isinstance(e, OSError) and _unwritable(e):
+                raise  # run() names the run directory
             if isinstance(e, ResqError):
                 raise StageError(f"stage {name!r} failed: {e}") from e
             if isinstance(e, Exception):
