@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -46,20 +47,34 @@ def _running(pid: int) -> bool:
     return "Z" not in state.split()[1]
 
 
-def test_groups_a_killed_caller_left_behind_are_stopped_by_the_next(tmp_path: Path) -> None:
-    groups = tmp_path / ".groups"
+def test_a_tool_dies_with_a_caller_killed_outright(tmp_path: Path) -> None:
+    groups, pid_file = tmp_path / ".groups", tmp_path / "tool.pid"
+    tool = f"['sh', '-c', 'echo $$ > {pid_file}; exec sleep 60']"
     caller = subprocess.Popen(
         [sys.executable, "-c", "from pathlib import Path; from resq.spec.processes import "
-         "run_group; run_group(['sleep', '60'], Path('.'), None, 120)"],
+         f"run_group; run_group({tool}, Path('.'), None, 120)"],
         cwd=tmp_path, env={**os.environ, GROUPS_ENV: str(groups)})  # fmt: skip
-    deadline = time.monotonic() + 30
-    while not (groups.is_file() and groups.read_text().strip()) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    caller.kill()  # SIGKILL: the caller cannot stop its group
+    _until(lambda: pid_file.is_file() and pid_file.read_text().strip() != "", "the tool")
+    pid = int(pid_file.read_text())
+    assert _running(pid)
+    caller.kill()  # SIGKILL: the caller itself can stop nothing
     caller.wait()
-    pgid = int(groups.read_text().split()[0])
-    assert _running(pgid), "the tool outlived its caller"
+    _until(lambda: not _running(pid), "the tool to die with its caller", 10)
+    assert stop_leftovers(groups) == 0, "nothing was left to stop"
+
+
+def test_groups_a_killed_run_left_behind_are_stopped_by_the_next(tmp_path: Path) -> None:
+    groups = tmp_path / ".groups"
+    survivor = subprocess.Popen(["sleep", "60"], start_new_session=True)  # as if a guard missed
+    stat = Path(f"/proc/{survivor.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    groups.write_text(f"{survivor.pid} {stat[19]}\n99999999 1\n")  # and one long gone
     assert stop_leftovers(groups) == 1
-    time.sleep(0.2)
-    assert not _running(pgid) and groups.read_text() == ""
-    assert stop_leftovers(groups) == 0
+    survivor.wait(timeout=10)
+    assert groups.read_text() == "" and stop_leftovers(groups) == 0
+
+
+def _until(condition: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)

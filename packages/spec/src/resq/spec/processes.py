@@ -2,9 +2,11 @@
 it when it times out, when the caller is interrupted (Ctrl-C, SIGTERM) or fails, so no
 simulator or synthesis outlives the run that started it.
 
-A caller killed outright (SIGKILL) cannot stop its groups. When `GROUPS_ENV` names a file
-(`spec run` sets it to `.groups` in its run directory), each running group is listed there
-(its id and its leader's start time), and `stop_leftovers` stops the groups a killed run left
+A caller killed outright (SIGKILL) cannot stop its groups, so each group's leader is a small
+guard (`GUARD`, Linux): the kernel sends it SIGTERM when the caller dies (PR_SET_PDEATHSIG),
+and on SIGTERM it kills its whole group. Should a guard miss that too, `GROUPS_ENV` names a
+file (`spec run` sets it to `.groups` in its run directory) listing each running group (its
+id and its leader's start time), and `stop_leftovers` stops the groups a killed run left
 behind before the next run in that directory starts.
 """
 
@@ -15,6 +17,7 @@ import fcntl
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +33,26 @@ GRACE_S = 5.0
 
 
 GROUPS_ENV = "RESQ_PROCESS_GROUPS"
+
+GUARD = """
+import ctypes, os, signal, subprocess, sys
+def stop(*_):
+    os.killpg(0, signal.SIGKILL)
+signal.signal(signal.SIGTERM, stop)
+ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: SIGTERM when the caller dies
+if os.getppid() != int(sys.argv[1]):
+    stop()
+code = subprocess.Popen(sys.argv[2:]).wait()
+sys.exit(code if code >= 0 else 128 - code)
+"""
+"""The leader of every tool's process group: runs the tool (argv[2:]) and forwards its exit
+status (128 + n for a signal n); kills the group when it gets SIGTERM, which the kernel
+sends when the caller (pid argv[1]) dies, SIGKILL included."""
+
+
+def guarded(command: Sequence[str]) -> list[str]:
+    """`command` run under GUARD in an isolated Python that imports nothing else."""
+    return [sys.executable, "-I", "-S", "-c", GUARD, str(os.getpid()), *command]
 
 
 def _start_time(pid: int) -> str | None:
@@ -60,14 +83,15 @@ def _append(entry: str, lines: list[str]) -> list[str]:
 
 
 def stop_leftovers(groups: Path) -> int:
-    """SIGKILL every group listed in the file `groups` whose leader still runs (same start
-    time), then empty the list; how many were stopped."""
+    """SIGKILL every group listed in the file `groups` whose leader is the one listed (same
+    start time) and that still has a running member (not only zombies), then empty the
+    list; how many were stopped."""
     if not groups.is_file():
         return 0
     stopped = 0
     for line in groups.read_text(encoding="utf-8").splitlines():
         pgid, _, started = line.partition(" ")
-        if pgid.isdigit() and _start_time(int(pgid)) == started:
+        if pgid.isdigit() and _start_time(int(pgid)) == started and _live_members(int(pgid)):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(int(pgid), signal.SIGKILL)
                 stopped += 1
@@ -134,7 +158,7 @@ def _run(commands: Sequence[Sequence[str]], logs: Sequence[IO[str]], cwd: Path,
     try:
         for command, log in zip(commands, logs, strict=True):
             process = subprocess.Popen(
-                list(command), cwd=cwd, env=None if env is None else dict(env),
+                guarded(command), cwd=cwd, env=None if env is None else dict(env),
                 stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
             processes.append(process)
             _listed(partial(_append, f"{process.pid} {_start_time(process.pid)}"))
@@ -145,7 +169,8 @@ def _run(commands: Sequence[Sequence[str]], logs: Sequence[IO[str]], cwd: Path,
                 process.wait(timeout=max(0.0, left))
             except subprocess.TimeoutExpired as e:
                 raise ToolTimeoutError(
-                    f"{' '.join(process.args)} did not finish in {timeout_s:g} s"  # type: ignore[arg-type]
+                    f"{' '.join(commands[processes.index(process)])} did not finish in "
+                    f"{timeout_s:g} s"
                 ) from e
         results = []
         for process, log in zip(processes, logs, strict=True):
