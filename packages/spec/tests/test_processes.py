@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -78,3 +79,17 @@ def _until(condition: Callable[[], bool], what: str, timeout_s: float = 30) -> N
     while not condition():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.05)
+
+
+def test_ctrl_c_stops_the_tool_before_the_caller_exits(tmp_path: Path) -> None:
+    pid_file = tmp_path / "tool.pid"
+    tool = f"['sh', '-c', 'echo $$ > {pid_file}; exec sleep 60']"
+    caller = subprocess.Popen(
+        [sys.executable, "-c", "from pathlib import Path; from resq.spec.processes import "
+         f"run_group; run_group({tool}, Path('.'), None, 120)"],
+        cwd=tmp_path, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    _until(lambda: pid_file.is_file() and pid_file.read_text().strip() != "", "the tool")
+    pid = int(pid_file.read_text())
+    caller.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    assert "KeyboardInterrupt" in caller.communicate(timeout=30)[1]
+    assert not _running(pid), "the tool was stopped before the caller exited"
