@@ -4,6 +4,7 @@ with the killed run (their groups' guards), so no second simulator runs in one f
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -103,3 +104,23 @@ def test_a_run_killed_in_training_and_in_simulation_resumes_without_a_second_sim
     assert stages["train"]["cached"] and stages["generate"]["cached"]
     assert not stages["simulate"]["cached"] and stages["simulate"]["bit_exact"] == "600/600"
     assert not _tools_in(run_dir)
+
+    # 4. the same spec uninterrupted in another folder: the same artifacts, byte for byte
+    whole = tmp_path / "runs" / "whole"
+    fourth = subprocess.run([*command[:-1], str(whole)], cwd=tmp_path, env=env, text=True,
+                            capture_output=True, timeout=900)  # fmt: skip
+    assert fourth.returncode == 0, fourth.stderr
+    assert _artifacts(whole) == _artifacts(run_dir)
+
+
+def _artifacts(run_dir: Path) -> dict[str, str]:
+    """SHA-256 of what training and generation produce, by path below the run directory
+    (the stage keys included); records with timings and absolute paths are left out."""
+    kept = {}
+    for stage in ("train", "generate"):
+        for path in sorted((run_dir / stage).rglob("*")):
+            if path.is_file() and path.name not in ("stage.json", "history.json",
+                                                    "generated.json"):  # fmt: skip
+                kept[str(path.relative_to(run_dir))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert len(kept) > 5, kept
+    return kept
