@@ -39,7 +39,7 @@ MAX_NODES = 100_000
 MAX_DIGITS = 64
 """Longest number, in digits."""
 
-_LONG_NUMBER = re.compile(rf"[-+]?[0-9_.eE+-]{{{MAX_DIGITS + 1},}}")
+_LONG_NUMBER = re.compile(rf"(?=.*[0-9])[-+]?[0-9_.eE+-]{{{MAX_DIGITS + 1},}}")
 
 YamlPath = tuple[str | int, ...]
 
