@@ -24,7 +24,9 @@ true fit rule against the budget itself, not the lowered one the search used.
 
 Results are kept in DIR/<station>-<parent tag>.json as they finish (rerun to resume); the
 table (and DIR/search.json) gives per configuration the estimate, the verdicts and the mean
-RMSE ratio to the float parent over stations × seeds.
+RMSE ratio to the float parent over stations × seeds. The journal measured so far (float
+parents, trained results, whole-model Yosys) is kept in tests/bench/results/search: pass
+`--out tests/bench/results/search` to resume it.
 """
 
 from __future__ import annotations
