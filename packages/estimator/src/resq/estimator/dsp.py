@@ -13,15 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from resq.estimator.profile import IP_BITS
 from resq.hdlgen.mapping import Generic
 from resq.hdlgen.multipliers import ip_products
 
 A_MAX, B_MAX, PARTIAL, MIN_OPERAND, MIN_PRODUCT = 25, 18, 18, 2, 9
 """xc7 options of mul2dsp in Yosys synth_xilinx: DSP_A_MAXWIDTH, DSP_B_MAXWIDTH,
 DSP_A_MAXWIDTH_PARTIAL (= B's), DSP_A_MINWIDTH = DSP_B_MINWIDTH, DSP_Y_MINWIDTH."""
-
-IP_BLOCKS = ("linear", "add", "batchnorm", "gap", "attention")
-"""Blocks of the knowledge base that multiply; ROMs and buffers use no DSP."""
 
 
 def dsp48_slices(a_bits: int, b_bits: int, swap: bool = True) -> int:
@@ -44,7 +42,7 @@ def dsp48_slices(a_bits: int, b_bits: int, swap: bool = True) -> int:
 
 def block_dsp(block: str, generics: Mapping[str, Generic]) -> int:
     """DSP slices of one knowledge-base block (an IP, a ROM or a buffer) with `generics`."""
-    if block not in IP_BLOCKS:
+    if block not in IP_BITS:  # a ROM or a buffer: no multiply
         return 0
     return sum(p.count * dsp48_slices(p.a_bits, p.b_bits) for p in ip_products(block, generics))
 
@@ -53,7 +51,7 @@ def lut_multiply_area(block: str, generics: Mapping[str, Generic]) -> int:
     """Σ count · a_bits · b_bits over the multiplies of a block that stay in LUTs: all of
     them with MULT_STYLE "lut", those too small for a DSP slice with "dsp". A LUT multiplier
     grows with this area; the fitted model (resq.estimator.fit) uses it as a regressor."""
-    if block not in IP_BLOCKS:
+    if block not in IP_BITS:
         return 0
     in_luts = generics.get("MULT_STYLE") == "lut"
     products = ip_products(block, {**generics, "MULT_STYLE": "dsp"})
