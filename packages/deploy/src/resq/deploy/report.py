@@ -167,7 +167,8 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
     if "candidates" in inputs:
         candidates = _json(inputs["candidates"] / "candidates.json")
         chosen = next(r for r in candidates["rows"] if r["rank"] == candidates["chosen"])
-        accuracy += [AccuracyRow(form="fake-quant (chosen candidate)", rmse=chosen["fake_quant_rmse"]),
+        accuracy += [AccuracyRow(form="fake-quant (chosen candidate)", rmse=chosen["fake_quant_rmse"],
+                                 mae=chosen.get("fake_quant_mae")),
                      AccuracyRow(form="integer reference (chosen candidate)", rmse=chosen["rmse"],
                                  mae=chosen["mae"])]  # fmt: skip
         totals = {k: v for k, v in chosen["totals"].items() if k in RESOURCE_KINDS}

@@ -2,7 +2,7 @@
 
 The ground truth the ILP is tested against: all width assignments of the sources not fixed
 × all hardware of the nodes not fixed, scored by `Tables.score`, the ones within the budget
-ranked by `Problem.objective`.
+ranked by `Problem.objective`, the best of each width assignment kept.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ def widths_array(problem: Problem, combos: np.ndarray) -> np.ndarray:
 
 
 def search(problem: Problem, top_k: int = 1) -> list[Solution]:
-    """The `top_k` best configurations within the budget, best first."""
+    """The `top_k` best configurations within the budget with distinct widths, best first,
+    each with its best hardware (as `ilp.solve`)."""
     bits = problem.tables.space.bits
     width_combos = np.array(list(itertools.product(*(problem.choices(s)
                                                      for s in problem.sources))))  # fmt: skip
@@ -65,8 +66,11 @@ def search(problem: Problem, top_k: int = 1) -> list[Solution]:
         widths = {s: bits[b] for s, b in zip(problem.sources, combos[i], strict=True)}
         ranked.append((problem.objective(widths, totals[i]), int(i), widths))
     ranked.sort(key=lambda item: (item[0], item[1]))
+    best: dict[tuple[int, ...], tuple[int, dict[str, int]]] = {}
+    for _, j, widths in ranked:  # the best hardware of each width assignment
+        best.setdefault(tuple(widths.values()), (j, widths))
     solutions = []
-    for _, j, widths in ranked[:top_k]:
+    for j, widths in list(best.values())[:top_k]:
         chosen = [(int(p), int(m), int(st)) for p, m, st in hardware_combos[h[j]]]
         solutions.append(problem.solution(widths, chosen, totals[j]))
     return solutions

@@ -7,10 +7,12 @@ y[source, b], so the options a node takes agree with the widths its tensors have
 budgeted resource is a sum of the options' table values and at most its limit (`lut`:
 logic + LUT-RAM). The objective is `Problem.objective`, linear but for `area`, the largest
 fraction of a budgeted resource, bounded below by each fraction. `solve` returns the k best
-distinct configurations (each found solution is cut off by a no-good constraint), or raises
-NothingFitsError naming each resource whose smallest reachable use is over its limit.
+configurations with distinct widths, each with the hardware the objective prefers for them
+(a no-good constraint on the widths cuts off each one found: configurations that differ
+only in hardware compute the same integers, and training them twice teaches nothing), or
+raises NothingFitsError naming each resource whose smallest reachable use is over its limit.
 Options another option of the same node and widths beats in every resource are left out:
-they are never better, and the k best are k distinct undominated configurations.
+they are never better.
 """
 
 from __future__ import annotations
@@ -164,24 +166,23 @@ class _Program:
 
     def chosen(
         self,
-    ) -> tuple[dict[str, int], list[tuple[int, int, int]], list[mip.Var], np.ndarray]:
-        """Widths, per-node hardware indices, the chosen binaries and the totals."""
+    ) -> tuple[dict[str, int], list[tuple[int, int, int]], np.ndarray]:
+        """Widths per source, per-node hardware indices and the totals."""
         widths = {s: self.bits[b] for (s, b), v in self.y.items() if (v.x or 0) > 0.5}
-        hardware, picked = [], []
+        hardware = []
         totals = np.zeros(len(COLUMNS))
         tables = self.problem.tables
         for n, (options, buffers) in enumerate(zip(self.x, self.z, strict=True)):
-            (index, p, m), var = next((k, v) for k, v in options.items() if (v.x or 0) > 0.5)
-            (b, s), buffer = next((k, v) for k, v in buffers.items() if (v.x or 0) > 0.5)
+            index, p, m = next(k for k, v in options.items() if (v.x or 0) > 0.5)
+            b, s = next(k for k, v in buffers.items() if (v.x or 0) > 0.5)
             totals += tables.ip[n][(*index, p, m)] + tables.buffer[n][b, s]
             read = tables.inputs[n]
             if read is not None:
                 b_in = next(k[0] for k, v in self.u[n].items() if (v.x or 0) > 0.5)
                 totals += read[b_in, s]
             hardware.append((p, m, s))
-            picked += [var, buffer]
         totals += tables.constant
-        return widths, hardware, picked, totals
+        return widths, hardware, totals
 
 
 def smallest_use(problem: Problem, resource: str) -> float:
@@ -194,9 +195,9 @@ def smallest_use(problem: Problem, resource: str) -> float:
 
 
 def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[Solution]:
-    """The `top_k` best distinct configurations within the budget, best first. Raises
-    NothingFitsError when none fits, naming each resource whose smallest reachable use
-    exceeds its limit."""
+    """The `top_k` best configurations within the budget with distinct widths, best first
+    (fewer when fewer width assignments fit). Raises NothingFitsError when none fits,
+    naming each resource whose smallest reachable use exceeds its limit."""
     program = _Program(problem)
     program.constrain()
     program.set_objective()
@@ -205,8 +206,9 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
         status = program.model.optimize(max_seconds=max_seconds)
         if status not in (mip.OptimizationStatus.OPTIMAL, mip.OptimizationStatus.FEASIBLE):
             break
-        widths, hardware, picked, totals = program.chosen()
+        widths, hardware, totals = program.chosen()
         solutions.append(problem.solution(widths, hardware, totals))
+        picked = [program.y[s, program.bits.index(b)] for s, b in widths.items()]
         program.model += mip.xsum(picked) <= len(picked) - 1
     if not solutions:
         raise NothingFitsError(_nothing_fits(problem))

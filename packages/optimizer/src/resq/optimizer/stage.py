@@ -210,6 +210,7 @@ class CandidatesStage(_Searching):
             rows.append({"rank": rank, "objective": solution.objective,
                          "validation_rmse": result.validation.rmse, "rmse": result.test.rmse,
                          "mae": result.test.mae, "fake_quant_rmse": result.fake_quant_test.rmse,
+                         "fake_quant_mae": result.fake_quant_test.mae,
                          "lut": solution.totals["lut"] + solution.totals["lutram"],
                          "cycles": solution.totals["cycles"], "totals": solution.totals,
                          "widths": solution.widths})  # fmt: skip
