@@ -67,8 +67,8 @@ def test_a_tiny_spec_runs_through_every_stage_to_a_report(
                           cwd=smoke_project)  # fmt: skip
     assert done.returncode == 0, done.stderr
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert set(summary["stages"]) == {"train", "sensitivity", "search", "candidates",
-                                      "generate", "simulate", "synthesize", "report"}  # fmt: skip
+    assert set(summary["stages"]) == set(STAGES)
+    _assert_table(done.stderr, "done")
     report_dir = run_dir / summary["stages"]["report"]["artifact"]
     report = json.loads((report_dir / "report.json").read_text())
     assert report["bit_exact"] == report["netlist_exact"] == "12/12" and report["all_exact"]
@@ -100,6 +100,20 @@ def test_a_tiny_spec_runs_through_every_stage_to_a_report(
     assert again.returncode == 0, again.stderr
     cached = json.loads((run_dir / "summary.json").read_text())["stages"]
     assert all(stage["cached"] for stage in cached.values()), "a second run redoes nothing"
+    _assert_table(again.stderr, "cached")
+
+
+STAGES = ("train", "sensitivity", "search", "candidates", "generate", "simulate", "synthesize",
+          "report")  # fmt: skip
+
+
+def _assert_table(stderr: str, status: str) -> None:
+    """The summary table at the end of `spec run`: a row per stage, in order, with its
+    status and (when it ran) its seconds."""
+    table = stderr[stderr.rindex("spec run") :]
+    seconds = r"\d+\.\d" if status == "done" else "–"
+    rows = re.findall(rf"^\W*(\w+)\s+\W\s+{status}\s+\W\s+{seconds}\s", table, re.MULTILINE)
+    assert tuple(rows) == STAGES, table
 
 
 def _check_in_browser(page: Path, browser: str, tmp_path: Path) -> None:

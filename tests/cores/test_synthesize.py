@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import pytest
 from resq.deploy.vivado_report import parse_utilization
 
 REPO = Path(__file__).resolve().parents[2]
-REPORT = REPO / "packages" / "deploy" / "tests" / "data" / "utilization_2023_xc7s15.rpt"
+DATA = REPO / "packages" / "deploy" / "tests" / "data"
+REPORT = DATA / "utilization_2023_xc7s15.rpt"
 TINY = """extends: beijing-o3.yaml
 name: tiny
 dataset: {max_windows: 600, window: 4}
@@ -22,7 +24,7 @@ model: {window: 4, d_model: 4, ffn_dim: 8}
 training: {epochs: 1, float_epochs: 1}
 quantization: {default_bits: 4}
 hardware: {parallelism: 1, multiplier: dsp, storage: auto}
-deploy: {targets: [TARGETS], test_windows: 2}
+deploy: {targets: [TARGETS], test_windows: 2, vivado: VIVADO}
 """
 
 
@@ -46,7 +48,8 @@ def test_synthesis_gives_yosys_resources_and_a_vivado_project(
 ) -> None:
     for name in ("boards", "datasets", "specs"):
         shutil.copytree(REPO / name, tmp_path / name)
-    (tmp_path / "specs" / "both.yaml").write_text(TINY.replace("TARGETS", "yosys, vivado"))
+    both = TINY.replace("TARGETS", "yosys, vivado").replace("VIVADO", "{jobs: 3}")
+    (tmp_path / "specs" / "both.yaml").write_text(both)
     env_path = os.environ["PATH"]
     assert shutil.which("vivado", path=env_path) is None
     done = _run(tmp_path, "specs/both.yaml", env_path)
@@ -63,6 +66,8 @@ def test_synthesis_gives_yosys_resources_and_a_vivado_project(
     assert "set_property top tiny_model [current_fileset]" in tcl
     assert "tiny_model.xdc" in tcl and "tiny_model_tb.vhd" not in tcl
     assert "ooc.tcl" in tcl  # out of context: the board file gives no pins
+    synth = (artifact / "vivado" / "resq_model_tiny_0.1.0_synth.tcl").read_text()
+    assert "launch_runs synth_1 -jobs 3" in synth  # deploy.vivado.jobs
     xdc = next((artifact / "vivado").rglob("tiny_model.xdc")).read_text()
     assert "create_clock -period 10.000 -name clk [get_ports clk]" in xdc  # 100 MHz
 
@@ -72,12 +77,22 @@ def test_synthesis_gives_yosys_resources_and_a_vivado_project(
         "#!/bin/sh\n"
         'if [ "$1" = "-version" ]; then echo "Vivado v2023.2 (64-bit)"; exit 0; fi\n'
         f'cp {REPORT} "$PWD/tiny_model_utilization_synth.rpt"\n'
+        f'cp {DATA / "timing_2023_xc7s15.rpt"} "$PWD/resq_timing_synth.rpt"\n'
+        f'cp {DATA / "power_2023_xc7s15.rpt"} "$PWD/resq_power_synth.rpt"\n'
     )
     (stand_in / "vivado").chmod(0o755)
-    (tmp_path / "specs" / "vivado.yaml").write_text(TINY.replace("TARGETS", "vivado"))
+    part = "{part: xc7s25csga225-1}"  # deploy.vivado.part overrides the board's
+    (tmp_path / "specs" / "vivado.yaml").write_text(
+        TINY.replace("TARGETS", "vivado").replace("VIVADO", part)
+    )
     done = _run(tmp_path, "specs/vivado.yaml", f"{stand_in}{os.pathsep}{env_path}")
     assert done.returncode == 0, done.stderr[-3000:]
     vivado = json.loads((_artifact(tmp_path, "specs/vivado.yaml") / "synthesis.json").read_text())
     assert vivado["vivado"]["ran"] and "yosys" not in vivado
     expected = parse_utilization(REPORT.read_text())
     assert vivado["vivado"]["resources"] == expected.model_dump(mode="json")
+    assert vivado["vivado"]["timing"]["wns_ns"] == 1.873 and vivado["vivado"]["timing"]["met"]
+    assert vivado["vivado"]["power"]["total_w"] == 0.087
+    project = _artifact(tmp_path, "specs/vivado.yaml") / "vivado" / "resq_model_tiny_0.1.0.tcl"
+    assert "set_property part xc7s25csga225-1 [current_project]" in project.read_text()
+    assert re.search(r"source .*reports\.tcl", project.read_text()), "the timing and power hook"

@@ -93,3 +93,27 @@ puts $::generic
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["DEPTH=12", "WIDTH=10", "INIT=4'b0110", "WEIGHTS=3'b101",
                                    "MULT_STYLE=lut", "RELU=false", "PAR=1"]  # fmt: skip
+
+
+@pytest.mark.usefixtures("tcl_shell")
+def test_synthesis_ends_with_the_timing_and_power_reports(tmp_path: Path) -> None:
+    """reports.tcl, sourced into the project, sets post_synth.tcl (beside it) as synth_1's
+    post-synthesis hook; the hook writes the two reports resq-deploy reads. Vivado's commands
+    are stubbed: each records how it was called."""
+    script = f"""
+proc get_runs {{name}} {{ return $name }}
+proc set_property {{property value object}} {{ puts "set_property $property $value $object" }}
+proc report_timing_summary {{args}} {{ puts "report_timing_summary $args" }}
+proc report_power {{args}} {{ puts "report_power $args" }}
+source {CORES / "vivado" / "reports.tcl"}
+source {CORES / "vivado" / "post_synth.tcl"}
+"""
+    done = subprocess.run(["tclsh"], input=script, capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    hook = f"{(CORES / 'vivado' / 'post_synth.tcl').resolve()}"
+    assert done.stdout.splitlines() == [
+        f"set_property STEPS.SYNTH_DESIGN.TCL.POST {hook} synth_1",
+        "report_timing_summary -file resq_timing_synth.rpt",
+        "report_power -file resq_power_synth.rpt",
+    ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from resq.deploy.vivado import synthesize_core, vivado_version
-from resq.deploy.vivado_report import parse_utilization
+from resq.deploy.vivado_report import parse_power, parse_timing, parse_utilization
 from resq.deploy.yosys import ToolError
 from resq.estimator.executor import Executor
 from resq.estimator.kdb import ProfilePoint, Toolchain, find_kdb, kdb_name
@@ -17,7 +17,8 @@ from resq.estimator.validate import measure
 from resq.spec import load_spec
 
 REPO = Path(__file__).resolve().parents[2]
-REPORT = REPO / "packages" / "deploy" / "tests" / "data" / "utilization_2023_xc7s15.rpt"
+DATA = REPO / "packages" / "deploy" / "tests" / "data"
+REPORT = DATA / "utilization_2023_xc7s15.rpt"
 
 
 def _stand_in(folder: Path, calls: Path) -> None:
@@ -28,6 +29,8 @@ def _stand_in(folder: Path, calls: Path) -> None:
         'if [ "$1" = "-version" ]; then echo "Vivado v2023.2 (64-bit)"; exit 0; fi\n'
         f'echo "$*" >> {calls}\n'
         f'cp {REPORT} "$PWD/resq_rom_utilization_synth.rpt"\n'
+        f'cp {DATA / "timing_2023_xc7s15.rpt"} "$PWD/resq_timing_synth.rpt"\n'
+        f'cp {DATA / "power_2023_xc7s15.rpt"} "$PWD/resq_power_synth.rpt"\n'
     )
     vivado.chmod(0o755)
 
@@ -43,6 +46,8 @@ def test_vivado_synthesis_of_an_ip_reads_its_utilization_report(
     report = synthesize_core("resq:ip:rom", [REPO / "cores"], {"DEPTH": 4, "WIDTH": 2,
                                                                 "INIT": "01101100"}, 300)  # fmt: skip
     assert report.resources == parse_utilization(REPORT.read_text())
+    assert report.timing == parse_timing((DATA / "timing_2023_xc7s15.rpt").read_text())
+    assert report.power == parse_power((DATA / "power_2023_xc7s15.rpt").read_text())
     invocations = calls.read_text().splitlines()
     assert any("-mode batch" in line and "_synth.tcl" in line for line in invocations)
 

@@ -1,11 +1,16 @@
-"""Vivado report_utilization text → Resources, on reports of two Vivado generations."""
+"""Vivado report text → resq: utilization (two Vivado generations), timing summary, power."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from resq.deploy.vivado_report import ReportError, parse_utilization
+from resq.deploy.vivado_report import (
+    ReportError,
+    parse_power,
+    parse_timing,
+    parse_utilization,
+)
 from resq.spec import Resources
 
 DATA = Path(__file__).parent / "data"
@@ -69,3 +74,40 @@ def test_luts_that_do_not_add_up_are_refused() -> None:
     )
     with pytest.raises(ReportError, match="6999 LUTs in all, but 6151 as logic"):
         parse_utilization(broken)
+
+
+def test_the_timing_summary_gives_slack_clock_and_the_achievable_clock() -> None:
+    timing = parse_timing((DATA / "timing_2023_xc7s15.rpt").read_text())
+    assert (timing.wns_ns, timing.tns_ns, timing.whs_ns) == (1.873, 0.0, 0.112)
+    assert (timing.clock, timing.period_ns, timing.met) == ("clk", 10.0, True)
+    assert timing.fmax_mhz == pytest.approx(1000 / (10.0 - 1.873))
+
+
+def test_a_failing_clock_has_a_negative_slack_and_a_slower_achievable_clock() -> None:
+    text = (DATA / "timing_2023_xc7s15.rpt").read_text()
+    failing = text.replace("      1.873        0.000                      0",
+                           "     -2.514     -312.808                    187")  # fmt: skip
+    timing = parse_timing(failing)
+    assert (timing.wns_ns, timing.tns_ns, timing.met) == (-2.514, -312.808, False)
+    assert timing.fmax_mhz == pytest.approx(1000 / 12.514)
+
+
+def test_a_timing_report_without_a_clock_or_numbers_is_refused() -> None:
+    text = (DATA / "timing_2023_xc7s15.rpt").read_text()
+    with pytest.raises(ReportError, match=r"t\.rpt: no 'Design Timing Summary' section"):
+        parse_timing((DATA / "power_2023_xc7s15.rpt").read_text(), "t.rpt")
+    unconstrained = text.replace("      1.873        0.000                      0                 9853",
+                                 "         NA           NA                     NA                   NA")  # fmt: skip
+    with pytest.raises(ReportError, match=r"no row of numbers .*is a clock constrained"):
+        parse_timing(unconstrained)
+    no_clock = text.replace("clk    {0.000 5.000}        10.000          100.000", "")
+    with pytest.raises(ReportError, match="Clock Summary names no clock"):
+        parse_timing(no_clock)
+
+
+def test_the_power_summary_gives_total_dynamic_static_and_confidence() -> None:
+    power = parse_power((DATA / "power_2023_xc7s15.rpt").read_text())
+    assert (power.total_w, power.dynamic_w, power.static_w) == (0.087, 0.029, 0.058)
+    assert power.confidence == "Low"
+    with pytest.raises(ReportError, match=r"p\.rpt: no 'Total On-Chip Power \(W\)' row"):
+        parse_power((DATA / "timing_2023_xc7s15.rpt").read_text(), "p.rpt")

@@ -90,6 +90,9 @@ def test_echoed_keys_cannot_drive_the_terminal_or_forge_a_line(project: Path) ->
     ("budget: {lut: {value: .nan}}", "budget.lut.value"),
     ("deploy: {targets: []}", "deploy.targets: List should have at least 1 item"),
     ("name: " + "a" * 49, "name: String should have at most 48 characters"),
+    ("deploy: {vivado: {stop_after: bitstream}}",
+     "deploy.vivado.stop_after: bitstream needs the board's pin constraints"),
+    ("deploy: {vivado: {part: xc7s15}}", "deploy.vivado.part: 'xc7s15' does not match the allowed pattern"),
 ])  # fmt: skip
 def test_values_that_used_to_pass_are_refused(project: Path, text: str, said: str) -> None:
     lines = _refused(_write(project, f"extends: airu.yaml\n{text}\n"))

@@ -154,6 +154,21 @@ def _node_estimates(loaded: LoadedSpec, config: BitConfig) -> tuple[dict[str, Re
     return {n.node: n.resources for n in estimate.nodes}, f"resq-estimator ({path.name})"
 
 
+def _vivado_text(vivado: dict[str, Any]) -> str:
+    """What Vivado did: why it did not run, or its post-synthesis timing and power."""
+    if not vivado.get("ran"):
+        return str(vivado.get("why", "did not run"))
+    said = ["synthesized out of context"]
+    if timing := vivado.get("timing"):
+        said.append(f"post-synthesis WNS {timing['wns_ns']:.3f} ns at {timing['clock']} "
+                    f"({1000 / timing['period_ns']:g} MHz; met: {'yes' if timing['met'] else 'no'}), "
+                    f"achievable clock {timing['fmax_mhz']:.1f} MHz")  # fmt: skip
+    if power := vivado.get("power"):
+        said.append(f"on-chip power {power['total_w']:.3f} W (dynamic {power['dynamic_w']:.3f} W, "
+                    f"vectorless, confidence {power['confidence']})")  # fmt: skip
+    return "; ".join(said)
+
+
 def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
     """The report of the run whose stage artifacts are `inputs` (stage → folder)."""
     spec = loaded.spec
@@ -188,8 +203,7 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
             if found and found.get("resources"):
                 resources.append(resource_row(label, Resources(**found["resources"]), loaded))
         if "vivado" in synthesis:
-            vivado = ("ran" if synthesis["vivado"].get("ran")
-                      else str(synthesis["vivado"].get("why", "did not run")))  # fmt: skip
+            vivado = _vivado_text(synthesis["vivado"])
     estimates, source = _node_estimates(loaded, config)
     if estimates and not any(r.source.startswith("estimate") for r in resources):
         total = Resources()

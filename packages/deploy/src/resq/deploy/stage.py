@@ -5,9 +5,11 @@ resources of the whole model, the fit verdict by the true rule against the budge
 exceeded, and the use of the board in % of its capacity; and `vivado/`, the Vivado project of
 the model's `synth` target (the board's part, the XDC clock at the spec's clock, out-of-context
 synthesis), written whether or not Vivado is here: without it the summary says so and the
-project is ready for a machine that has it (`make` in that folder). Vivado runs synthesis
-only; implementation and a bitstream (`deploy.vivado.stop_after`) need the board's pins,
-which no board file gives yet.
+project is ready for a machine that has it (`make` in that folder). Where Vivado ran, its
+post-synthesis timing (WNS at the spec's clock, the achievable clock) and vectorless power
+are in `synthesis.json` too. Vivado runs synthesis only: implementation and a bitstream
+need the board's pins, which no board file gives yet (`deploy.vivado.stop_after` refuses
+them at validation).
 
 The `report` stage (resq.deploy.report): report.md, report.html, their plots and
 manifest.json from the artifacts of the run.
@@ -99,10 +101,17 @@ class SynthesizeStage(Stage):
                 else:
                     with status(console, f"Vivado synthesis of {generated.vlnv}"):
                         done = synthesize_core(generated.vlnv, roots, {}, TIMEOUT_S)
-                    result["vivado"] = verdict(done.resources, loaded) | {"ran": True,
-                                                                          "seconds": done.seconds}  # fmt: skip
+                    result["vivado"] = verdict(done.resources, loaded) | {
+                        "ran": True, "seconds": done.seconds,
+                        "timing": done.timing and done.timing.model_dump(mode="json"),
+                        "power": done.power and done.power.model_dump(mode="json")}  # fmt: skip
                     summary |= {"vivado_total_lut": done.resources.total_lut,
                                 "vivado_fits": result["vivado"]["fits"]}  # fmt: skip
+                    if done.timing:
+                        summary |= {"vivado_wns_ns": done.timing.wns_ns,
+                                    "vivado_fmax_mhz": round(done.timing.fmax_mhz, 1)}  # fmt: skip
+                    if done.power:
+                        summary["vivado_power_w"] = done.power.total_w
                 summary["vivado"] = "ran" if result["vivado"].get("ran") else "project only"
         except ToolError as e:
             raise StageError(f"synthesis of {generated.vlnv}: {e}") from e

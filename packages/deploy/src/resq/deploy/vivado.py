@@ -4,7 +4,9 @@ The target writes a Vivado project for the board's part (generics as the core's 
 `resq:tool:vivado` makes them: vectors as sized literals, out-of-context synthesis) and runs
 synthesis only (`pnr: none`). Vivado then leaves the utilization report of the synthesized
 design, `<top>_utilization_synth.rpt`, in the run folder; it is parsed into the one resource
-vocabulary (resq.deploy.vivado_report). No Vivado exists on resq's build machines: tests use
+vocabulary (resq.deploy.vivado_report), and so are the timing summary and power report that
+the post-synthesis hook of `resq:tool:vivado` writes there (`resq_timing_synth.rpt`,
+`resq_power_synth.rpt`). No Vivado exists on resq's build machines: tests use
 a stand-in `vivado` on PATH that writes real report text.
 """
 
@@ -13,17 +15,22 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from resq.deploy.fusesoc import Generic, run_target
-from resq.deploy.vivado_report import parse_utilization
+from resq.deploy.vivado_report import Power, Timing, parse_power, parse_timing, parse_utilization
 from resq.deploy.yosys import ToolError
 from resq.spec import Resources
 
+T = TypeVar("T")
 REPORT_GLOB = "*_utilization_synth.rpt"
 """The report Vivado writes after `synth_design` in a project run."""
+TIMING_REPORT = "resq_timing_synth.rpt"
+POWER_REPORT = "resq_power_synth.rpt"
+"""The reports cores/vivado/post_synth.tcl writes at the end of synth_1."""
 
 
 class VivadoReport(BaseModel):
@@ -33,6 +40,8 @@ class VivadoReport(BaseModel):
 
     vlnv: str
     resources: Resources
+    timing: Timing | None = Field(None, description="post-synthesis, at the XDC clock")
+    power: Power | None = Field(None, description="post-synthesis, vectorless")
     seconds: float
 
 
@@ -60,6 +69,21 @@ def synthesize_core(vlnv: str, roots: Sequence[Path], generics: Mapping[str, Gen
         if len(reports) != 1:
             raise ToolError(f"{vlnv}: Vivado synthesis left {len(reports)} utilization "
                             f"reports ({REPORT_GLOB}), expected one")  # fmt: skip
-        resources = parse_utilization(reports[0].read_text(encoding="utf-8", errors="replace"),
-                                      str(reports[0].name))  # fmt: skip
-    return VivadoReport(vlnv=vlnv, resources=resources, seconds=time.perf_counter() - began)
+        resources = parse_utilization(_text(reports[0]), reports[0].name)
+        timing = _parsed(build, TIMING_REPORT, parse_timing)
+        power = _parsed(build, POWER_REPORT, parse_power)
+    return VivadoReport(vlnv=vlnv, resources=resources, timing=timing, power=power,
+                        seconds=time.perf_counter() - began)  # fmt: skip
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _parsed(build: Path, name: str, parse: Callable[[str, str], T]) -> T | None:
+    """The report `name` under `build` parsed, None when the run wrote none (a project
+    from before the hook); ToolError when it wrote several."""
+    found = sorted(build.rglob(name))
+    if len(found) > 1:
+        raise ToolError(f"Vivado synthesis left {len(found)} files {name}, expected one")
+    return parse(_text(found[0]), name) if found else None

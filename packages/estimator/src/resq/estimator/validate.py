@@ -94,7 +94,7 @@ def measure(loaded: LoadedSpec, config: BitConfig, cores: Path, route: Route = "
     data = load_windows(spec.dataset.model_copy(update={"max_windows": 2000}), loaded.manifest)
     model, arrays = calibrated_intmodel(spec.model, config, 0.1, data)
     q_in = quantize_input(data.test.x[:1], model.tensors[model.input].qparams)
-    target = Target(board=loaded.board.name, part=loaded.board.part, clock_mhz=loaded.clock_mhz)
+    target = Target.of(loaded)
     with tempfile.TemporaryDirectory(prefix="resq-validate-") as work:
         generated = generate(spec.name, model, arrays, config, q_in, Path(work) / "model", target)
         roots = [cores, generated.folder]

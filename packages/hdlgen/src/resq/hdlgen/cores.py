@@ -35,10 +35,10 @@ def cores_root() -> Path:
 
 
 def cores_digest(root: Path) -> str:
-    """SHA-256 (16 hex digits) over the path and content of every .vhd and .core file."""
+    """SHA-256 (16 hex digits) over the path and content of every .vhd, .core and .tcl file."""
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.suffix in {".vhd", ".core"} and path.is_file():
+        if path.suffix in {".vhd", ".core", ".tcl"} and path.is_file():
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -20,6 +20,7 @@ from resq.spec.atomic import write_text_atomic
 from resq.spec.board import PartName
 from resq.spec.integer.intmodel import AddNode, AttentionNode, IntModel, LinearNode
 from resq.spec.integer.intref import run
+from resq.spec.spec import LoadedSpec
 
 
 def vectors_text(model: IntModel, arrays: dict[str, np.ndarray], q_in: np.ndarray) -> str:
@@ -60,6 +61,15 @@ class Target(BaseModel):
     board: str = Field(description="board name (boards/<board>.yaml)")
     part: PartName
     clock_mhz: float = Field(gt=0, le=1000)
+    jobs: int = Field(2, ge=1, le=64, description="parallel Vivado jobs of the synth target")
+
+    @classmethod
+    def of(cls, loaded: LoadedSpec) -> Target:
+        """The target a spec builds for: its board's part (or `deploy.vivado.part`), its
+        clock, and `deploy.vivado.jobs`."""
+        vivado = loaded.spec.deploy.vivado
+        return cls(board=loaded.board.name, part=vivado.part or loaded.board.part,
+                   clock_mhz=loaded.clock_mhz, jobs=vivado.jobs)  # fmt: skip
 
 
 def _shared_context(name: str, model: IntModel, header: str) -> dict[str, Any]:
@@ -139,7 +149,7 @@ def generate(
     contents[f"{entity}.core"] = render("model.core.j2", {
         **context, "header": generated_header("#", digest), "vlnv": vlnv, "depends": depends,
         "rtl": [f"{entity}_pkg.vhd", f"{entity}.vhd"], "default": list(default),
-        "part": target.part,
+        "part": target.part, "jobs": target.jobs,
     })  # fmt: skip
     for file, text in contents.items():
         write_text_atomic(folder / file, text)

@@ -108,8 +108,7 @@ class GenerateStage(Stage):
         test = load_windows(spec.dataset, loaded.manifest).test
         windows = spec.deploy.windows(len(test.x))
         q_in = quantize_input(test.x[:windows], model.tensors[model.input].qparams)
-        target = Target(board=loaded.board.name, part=loaded.board.part,
-                        clock_mhz=loaded.clock_mhz)  # fmt: skip
+        target = Target.of(loaded)
         try:
             generated = generate(spec.name, model, arrays, config, q_in,
                                  context.out_dir / MODEL_FOLDER, target)  # fmt: skip

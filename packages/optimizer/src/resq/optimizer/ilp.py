@@ -65,6 +65,10 @@ class _Program:
         # CBC's cut generation took most of the time on the airu tables (2.6 s of 2.7 s) and
         # changes no optimum, only how fast it is proven; without it: 0.1–0.6 s.
         model.cuts = 0
+        # CBC's preprocessing corrupted its heap (SIGABRT, or a hang in free()) on the airu
+        # problem once a no-good constraint on the widths was added; without it the optimum
+        # takes as long (0.4 s) and the next ones 0.6-0.9 s each
+        model.preprocess = 0
         self.model = model
         self.y = {(s, b): model.add_var(var_type=mip.BINARY)
                   for s in problem.sources for b in problem.choices(s)}  # fmt: skip
@@ -198,18 +202,26 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
     """The `top_k` best configurations within the budget with distinct widths, best first
     (fewer when fewer width assignments fit). Raises NothingFitsError when none fits,
     naming each resource whose smallest reachable use exceeds its limit."""
-    program = _Program(problem)
-    program.constrain()
-    program.set_objective()
     solutions: list[Solution] = []
+    found: list[dict[str, int]] = []
     while len(solutions) < top_k:
+        # a new program for each solution, with a no-good constraint per width assignment
+        # found (re-optimizing a solved CBC model is where its heap bugs were met)
+        program = _Program(problem)
+        program.constrain()
+        program.set_objective()
+        for widths in found:
+            picked = [program.y[s, program.bits.index(b)] for s, b in widths.items()
+                      if len(problem.choices(s)) > 1]  # fmt: skip
+            program.model += mip.xsum(picked) <= len(picked) - 1
         status = program.model.optimize(max_seconds=max_seconds)
         if status not in (mip.OptimizationStatus.OPTIMAL, mip.OptimizationStatus.FEASIBLE):
             break
         widths, hardware, totals = program.chosen()
         solutions.append(problem.solution(widths, hardware, totals))
-        picked = [program.y[s, program.bits.index(b)] for s, b in widths.items()]
-        program.model += mip.xsum(picked) <= len(picked) - 1
+        found.append(widths)
+        if all(len(problem.choices(s)) == 1 for s in widths):
+            break  # every width is fixed: one assignment only
     if not solutions:
         raise NothingFitsError(_nothing_fits(problem))
     return solutions

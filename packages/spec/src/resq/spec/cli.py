@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from resq.spec.bitconfig import BitConfig, BitConfigError, load_bitconfig
@@ -21,6 +22,7 @@ from resq.spec.stage import CANONICAL_STAGES
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
+from rich.table import Table
 from ruamel.yaml import YAML
 
 EXIT_BAD_SPEC = 2
@@ -132,19 +134,41 @@ def _selection(stages: str | None, start: str | None) -> list[str]:
     return list(CANONICAL_STAGES)
 
 
-def _report(stage: str, status: str, record: StageRecord | None) -> None:
-    if status == "start":
-        err.print(f"[bold]{stage}[/bold] running")
-    elif record is not None:
-        figures = ", ".join(
-            f"{k}={v}" for k, v in record.summary.items() if not isinstance(v, dict | list)
-        )
-        label = (
-            "[cyan]cached[/cyan]"
-            if status == "cached"
-            else f"[green]done[/green] in {record.seconds:.1f} s"
-        )
-        err.print(f"[bold]{stage}[/bold] {label} (key {record.key}) {escape(figures)}")
+def _figures(summary: dict[str, Any]) -> str:
+    """A stage's scalar figures as `name=value`, real numbers to 5 significant digits."""
+    return ", ".join(f"{k}={v:.5g}" if isinstance(v, float) else f"{k}={v}"
+                     for k, v in summary.items() if not isinstance(v, dict | list))  # fmt: skip
+
+
+class _Progress:
+    """One line as each stage starts and ends; the table of every stage at the end."""
+
+    def __init__(self) -> None:
+        self.ended: list[tuple[str, StageRecord]] = []
+
+    def __call__(self, stage: str, status: str, record: StageRecord | None) -> None:
+        if status == "start":
+            err.print(f"[bold]{stage}[/bold] running")
+        elif record is not None:
+            self.ended.append((status, record))
+            label = (
+                "[cyan]cached[/cyan]"
+                if status == "cached"
+                else f"[green]done[/green] in {record.seconds:.1f} s"
+            )
+            figures = escape(_figures(record.summary))
+            err.print(f"[bold]{stage}[/bold] {label} (key {record.key}) {figures}")
+
+    def table(self) -> Table:
+        """Stage, cached or done, seconds it took (when it ran) and its figures."""
+        table = Table(title="spec run", title_justify="left")
+        for name, justify in (("stage", "left"), ("status", "left"), ("seconds", "right"),
+                              ("figures", "left")):  # fmt: skip
+            table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        for status, record in self.ended:
+            seconds = f"{record.seconds:.1f}" if status == "done" else "–"
+            table.add_row(record.stage, status, seconds, escape(_figures(record.summary)))
+        return table
 
 
 @cli.command()
@@ -168,12 +192,14 @@ def run(
         loaded = loaded.model_copy(update={"config": config_or_exit(config_file, loaded)})
     selected = _selection(stages, start)
     directory = run_dir or loaded.root / "runs" / loaded.spec.name
+    progress = _Progress()
     try:
         runner = Runner(loaded, discover_stages(), directory)
-        runner.run(selected, on_event=_report, named=stages is not None)
+        runner.run(selected, on_event=progress, named=stages is not None)
     except StageError as e:
         err.print(f"[red]error[/red] {escape(str(e))}")
         sys.exit(EXIT_STAGE_FAILED)
+    err.print(progress.table())
     err.print(f"summary: {escape(str(directory / 'summary.json'))}")
 
 

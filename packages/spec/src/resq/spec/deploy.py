@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainValidator, field_validator
 from resq.spec.base import SpecModel
+from resq.spec.board import PartName
 
 Target = Literal["sim", "yosys", "vivado"]
 
@@ -33,15 +34,22 @@ TestWindows = Annotated[int | Literal["all"],
 class VivadoOptions(SpecModel):
     """Options of the Vivado project and build (run only where `vivado` is on PATH)."""
 
-    part: str | None = Field(
-        None,
-        pattern=r"^x[ca]7[a-z][0-9]+t?[a-z]*[0-9]+-[0-9][A-Za-z]*$",
-        description="part override (default: the board's)",
-    )
+    part: PartName | None = Field(None, description="part override (default: the board's)")
     stop_after: Literal["synth", "impl", "bitstream"] = Field(
-        "synth", description="last Vivado step to run"
+        "synth",
+        description="last Vivado step to run; synth (out of context) until boards give pins",
     )
     jobs: int = Field(2, ge=1, le=64, description="parallel Vivado jobs")
+
+    @field_validator("stop_after")
+    @classmethod
+    def _synthesis_only(cls, step: str) -> str:
+        if step != "synth":
+            raise ValueError(
+                f"{step} needs the board's pin constraints, which no board file gives yet; "
+                "the Vivado project synthesizes the model out of context: use synth"
+            )
+        return step
 
 
 class DeploySpec(SpecModel):
