@@ -65,10 +65,6 @@ class _Program:
         # CBC's cut generation took most of the time on the airu tables (2.6 s of 2.7 s) and
         # changes no optimum, only how fast it is proven; without it: 0.1–0.6 s.
         model.cuts = 0
-        # CBC's preprocessing corrupted its heap (SIGABRT, or a hang in free()) on the airu
-        # problem once a no-good constraint on the widths was added; without it the optimum
-        # takes as long (0.4 s) and the next ones 0.6-0.9 s each
-        model.preprocess = 0
         self.model = model
         self.y = {(s, b): model.add_var(var_type=mip.BINARY)
                   for s in problem.sources for b in problem.choices(s)}  # fmt: skip
@@ -210,6 +206,11 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
         program = _Program(problem)
         program.constrain()
         program.set_objective()
+        if found:
+            # CBC's preprocessing corrupted its heap (SIGABRT, or a hang in free()) on the
+            # airu problem with a no-good constraint on the widths: off once there is one
+            # (the optimum keeps it: 0.4-1.0 s with it, up to 1.3 s without)
+            program.model.preprocess = 0
         for widths in found:
             picked = [program.y[s, program.bits.index(b)] for s, b in widths.items()
                       if len(problem.choices(s)) > 1]  # fmt: skip
