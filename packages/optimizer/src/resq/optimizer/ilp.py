@@ -202,7 +202,7 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
     found: list[dict[str, int]] = []
     while len(solutions) < top_k:
         # a new program for each solution, with a no-good constraint per width assignment
-        # found (re-optimizing a solved CBC model is where its heap bugs were met)
+        # found: each solve starts from the same state, whatever CBC kept from the last one
         program = _Program(problem)
         program.constrain()
         program.set_objective()
