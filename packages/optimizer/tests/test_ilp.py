@@ -114,6 +114,15 @@ def test_the_ilp_tells_apart_configurations_closer_than_cbcs_cutoff_increment() 
                                                          rel=1e-9, abs=0)  # fmt: skip
 
 
+def test_with_every_width_fixed_the_k_best_are_one() -> None:
+    """Distinct widths: when no width is searched there is one assignment to offer."""
+    tables = _tables(REDUCED, seed=1)
+    unlimited = Resources(lut=1e9, lutram=1e9, ff=1e9, bram36=1e9, dsp=1e9)
+    fixed = {s: 4 for s in Problem(tables, unlimited).sources}
+    found = ilp.solve(Problem(tables, unlimited, fixed=fixed), top_k=3)
+    assert [set(s.widths.values()) for s in found] == [{4}]
+
+
 def test_a_solution_builds_a_bitconfig_the_tables_score_the_same() -> None:
     space = Space()
     tables = _tables(space, seed=3)

@@ -207,6 +207,7 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
     naming each resource whose smallest reachable use exceeds its limit."""
     solutions: list[Solution] = []
     found: list[dict[str, int]] = []
+    free = [s for s in problem.sources if len(problem.choices(s)) > 1]
     while len(solutions) < top_k:
         # a new program for each solution, with a no-good constraint per width assignment
         # found: each solve starts from the same state, whatever CBC kept from the last one
@@ -219,8 +220,7 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
             # (the optimum keeps it: 0.4-1.0 s with it, up to 1.3 s without)
             program.model.preprocess = 0
         for widths in found:
-            picked = [program.y[s, program.bits.index(b)] for s, b in widths.items()
-                      if len(problem.choices(s)) > 1]  # fmt: skip
+            picked = [program.y[s, program.bits.index(widths[s])] for s in free]
             program.model += mip.xsum(picked) <= len(picked) - 1
         status = program.model.optimize(max_seconds=max_seconds)
         if status not in (mip.OptimizationStatus.OPTIMAL, mip.OptimizationStatus.FEASIBLE):
@@ -228,7 +228,7 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
         widths, hardware, totals = program.chosen()
         solutions.append(problem.solution(widths, hardware, totals))
         found.append(widths)
-        if all(len(problem.choices(s)) == 1 for s in widths):
+        if not free:
             break  # every width is fixed: one assignment only
     if not solutions:
         raise NothingFitsError(_nothing_fits(problem))
