@@ -4,7 +4,8 @@ and its accuracy beside uniform configurations and the float parent.
 specs/beijing-o3.yaml (airu's model, board and budget: 90 % of the LUTs, 20,000 cycles) is
 searched with the knowledge base `--kdb` (default: the shipped one). Configurations:
 - `uniform4`, `uniform6`, `uniform8`: every width b (the softmax as the spec fixes it),
-  with the hardware the ILP finds smallest for those widths, or "does not fit";
+  with the hardware the ILP finds smallest for those widths (within the budget when it
+  can be; one that does not fit is still trained and synthesized, to show by how much);
 - `ilp-ablation`, `ilp-mask_kl`: the ILP with each sensitivity method's costs (the spec's
   objective); `filter`: paper 000 (widest sum of widths that fits), with the hardware of the
   widest uniform configuration that fits (paper 000 does not search hardware);
@@ -51,7 +52,7 @@ from resq.optimizer.problem import NothingFitsError, Solution, sources
 from resq.optimizer.sensitivity import Sensitivity, analyse
 from resq.qat.data import WindowedData, load_windows
 from resq.qat.experiment import FloatResult, float_accuracy, train_qat
-from resq.spec import BitConfig, LoadedSpec, load_spec
+from resq.spec import RESOURCE_KINDS, BitConfig, LoadedSpec, Resources, load_spec
 from resq.spec.atomic import write_json_atomic
 from resq.spec.search import ObjectiveWeights
 from rich.console import Console
@@ -64,6 +65,9 @@ REPO = Path(__file__).resolve().parents[2]
 UNIFORM = (4, 6, 8)
 SMALLEST = ObjectiveWeights(sensitivity=0.0, area=1.0)
 """The objective of a uniform configuration's hardware: the smallest footprint."""
+OVER_BUDGET = 100.0
+"""A design that does not fit is the smallest within this many times the budget (the
+latency limit kept): the same objective (the largest fraction of the budget), no limit."""
 
 
 def widths_key(config: BitConfig) -> str:
@@ -87,11 +91,13 @@ class Searcher:
     def best(self, costs: dict[str, dict[int, float]], fixed: dict[str, int] | None = None,
              weights: ObjectiveWeights | None = None,
              hardware: dict[str, tuple[int | None, str | None, str | None]] | None = None,
-             method: str = "ilp") -> tuple[Solution | None, float]:  # fmt: skip
-        """The best solution (None when nothing fits) and the seconds the method took."""
+             method: str = "ilp", bounded: bool = True) -> tuple[Solution | None, float]:  # fmt: skip
+        """The best solution (None when nothing fits) and the seconds the method took;
+        `bounded=False`: without the budget."""
         formulation = self.formulation.model_copy(update={
             "fixed": {**self.formulation.fixed, **(fixed or {})},
-            "fixed_nodes": hardware or self.formulation.fixed_nodes})  # fmt: skip
+            "fixed_nodes": hardware or self.formulation.fixed_nodes,
+            "limits": self.formulation.limits if bounded else self.unbounded()})  # fmt: skip
         search = problem(self.loaded, formulation, self.tables, costs)
         if weights is not None:
             search.weights = weights
@@ -102,10 +108,18 @@ class Searcher:
             return None, time.perf_counter() - began
         return found, time.perf_counter() - began
 
-    def uniform(self, bits: int) -> tuple[Solution | None, float]:
+    def unbounded(self) -> Resources:
+        """The formulation's limits, each resource's times `OVER_BUDGET`."""
+        limits = self.formulation.limits
+        return limits.model_copy(update={kind: float(getattr(limits, kind)) * OVER_BUDGET
+                                         for kind in RESOURCE_KINDS})  # fmt: skip
+
+    def uniform(self, bits: int, bounded: bool = True) -> tuple[Solution | None, float]:
+        """Every width `bits` with the smallest hardware: within the budget (None when
+        nothing fits), or `bounded=False` the smallest design at all."""
         widths = sources(self.tables)
         fixed = {s: bits for s in widths if s not in self.formulation.fixed}
-        return self.best({}, fixed, SMALLEST)
+        return self.best({}, fixed, SMALLEST, bounded=bounded)
 
     def paper001(self) -> tuple[Solution | None, float]:
         mixed = load_spec(REPO / "specs" / "beijing-o3-mixed.yaml").bit_config()
@@ -135,6 +149,9 @@ def choices(searcher: Searcher, sensitivity: Sensitivity) -> dict[str, dict[str,
     else:
         found["filter"] = (None, 0.0)
     found["paper001"] = searcher.paper001()
+    for b in UNIFORM:  # what does not fit is still estimated, trained and synthesized
+        if found[f"uniform{b}"][0] is None:
+            found[f"uniform{b}"] = searcher.uniform(b, bounded=False)
     return {label: {"solution": s, "seconds": t,
                     "config": None if s is None else s.bit_config(spec)}
             for label, (s, t) in found.items()}  # fmt: skip
