@@ -93,7 +93,7 @@ class Searcher:
              hardware: dict[str, tuple[int | None, str | None, str | None]] | None = None,
              method: str = "ilp", bounded: bool = True) -> tuple[Solution | None, float]:  # fmt: skip
         """The best solution (None when nothing fits) and the seconds the method took;
-        `bounded=False`: without the budget."""
+        `bounded=False`: within `OVER_BUDGET` times the budget instead."""
         formulation = self.formulation.model_copy(update={
             "fixed": {**self.formulation.fixed, **(fixed or {})},
             "fixed_nodes": hardware or self.formulation.fixed_nodes,
@@ -116,7 +116,7 @@ class Searcher:
 
     def uniform(self, bits: int, bounded: bool = True) -> tuple[Solution | None, float]:
         """Every width `bits` with the smallest hardware: within the budget (None when
-        nothing fits), or `bounded=False` the smallest design at all."""
+        nothing fits), or `bounded=False` the smallest design whatever it uses."""
         widths = sources(self.tables)
         fixed = {s: bits for s in widths if s not in self.formulation.fixed}
         return self.best({}, fixed, SMALLEST, bounded=bounded)
