@@ -67,7 +67,7 @@ SMALLEST = ObjectiveWeights(sensitivity=0.0, area=1.0)
 """The objective of a uniform configuration's hardware: the smallest footprint."""
 OVER_BUDGET = 100.0
 """A design that does not fit is the smallest within this many times the budget (the
-latency limit kept): the same objective (the largest fraction of the budget), no limit."""
+latency limit kept), by the same objective: the largest fraction of the budget it uses."""
 
 
 def widths_key(config: BitConfig) -> str:

@@ -217,7 +217,7 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
         if found:
             # CBC's preprocessing corrupted its heap (SIGABRT, or a hang in free()) on the
             # airu problem with a no-good constraint on the widths: off once there is one
-            # (the optimum keeps it: 0.4-1.0 s with it, up to 1.3 s without)
+            # (the optimum keeps it, faster on most costs: see tests/bench/search.py)
             program.model.preprocess = 0
         for widths in found:
             picked = [program.y[s, program.bits.index(widths[s])] for s in free]
