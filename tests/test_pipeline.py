@@ -79,20 +79,28 @@ def test_a_tiny_spec_runs_through_every_stage_to_a_report(
     assert yosys["values"]["total_lut"] == yosys["values"]["lut"] + yosys["values"]["lutram"] > 0
     assert report["vivado"].startswith("vivado is not on PATH")
     forms = [row["form"] for row in report["accuracy"]]
-    assert forms == ["float (same seed)", "fake-quant (chosen candidate)",
-                     "integer reference (chosen candidate)"]  # fmt: skip
+    assert forms == ["deployed: integer reference (chosen candidate)",
+                     "fake-quant (chosen candidate)", "float parent (same seed)",
+                     "uniform 8-bit (integer reference, the search's parent)",
+                     "ridge regression (same windows, flattened)",
+                     "gradient-boosted trees (same windows, flattened)"]  # fmt: skip
+    assert [row["deployed"] for row in report["accuracy"]] == [True] + [False] * 5
+    assert sum(c["chosen"] for c in report["candidates"]) == 1 and len(report["candidates"]) == 2
     manifest = json.loads((report_dir / "manifest.json").read_text())
-    assert set(manifest["stage_keys"]) == set(summary["stages"]) - {"report", "sensitivity",
-                                                                      "search"}  # fmt: skip
+    assert set(manifest["stage_keys"]) == set(summary["stages"]) - {"report", "search"}
     assert re.fullmatch(r"[0-9a-f]{64}", manifest["vhdl_sha256"])
     assert list(manifest["data_sha256"]) == ["PRSA_Data_Dongsi_20130301-20170228.csv"]
     assert {"ghdl", "yosys", "torch", "python", "resq-deploy"} <= set(manifest["versions"])
-    for plot in ("training.png", "pareto.png", "nodes.png"):
+    for plot in ("training.png", "pareto.png", "nodes.png", "sensitivity.png"):
         assert (report_dir / plot).stat().st_size > 5000, plot
     text = (report_dir / "report.md").read_text()
     assert f"12/12 of {report['test_split']} in the test split (100 % bit-exact)" in text
     assert "![Per node](nodes.png)" in text
-    _check_in_browser(report_dir / "report.html", browser, tmp_path)
+    latest = run_dir / "report.html"
+    assert latest.is_symlink() and latest.resolve() == (report_dir / "report.html").resolve()
+    assert f"report: {latest}" in done.stderr.splitlines()[-1], "the last line is the report"
+    assert done.stderr.splitlines()[-3].startswith("deployed model: test RMSE")
+    _check_in_browser(latest, browser, tmp_path)
 
     again = subprocess.run(["spec", "run", "specs/smoke.yaml", "--run-dir", str(run_dir)],
                            capture_output=True, text=True, timeout=300, env=env,
@@ -103,7 +111,7 @@ def test_a_tiny_spec_runs_through_every_stage_to_a_report(
     _assert_table(again.stderr, "cached")
 
 
-STAGES = ("train", "sensitivity", "search", "candidates", "generate", "simulate", "synthesize",
+STAGES = ("train", "baselines", "sensitivity", "search", "candidates", "generate", "simulate", "synthesize",
           "report")  # fmt: skip
 
 
@@ -123,11 +131,14 @@ def _check_in_browser(page: Path, browser: str, tmp_path: Path) -> None:
                f"--user-data-dir={tmp_path / 'chromium'}"]  # fmt: skip
     dom = subprocess.run([*command, "--dump-dom", page.as_uri()], capture_output=True,
                          text=True, timeout=120, check=True).stdout  # fmt: skip
-    assert "resq report: smoke" in dom and dom.count("<table>") >= 5
+    assert "resq report: smoke" in dom and dom.count("<table>") >= 6
     assert "100 % bit-exact" in dom
-    images = re.findall(r'<img [^>]*src="([^"]+)"', dom)
-    assert sorted(images) == ["nodes.png", "pareto.png", "training.png"]
-    assert all((page.parent / image).is_file() for image in images)
+    assert "gradient-boosted trees" in dom and "ridge regression" in dom  # the baselines
+    assert "▶ chosen" in dom and "the chosen one starred" in dom  # the marked choice
+    assert "% of the part" in dom and "of the budget:" in dom
+    assert "⚠ Above 80 % of the part" in dom  # the smoke design's DSPs: 100 % of the part
+    images = re.findall(r'<img [^>]*src="data:image/png;base64,[^"]+"', dom)
+    assert len(images) == 4, "training, Pareto, sensitivity and per-node plots, inline"
     shot = tmp_path / "report.png"
     subprocess.run([*command, f"--screenshot={shot}", "--window-size=1000,2000", page.as_uri()],
                    capture_output=True, timeout=120, check=True)  # fmt: skip

@@ -106,7 +106,6 @@ def test_sensitivity_search_and_candidates_choose_a_configuration_that_fits(
     assert kept == BitConfig.model_validate_json(
         (search_dir / "configs" / f"rank-{chosen['rank']}.json").read_text())  # fmt: skip
     assert (candidates_dir / "chosen" / "intmodel.npz").is_file()
-    assert (candidates_dir / "pareto.png").stat().st_size > 1000
     assert set(json.loads((candidates_dir / "pareto.json").read_text())) == {"lut", "cycles"}
 
     built = _run(project, beijing_home, "generate")  # builds the chosen candidate as it is

@@ -10,12 +10,14 @@ is installed and has a knowledge base of the board's family; without it the repo
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
 import logging
 import platform
 import shutil
+from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,12 +25,14 @@ from typing import Any
 import jinja2
 import markdown
 from matplotlib.figure import Figure  # no pyplot: no backend, no global state
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 from pydantic import BaseModel, ConfigDict, Field
 from resq.hdlgen.stage import CONFIG_FILE, load_generated
 from resq.spec import RESOURCE_KINDS, BitConfig, Resources
 from resq.spec.atomic import write_json_atomic, write_text_atomic
-from resq.spec.components import COMPONENTS
+from resq.spec.components import COMPONENTS, WEIGHTLESS
 from resq.spec.graph import node_components
+from resq.spec.resources import CROWDED
 from resq.spec.runner import RECORD_FILE
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import CHOSEN, distribution_version
@@ -42,11 +46,12 @@ RESOURCE_COLUMNS = ("lut", "lutram", "total_lut", "ff", "bram36", "dsp")
 
 
 class AccuracyRow(BaseModel):
-    """Test error of one form of the model, in the target's unit."""
+    """Test error of one form of the model (or of a baseline), in the target's unit."""
 
     form: str
     rmse: float
     mae: float | None = None
+    deployed: bool = Field(False, description="the model the hardware computes")
 
 
 class ResourceRow(BaseModel):
@@ -54,9 +59,25 @@ class ResourceRow(BaseModel):
 
     source: str
     values: dict[str, float] = Field(description="RESOURCE_COLUMNS → count")
-    percent: dict[str, float] = Field(description="RESOURCE_COLUMNS → % of the board")
+    percent: dict[str, float] = Field(description="RESOURCE_COLUMNS → % of the part")
+    crowded: list[str] = Field(description=f"RESOURCE_COLUMNS above {CROWDED:.0%} of the part")
+    of_budget: dict[str, float] = Field(description="budgeted resource (`lut`: logic + "
+                                        "LUT-RAM) → % of its budget")  # fmt: skip
     fits: bool
     exceeded: list[str]
+
+
+class CandidateRow(BaseModel):
+    """One configuration the search handed to training, as the candidates stage measured it."""
+
+    rank: int
+    objective: float
+    widths: str = Field(description="how many width sources at each width, e.g. `4b×12 8b×7`")
+    validation_rmse: float
+    rmse: float
+    total_lut: float
+    cycles: float
+    chosen: bool
 
 
 class NodeRow(BaseModel):
@@ -106,6 +127,7 @@ class Report(BaseModel):
     cycles: int | None
     latency_us: float | None
     resources: list[ResourceRow]
+    candidates: list[CandidateRow] = Field(default_factory=list)
     nodes: list[NodeRow]
     node_estimate: str = Field(description="where the per-node resources come from, or why none")
     vivado: str
@@ -125,15 +147,20 @@ def _digest(paths: list[Path], root: Path) -> str:
 
 
 def resource_row(source: str, resources: Resources, loaded: LoadedSpec) -> ResourceRow:
-    """One row of the resource table: counts, % of the board, the fit verdict (true rule)."""
+    """One row of the resource table: counts, % of the part (those above CROWDED flagged),
+    % of the budget, the fit verdict (true rule)."""
     capacity, limits = loaded.board.capacity, loaded.limits()
     values = {kind: float(getattr(resources, kind)) for kind in RESOURCE_KINDS}
     values["total_lut"] = float(resources.total_lut)
     full = {kind: float(getattr(capacity, kind)) for kind in RESOURCE_KINDS}
     full["total_lut"] = float(capacity.lut)
     percent = {k: round(100 * v / full[k], 1) for k, v in values.items() if full.get(k)}
-    return ResourceRow(source=source, values=values, percent=percent,
-                       fits=resources.fits(limits), exceeded=resources.exceeded(limits))  # fmt: skip
+    crowded = ["total_lut" if kind == "lut" else kind for kind in resources.crowded(capacity)]
+    of_budget = {kind: round(100 * used / limit, 1) for kind, used in resources.usage().items()
+                 if (limit := float(getattr(limits, kind)))}  # fmt: skip
+    return ResourceRow(source=source, values=values, percent=percent, crowded=crowded,
+                       of_budget=of_budget, fits=resources.fits(limits),
+                       exceeded=resources.exceeded(limits))  # fmt: skip
 
 
 def _node_estimates(loaded: LoadedSpec, config: BitConfig) -> tuple[dict[str, Resources], str]:
@@ -176,23 +203,38 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
     config = BitConfig.model_validate_json((inputs["generate"] / CONFIG_FILE).read_bytes())
     metrics = _json(inputs["train"] / "metrics.json")
     unit = loaded.manifest.units.get(spec.dataset.target, "") if loaded.manifest else ""
-    accuracy = [AccuracyRow(form="float (same seed)", rmse=metrics["float"]["rmse"],
-                            mae=metrics["float"]["mae"])] if "float" in metrics else []  # fmt: skip
+    float_row = [AccuracyRow(form="float parent (same seed)", rmse=metrics["float"]["rmse"],
+                             mae=metrics["float"]["mae"])] if "float" in metrics else []  # fmt: skip
     resources: list[ResourceRow] = []
     if "candidates" in inputs:
         candidates = _json(inputs["candidates"] / "candidates.json")
         chosen = next(r for r in candidates["rows"] if r["rank"] == candidates["chosen"])
-        accuracy += [AccuracyRow(form="fake-quant (chosen candidate)", rmse=chosen["fake_quant_rmse"],
-                                 mae=chosen.get("fake_quant_mae")),
-                     AccuracyRow(form="integer reference (chosen candidate)", rmse=chosen["rmse"],
-                                 mae=chosen["mae"])]  # fmt: skip
+        parent = loaded.bit_config()
+        accuracy = [AccuracyRow(form="deployed: integer reference (chosen candidate)",
+                                rmse=chosen["rmse"], mae=chosen["mae"], deployed=True),
+                    AccuracyRow(form="fake-quant (chosen candidate)",
+                                rmse=chosen["fake_quant_rmse"], mae=chosen.get("fake_quant_mae")),
+                    *float_row,
+                    AccuracyRow(form=f"{_widths(parent)} (integer reference, the search's parent)",
+                                rmse=metrics["intref"]["rmse"], mae=metrics["intref"]["mae"])]  # fmt: skip
         totals = {k: v for k, v in chosen["totals"].items() if k in RESOURCE_KINDS}
         resources.append(resource_row("estimate (search)", Resources(**totals), loaded))
+        tried = [CandidateRow(rank=row["rank"], objective=row["objective"],
+                              widths=_histogram(row["widths"]),
+                              validation_rmse=row["validation_rmse"], rmse=row["rmse"],
+                              total_lut=row["lut"], cycles=row["cycles"],
+                              chosen=row["rank"] == chosen["rank"])
+                 for row in candidates["rows"]]  # fmt: skip
     else:
-        accuracy += [AccuracyRow(form="fake-quant", rmse=metrics["fake_quant"]["rmse"],
-                                 mae=metrics["fake_quant"]["mae"]),
-                     AccuracyRow(form="integer reference", rmse=metrics["intref"]["rmse"],
-                                 mae=metrics["intref"]["mae"])]  # fmt: skip
+        accuracy = [AccuracyRow(form="deployed: integer reference", rmse=metrics["intref"]["rmse"],
+                                mae=metrics["intref"]["mae"], deployed=True),
+                    AccuracyRow(form="fake-quant", rmse=metrics["fake_quant"]["rmse"],
+                                mae=metrics["fake_quant"]["mae"]), *float_row]  # fmt: skip
+        tried = []
+    if "baselines" in inputs:
+        fitted = _json(inputs["baselines"] / "baselines.json")
+        accuracy += [AccuracyRow(form=label, rmse=fitted[name]["rmse"], mae=fitted[name]["mae"])
+                     for name, label in BASELINES.items() if name in fitted]  # fmt: skip
     simulated = _json(inputs["simulate"] / "simulation.json") if "simulate" in inputs else None
     simulation = simulated and (simulated["netlist"] or simulated["rtl"])
     vivado = "not a deploy target"
@@ -234,9 +276,61 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
         test_split=int(_json(inputs["train"] / RECORD_FILE)["summary"]["test_windows"]),
         all_exact=bool(simulation and simulation["matches"] == simulation["total"]),
         cycles=cycles, latency_us=None if cycles is None else cycles / loaded.clock_mhz,
-        resources=resources, nodes=nodes, node_estimate=source, vivado=vivado,
+        resources=resources, candidates=tried, nodes=nodes, node_estimate=source, vivado=vivado,
         manifest=run_manifest(loaded, inputs),
     )  # fmt: skip
+
+
+def headline(report: Report) -> list[str]:
+    """The deployed model in two lines: its accuracy beside its float parent and the
+    baselines, and its hardware (bit-exactness, latency, resources, fit)."""
+    unit = f" {report.unit}" if report.unit else ""
+    deployed = next(row for row in report.accuracy if row.deployed)
+    others = [row for row in report.accuracy if not row.deployed and not
+              row.form.startswith("fake-quant")]  # fmt: skip
+    parent = next((row for row in others if row.form.startswith("float parent")), None)
+    ratio = (f", × {deployed.rmse / parent.rmse:.3f} its float parent's {parent.rmse:.2f}"
+             if parent else "")  # fmt: skip
+    beside = "; ".join(f"{row.form.split(' (')[0]} {row.rmse:.2f}" for row in others
+                       if row is not parent)  # fmt: skip
+    mae = "" if deployed.mae is None else f", MAE {deployed.mae:.2f}"
+    lines = [f"deployed model: test RMSE {deployed.rmse:.2f}{unit}{mae}{ratio} ({beside})"]
+    hardware = []
+    if report.bit_exact is not None:
+        hardware.append(f"bit-exact on {report.bit_exact} test windows")
+    if report.cycles is not None and report.latency_us is not None:
+        hardware.append(f"{report.cycles:,} cycles ({report.latency_us:.1f} µs at "
+                        f"{report.clock_mhz:g} MHz)")  # fmt: skip
+    if report.resources:
+        row = report.resources[-1]  # synthesis where it ran, else the estimate
+        values = row.values
+        hardware.append(f"{row.source}: {values['total_lut']:,.0f} LUT ({row.percent.get('total_lut', 0)} % "
+                        f"of the part), {values['dsp']:,.0f} DSP, {values['bram36']:g} BRAM36, "
+                        f"{'fits the budget' if row.fits else 'does NOT fit: ' + ', '.join(row.exceeded)}")  # fmt: skip
+        if row.crowded:
+            hardware.append(f"above {CROWDED:.0%} of the part: {', '.join(row.crowded)}")
+    lines.append("hardware: " + "; ".join(hardware))
+    return lines
+
+
+BASELINES = {
+    "ridge": "ridge regression (same windows, flattened)",
+    "boosted_trees": "gradient-boosted trees (same windows, flattened)",
+}
+"""The baselines stage's models and how the report names them."""
+
+
+def _histogram(widths: dict[str, int]) -> str:
+    """How many width sources have each width, e.g. `4b×12 8b×7`."""
+    counts = Counter(widths.values())
+    return " ".join(f"{bits}b×{counts[bits]}" for bits in sorted(counts))
+
+
+def _widths(config: BitConfig) -> str:
+    """`uniform N-bit` when every width of `config` is N, else `mixed M–N-bit`."""
+    widths = {w for c in config.components.values() for w in (c.inputs, c.weights, c.outputs)}
+    low, high = min(widths), max(widths)
+    return f"uniform {low}-bit" if low == high else f"mixed {low}–{high}-bit"
 
 
 def _exact(result: dict[str, Any] | None) -> str | None:
@@ -317,6 +411,51 @@ def nodes_plot(nodes: list[NodeRow], path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
+PARETO_AXES = {"lut": "total LUTs (logic + LUT-RAM)", "cycles": "cycles per inference"}
+
+
+def pareto_plot(candidates: dict[str, Any], fronts: dict[str, list[int]], unit: str,
+                path: Path) -> bool:  # fmt: skip
+    """Test RMSE of every candidate (candidates.json) against each cost of PARETO_AXES, its
+    Pareto front (`fronts[axis]`: ranks) as a line and the chosen candidate marked, as a PNG;
+    an axis on which every candidate costs the same is said in the title, not drawn. False
+    when no axis varies."""
+    rows = candidates["rows"]
+    chosen = next(r for r in rows if r["rank"] == candidates["chosen"])
+    varied = {axis: label for axis, label in PARETO_AXES.items()
+              if len({r[axis] for r in rows}) > 1}  # fmt: skip
+    if not varied:
+        return False
+    same = [f"all {rows[0][axis]:,.0f} {label.split(' (')[0]}"
+            for axis, label in PARETO_AXES.items() if axis not in varied]  # fmt: skip
+    figure = Figure(figsize=(5.0 * len(varied), 4.0))
+    panels = figure.subplots(1, len(varied), squeeze=False)[0]
+    by_rank = {r["rank"]: r for r in rows}
+    for axes, (axis, label) in zip(panels, varied.items(), strict=True):
+        axes.scatter([r[axis] for r in rows], [r["rmse"] for r in rows], color="0.6",
+                     label="candidates")  # fmt: skip
+        front = sorted((by_rank[k] for k in fronts.get(axis, []) if k in by_rank),
+                       key=lambda r: r[axis])  # fmt: skip
+        axes.plot([r[axis] for r in front], [r["rmse"] for r in front], "o-", color="C0",
+                  label="Pareto front")  # fmt: skip
+        axes.scatter([chosen[axis]], [chosen["rmse"]], marker="*", s=260, color="C3",
+                     zorder=3, label=f"chosen (rank {chosen['rank']})")  # fmt: skip
+        values = [r[axis] for r in rows]
+        middle, span = (max(values) + min(values)) / 2, max(values) - min(values)
+        if span < 0.04 * middle:  # a narrow spread: show it against ±2 % of the cost
+            axes.set_xlim(middle * 0.98, middle * 1.02)
+        axes.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        axes.set_xlabel(label)
+        axes.set_ylabel(f"test RMSE ({unit})" if unit else "test RMSE")
+        axes.legend(fontsize=8)
+    if same:
+        figure.suptitle(f"candidates: {'; '.join(same)}", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    return True
+
+
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
@@ -326,12 +465,17 @@ def _environment() -> jinja2.Environment:
     )  # fmt: skip
 
 
-def render_report(report: Report) -> tuple[str, str]:
+def render_report(report: Report, images: dict[str, bytes] | None = None) -> tuple[str, str]:
     """(Markdown, HTML) of `report`: the Markdown template, and the same text as HTML in a
-    page of its own."""
-    context = {"r": report, "components": COMPONENTS, "columns": RESOURCE_COLUMNS}
+    page of its own, with `images` (file name → PNG bytes of the plots) inline, so that the
+    page shows them wherever it is opened or linked from."""
+    context = {"r": report, "components": COMPONENTS, "columns": RESOURCE_COLUMNS,
+               "weightless": WEIGHTLESS, "crowded": CROWDED}  # fmt: skip
     text = _environment().get_template("report.md.j2").render(**context)
     body = markdown.markdown(text, extensions=["tables"])
+    for name, data in (images or {}).items():
+        inline = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        body = body.replace(f'src="{name}"', f'src="{inline}"')
     page = _environment().get_template("report.html.j2").render(
         title=html.escape(report.spec_name), body=body)  # fmt: skip
     return text, page
@@ -343,12 +487,18 @@ def write_report(report: Report, inputs: dict[str, Path], out: Path) -> None:
     if training_plot(_json(inputs["train"] / "history.json"), out / "training.png"):
         plots["Training curves"] = "training.png"
     if "candidates" in inputs:
-        shutil.copyfile(inputs["candidates"] / "pareto.png", out / "pareto.png")
-        plots["Pareto front of the candidates"] = "pareto.png"
+        candidates = _json(inputs["candidates"] / "candidates.json")
+        fronts = _json(inputs["candidates"] / "pareto.json")
+        if pareto_plot(candidates, fronts, report.unit, out / "pareto.png"):
+            plots["Pareto front of the candidates (the chosen one starred)"] = "pareto.png"
+    if "sensitivity" in inputs and (inputs["sensitivity"] / "sensitivity.png").is_file():
+        shutil.copyfile(inputs["sensitivity"] / "sensitivity.png", out / "sensitivity.png")
+        plots["Sensitivity of each width choice"] = "sensitivity.png"
     nodes_plot(report.nodes, out / "nodes.png")
     plots["Per node"] = "nodes.png"
     report = report.model_copy(update={"plots": plots})
-    text, page = render_report(report)
+    text, page = render_report(report, {name: (out / name).read_bytes()
+                                        for name in plots.values()})  # fmt: skip
     write_text_atomic(out / "report.md", text)
     write_text_atomic(out / "report.html", page)
     write_json_atomic(out / "manifest.json", report.manifest.model_dump(mode="json"))

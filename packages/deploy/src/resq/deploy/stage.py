@@ -22,16 +22,17 @@ from typing import Any
 
 from resq.deploy.edam_estimate import estimate_core
 from resq.deploy.fusesoc import run_target
-from resq.deploy.report import gather, write_report
+from resq.deploy.report import gather, headline, write_report
 from resq.deploy.vivado import synthesize_core, vivado_version
-from resq.deploy.yosys import ToolError, toolchain_versions
+from resq.deploy.yosys import SYNTHESIS_TOOLS, ToolError, toolchain_versions
 from resq.hdlgen.cores import cores_digest, cores_root
 from resq.hdlgen.stage import load_generated
 from resq.spec import Resources, StageError
 from resq.spec.atomic import write_json_atomic
 from resq.spec.progress import status
 from resq.spec.spec import LoadedSpec
-from resq.spec.stage import Stage, StageContext, distribution_version
+from resq.spec.stage import HEADLINE, LATEST, Stage, StageContext, distribution_version
+from resq.spec.tools import Tool
 from rich.console import Console
 
 SYNTHESIS_FILE = "synthesis.json"
@@ -44,6 +45,15 @@ def _vivado() -> str:
         return vivado_version()
     except ToolError:
         return "missing"
+
+
+def _open_route() -> dict[str, str]:
+    """The open-source route's versions; `missing` where it is not installed (a run that
+    synthesizes with Yosys checks for its tools before it starts)."""
+    try:
+        return toolchain_versions()
+    except ToolError:
+        return {tool.executable: "missing" for tool in SYNTHESIS_TOOLS}
 
 
 def verdict(resources: Resources, loaded: LoadedSpec) -> dict[str, Any]:
@@ -61,6 +71,11 @@ class SynthesizeStage(Stage):
     name = "synthesize"
     inputs = ("generate",)
     sections = ("board", "budget", "deploy", "hardware")
+    tools = SYNTHESIS_TOOLS
+
+    def required_tools(self, loaded: LoadedSpec) -> tuple[Tool, ...]:
+        """GHDL and Yosys for the `yosys` target; Vivado, user-installed, runs where found."""
+        return self.tools if "yosys" in loaded.spec.deploy.targets else ()
 
     def applies(self, loaded: LoadedSpec) -> str | None:
         if {"yosys", "vivado"} & set(loaded.spec.deploy.targets):
@@ -70,7 +85,7 @@ class SynthesizeStage(Stage):
     def versions(self) -> dict[str, str]:
         return {"resq-deploy": distribution_version("resq-deploy"),
                 "cores": cores_digest(cores_root()), "vivado": _vivado(),
-                **toolchain_versions()}  # fmt: skip
+                **_open_route()}  # fmt: skip
 
     def run(self, context: StageContext) -> dict[str, Any]:
         loaded = context.loaded
@@ -127,9 +142,10 @@ class ReportStage(Stage):
     sections = ("board", "budget")
 
     def upstream(self, loaded: LoadedSpec) -> tuple[str, ...]:
-        searched = ("candidates",) if loaded.search_skipped() is None else ()
+        searched = (("sensitivity", "candidates") if loaded.search_skipped() is None
+                    else ())  # fmt: skip
         built = ("synthesize",) if SynthesizeStage().applies(loaded) is None else ()
-        return (*self.inputs[:1], *searched, *self.inputs[1:], *built)
+        return ("train", "baselines", *searched, "generate", "simulate", *built)
 
     def versions(self) -> dict[str, str]:
         versions = {"resq-deploy": distribution_version("resq-deploy"),
@@ -147,4 +163,4 @@ class ReportStage(Stage):
         summary: dict[str, Any] = {"report": "report.html", "bit_exact": report.bit_exact}
         for row in report.resources:
             summary[f"fits ({row.source})"] = row.fits
-        return summary
+        return summary | {LATEST: ["report.html"], HEADLINE: headline(report)}

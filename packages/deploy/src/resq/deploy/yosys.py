@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from resq.hdlgen.netlist import netlist_fixes
 from resq.spec import Resources, ResqError
 from resq.spec.atomic import write_text_atomic
+from resq.spec.tools import GHDL, YOSYS, missing_message
 
 PART_FAMILY = "xc7"
 """`synth_xilinx -family`: 7-series (Spartan-7, Artix-7)."""
@@ -91,10 +92,15 @@ class YosysReport(BaseModel):
     seconds: float = Field(description="wall time of ghdl synth plus Yosys")
 
 
+SYNTHESIS_TOOLS = (GHDL, YOSYS)
+"""What the open-source route runs: GHDL reads the VHDL, Yosys maps it to the part."""
+
+
 def _tool(name: str) -> str:
+    tool = next(t for t in SYNTHESIS_TOOLS if t.executable == name)
     found = shutil.which(name)
     if found is None:
-        raise ToolError(f"{name} is not installed: apt-get install -y ghdl yosys")
+        raise ToolError(missing_message([tool], "synthesis with Yosys"))
     return found
 
 

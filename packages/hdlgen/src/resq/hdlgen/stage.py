@@ -10,9 +10,8 @@ and `generated.json` (entity, VLNV, files, each node's hardware).
 
 simulate — artifact: `simulation.json`: per simulation (`rtl`: GHDL on the VHDL; `netlist`:
 Verilator on GHDL's netlist of it, the Verilog Yosys synthesizes) the outputs equal to the
-integer reference and the cycles per inference and per node. With Verilator installed the
-netlist runs every test window and the RTL the first `deploy.rtl_windows`; without it the
-RTL runs them all (slowly). Each runs one simulation per core. The builds go to the stage's
+integer reference and the cycles per inference and per node. The netlist runs every test
+window and the RTL the first `deploy.rtl_windows`, each one simulation per core. The builds go to the stage's
 scratch folder. The stage fails unless every output is identical and both take the same
 cycles: a design that is not bit-exact must not be built.
 """
@@ -34,7 +33,7 @@ from resq.hdlgen.simulation import (
     prepare,
     rtl_simulation,
 )
-from resq.hdlgen.verilator import netlist_simulation, verilator_available
+from resq.hdlgen.verilator import netlist_simulation
 from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
 from resq.spec.integer.intmodel import load_intmodel
@@ -42,6 +41,7 @@ from resq.spec.integer.intref import quantize_input
 from resq.spec.progress import status
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import CHOSEN, Stage, StageContext, distribution_version
+from resq.spec.tools import CXX, GHDL, GHDL_LLVM, MAKE, VERILATOR
 from rich.console import Console
 
 MODEL_FOLDER = "model"
@@ -61,7 +61,7 @@ def _ghdl_version() -> str:
 
 
 def _verilator_version() -> str:
-    if not verilator_available():
+    if not VERILATOR.found():
         return "missing"
     done = subprocess.run(["verilator", "--version"], capture_output=True, text=True)
     return done.stdout.strip() or "unknown"
@@ -137,6 +137,7 @@ class SimulateStage(Stage):
 
     name = "simulate"
     inputs = ("generate",)
+    tools = (GHDL, GHDL_LLVM, VERILATOR, MAKE, CXX)
 
     def versions(self) -> dict[str, str]:
         return {
@@ -153,37 +154,31 @@ class SimulateStage(Stage):
         deploy = context.loaded.spec.deploy
         console = Console(stderr=True)
         build = context.scratch_dir / "build"
-        netlist = verilator_available()
-        rtl_windows = min(deploy.rtl_windows, generated.samples) if netlist else None
+        rtl_windows = min(deploy.rtl_windows, generated.samples)
         try:
             with status(console, f"GHDL: analysing {generated.vlnv}"):
                 work = prepare(generated, cores_root(), build, TIMEOUT_S)
-            shown = rtl_windows or generated.samples
-            with status(console, f"GHDL: RTL simulation of {shown} windows ({ghdl_backend()}, "
-                                 f"one per core)"):  # fmt: skip
+            with status(console, f"GHDL: RTL simulation of {rtl_windows} windows "
+                                 f"({ghdl_backend()}, one per core)"):  # fmt: skip
                 rtl = rtl_simulation(generated, work, rtl_windows, TIMEOUT_S)
             _bit_exact(rtl, "RTL (GHDL)", build / LOG_FILE)
-            result: dict[str, Any] = {"rtl": rtl.model_dump(mode="json"), "netlist": None}
-            final = rtl
-            if netlist:
-                with status(console, f"Verilator: netlist simulation of {generated.samples} "
-                                     "windows"):  # fmt: skip
-                    checked = netlist_simulation(generated, work, TIMEOUT_S)
-                _bit_exact(checked, "netlist (Verilator)", work.folder / "verilator")
-                if checked.cycles != rtl.cycles:
-                    raise StageError(f"the netlist takes {checked.cycles} cycles per window, "
-                                     f"the RTL {rtl.cycles}")  # fmt: skip
-                result["netlist"] = checked.model_dump(mode="json")
-                final = checked
+            with status(console, f"Verilator: netlist simulation of {generated.samples} "
+                                 "windows"):  # fmt: skip
+                checked = netlist_simulation(generated, work, TIMEOUT_S)
+            _bit_exact(checked, "netlist (Verilator)", work.folder / "verilator")
+            if checked.cycles != rtl.cycles:
+                raise StageError(f"the netlist takes {checked.cycles} cycles per window, "
+                                 f"the RTL {rtl.cycles}")  # fmt: skip
         except HdlgenError as e:
             raise StageError(str(e)) from e
+        result = {"rtl": rtl.model_dump(mode="json"), "netlist": checked.model_dump(mode="json")}
         write_json_atomic(context.out_dir / SIMULATION_FILE, result)
         return {
-            "bit_exact": final.bit_exact,
+            "bit_exact": checked.bit_exact,
             "rtl_bit_exact": rtl.bit_exact,
-            "netlist_bit_exact": "not run (no verilator)" if not netlist else final.bit_exact,
-            "cycles": final.cycles,
-            "latency_us": round(final.cycles / context.loaded.clock_mhz, 3),
+            "netlist_bit_exact": checked.bit_exact,
+            "cycles": checked.cycles,
+            "latency_us": round(checked.cycles / context.loaded.clock_mhz, 3),
         }
 
 

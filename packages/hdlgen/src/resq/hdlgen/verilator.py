@@ -21,11 +21,12 @@ from resq.hdlgen.project import GeneratedModel
 from resq.hdlgen.simulation import SimulationResult, Work, run_chunks
 from resq.spec.atomic import write_text_atomic
 from resq.spec.processes import run_group
+from resq.spec.tools import VERILATOR
 
 
 def verilator_available() -> bool:
     """True when `verilator` is on PATH."""
-    return shutil.which("verilator") is not None
+    return VERILATOR.found()
 
 
 def netlist_simulation(generated: GeneratedModel, work: Work, timeout_s: float,

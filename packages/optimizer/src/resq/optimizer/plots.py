@@ -1,10 +1,10 @@
-"""Figures of the optimizer: sensitivity per source, and the candidates' Pareto fronts."""
+"""Figures of the optimizer: sensitivity per source (the report draws the candidates' Pareto
+fronts from candidates.json and pareto.json)."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no backend, no global state
@@ -29,25 +29,5 @@ def sensitivity_plot(scores: dict[str, dict[str, float]], width: int, path: Path
     axes.set_ylabel(f"cost at {width} bit / largest")
     axes.set_title("sensitivity per width choice")
     axes.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-
-
-def pareto_plot(points: list[dict[str, Any]], fronts: dict[str, list[int]], unit: str,
-                path: Path) -> None:  # fmt: skip
-    """Test RMSE against total LUTs and against cycles of every candidate (`points`: dicts
-    with rmse, lut, cycles), each Pareto front (`fronts[axis]`: indices) as a line."""
-    figure = Figure(figsize=(10.0, 4.0))
-    panels = figure.subplots(1, 2)
-    rmse = np.array([p["rmse"] for p in points])
-    for axes, (axis, label) in zip(panels, (("lut", "total LUTs (logic + LUT-RAM)"),
-                                            ("cycles", "cycles per inference")), strict=True):  # fmt: skip
-        cost = np.array([p[axis] for p in points])
-        axes.scatter(cost, rmse, color="0.6", label="candidates")
-        front = fronts[axis]
-        axes.plot(cost[front], rmse[front], "o-", color="C0", label="Pareto front")
-        axes.set_xlabel(label)
-        axes.set_ylabel(f"test RMSE ({unit})" if unit else "test RMSE")
-        axes.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=120)

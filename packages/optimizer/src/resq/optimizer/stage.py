@@ -15,7 +15,8 @@ fails the stage with one message naming the binding resource and the least use r
 candidates — artifact: `candidates.json` (each solution trained: validation and test RMSE
 of its integer reference beside the float parent's, estimated totals), `chosen/` (the
 most accurate on validation: its BitConfig `config.json` and IntModel, which generate
-builds), `pareto.json` and `pareto.png` (test RMSE against total LUTs and against cycles).
+builds) and `pareto.json` (the Pareto fronts of test RMSE against total LUTs and against
+cycles, as ranks; the report draws them).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from resq.optimizer.candidates import (
     train_candidate,
 )
 from resq.optimizer.formulation import formulate, problem, solve
-from resq.optimizer.plots import pareto_plot, sensitivity_plot
+from resq.optimizer.plots import sensitivity_plot
 from resq.optimizer.problem import NothingFitsError, Solution
 from resq.optimizer.sensitivity import Sensitivity, analyse
 from resq.qat.data import load_windows
@@ -229,7 +230,6 @@ class CandidatesStage(_Searching):
                                                      "chosen": chosen["rank"], "rows": rows})  # fmt: skip
         write_json_atomic(out / "pareto.json", {axis: [rows[i]["rank"] for i in front]
                                                 for axis, front in fronts.items()})  # fmt: skip
-        pareto_plot(rows, fronts, unit, out / "pareto.png")
         summary = {"chosen_rank": chosen["rank"], "chosen_rmse": chosen["rmse"],
                    "chosen_lut": chosen["lut"], "candidates": len(rows)}  # fmt: skip
         if float_metrics:

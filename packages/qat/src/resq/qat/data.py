@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import lzma
 import os
 import urllib.request
 import zipfile
@@ -73,17 +74,41 @@ class WindowedData:
         return self.target.invert(scaled)
 
 
-def data_dir(manifest: DatasetManifest) -> Path:
-    """$RESQ_DATA_HOME/<manifest>, else ~/.cache/resq/datasets/<manifest>."""
+def cache_dir(manifest: DatasetManifest) -> Path:
+    """~/.cache/resq/datasets/<manifest>: where downloads go."""
+    return Path.home() / ".cache" / "resq" / "datasets" / manifest.name
+
+
+def data_dirs(manifest: DatasetManifest) -> list[Path]:
+    """Where the data set's files are looked for, in order: $RESQ_DATA_HOME/<manifest> when
+    RESQ_DATA_HOME is set, then the cache."""
     home = os.environ.get(DATA_HOME_ENV)
-    base = Path(home) if home else Path.home() / ".cache" / "resq" / "datasets"
-    return base / manifest.name
+    return [*([Path(home) / manifest.name] if home else []), cache_dir(manifest)]
+
+
+def embedded_copy(manifest: DatasetManifest, name: str) -> Path | None:
+    """The compressed copy of file `name` shipped beside the manifest, None without one."""
+    entry = next((f for f in manifest.files if f.name == name), None)
+    if entry is None or entry.embedded is None or manifest.folder is None:
+        return None
+    path = manifest.folder / manifest.name / entry.embedded
+    return path if path.is_file() else None
+
+
+def find_file(manifest: DatasetManifest, name: str) -> Path | None:
+    """Data file `name`: from $RESQ_DATA_HOME, else the cache, else the copy shipped with
+    the manifest; None when it is in none of them (it may still be downloaded)."""
+    for folder in data_dirs(manifest):
+        if (folder / name).is_file():
+            return folder / name
+    return embedded_copy(manifest, name)
 
 
 def sha256_file(path: Path) -> str:
-    """The SHA-256 (hex) of the file at `path`, read in 1 MiB blocks."""
+    """The SHA-256 (hex) of the content of the file at `path` (decompressed, for .xz), read
+    in 1 MiB blocks."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with lzma.open(path, "rb") if path.suffix == ".xz" else open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -131,32 +156,32 @@ def unobtainable(manifest: DatasetManifest, names: list[str]) -> str | None:
     """Why the named files cannot be had (absent, and the manifest has no download), with
     how to get them and the columns they must hold; None when they are there or can be
     downloaded."""
-    folder = data_dir(manifest)
-    missing = [name for name in names if not (folder / name).is_file()]
+    missing = [name for name in names if find_file(manifest, name) is None]
     if not missing or manifest.download is not None:
         return None
+    looked = " nor in ".join(str(folder) for folder in data_dirs(manifest))
     return (f"data file(s) {', '.join(missing)} of dataset {manifest.name!r} not found in "
-            f"{folder}. {manifest.obtain} Columns: {', '.join(manifest.columns)}. Published at "
+            f"{looked}. {manifest.obtain} Columns: {', '.join(manifest.columns)}. Published at "
             f"{manifest.url}.")  # fmt: skip
 
 
 def locate_files(manifest: DatasetManifest, names: list[str]) -> list[Path]:
-    """Paths of the named files, downloading them once when the manifest allows it.
+    """Paths of the named files (`find_file`), downloading the missing ones once into the
+    cache when the manifest allows it.
 
     Each file with a sha256 in the manifest is checked; a mismatch is an error.
     """
-    folder = data_dir(manifest)
-    missing = [name for name in names if not (folder / name).is_file()]
+    missing = [name for name in names if find_file(manifest, name) is None]
     absent = unobtainable(manifest, names)
     if absent is not None:
         raise DataError(absent)
     if missing and manifest.download is not None:
-        _download(manifest, manifest.download, folder, missing)
+        _download(manifest, manifest.download, cache_dir(manifest), missing)
     expected = {f.name: f.sha256 for f in manifest.files}
     paths = []
     for name in names:
-        path = folder / name
-        if not path.is_file():
+        path = find_file(manifest, name)
+        if path is None:
             raise DataError(f"{name} is not in the archive of dataset {manifest.name!r}")
         if expected.get(name) and sha256_file(path) != expected[name]:
             raise DataError(f"{path} does not match its sha256 in datasets/{manifest.name}.yaml")
@@ -266,10 +291,9 @@ def inspect_data(loaded: LoadedSpec, rows: int = 500) -> tuple[list[str], list[s
     manifest, spec = loaded.manifest, loaded.spec.dataset
     if manifest is None:
         return errors, warnings
-    folder = data_dir(manifest)
     for name in spec.files:
-        path = folder / name
-        if not path.is_file():
+        path = find_file(manifest, name)
+        if path is None:
             continue
         try:
             table = read_table(path, manifest, spec, rows)
@@ -352,7 +376,9 @@ def _split_masks(times: np.ndarray, spec: DatasetSpec) -> tuple[np.ndarray, np.n
 
 def file_digests(spec: DatasetSpec, manifest: DatasetManifest) -> dict[str, str]:
     """File name → SHA-256 of each data file the spec reads (for the run manifest)."""
-    return {path.name: sha256_file(path) for path in locate_files(manifest, list(spec.files))}
+    names = list(spec.files)
+    return {name: sha256_file(path)
+            for name, path in zip(names, locate_files(manifest, names), strict=True)}  # fmt: skip
 
 
 def load_windows(spec: DatasetSpec, manifest: DatasetManifest) -> WindowedData:

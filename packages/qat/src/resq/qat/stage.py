@@ -1,10 +1,16 @@
-"""The `train` stage of `spec run`: load data, float pre-training, QAT, export, evaluation.
+"""The `train` and `baselines` stages of `spec run`.
+
+train: load data, float pre-training, QAT, export, evaluation.
 
 Artifact: `intmodel.json` + `intmodel.npz` (the IntModel), `float.pt` (the float weights,
 the parent every candidate's QAT starts from), `qat.pt` (the trained QAT network's state,
 which the sensitivity analysis degrades; `experiment.restore_qat`), `metrics.json` (test RMSE and
 MAE of the float model, the fake-quantized model and the integer reference, in the target's
 units) and `history.json` (epochs, best epochs, seconds per epoch).
+
+baselines: `baselines.json`, the test RMSE and MAE of ridge regression and gradient-boosted
+trees fitted on the same training windows (resq.qat.baselines), which the report puts
+beside the deployed model.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from resq.qat.baselines import baselines
 from resq.qat.data import file_digests, load_windows, unobtainable
 from resq.qat.experiment import float_accuracy, train_float, train_qat
 from resq.qat.training import PhaseResult
@@ -121,3 +128,30 @@ class TrainStage(Stage):
         summary["test_windows"] = len(data.test.x)
         summary["unit"] = loaded.manifest.units.get(spec.dataset.target, "")
         return summary
+
+
+BASELINES_FILE = "baselines.json"
+
+
+class BaselinesStage(Stage):
+    """Ridge regression and gradient-boosted trees on the spec's windows, for context."""
+
+    name = "baselines"
+    sections = ("dataset", "manifest", "seed")
+
+    def preflight(self, loaded: LoadedSpec) -> str | None:
+        return TrainStage().preflight(loaded)
+
+    def versions(self) -> dict[str, str]:
+        return {"resq-qat": distribution_version("resq-qat"),
+                "scikit-learn": distribution_version("scikit-learn"), "artifact": "1"}  # fmt: skip
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        loaded = context.loaded
+        if loaded.manifest is None:
+            raise StageError("the baselines stage needs a dataset manifest (dataset.manifest)")
+        data = load_windows(loaded.spec.dataset, loaded.manifest)
+        found = baselines(data, loaded.spec.seed)
+        write_json_atomic(context.out_dir / BASELINES_FILE, found)
+        return {f"{name}_{key}": values[key] for name, values in found.items()
+                for key in ("rmse", "mae")}  # fmt: skip

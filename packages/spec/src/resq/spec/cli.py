@@ -13,12 +13,13 @@ from typing import Any
 import click
 from resq.spec.bitconfig import BitConfig, BitConfigError, load_bitconfig
 from resq.spec.discovery import discover_checks, discover_commands, discover_stages
-from resq.spec.errors import SpecError, StageError, printable
+from resq.spec.errors import ResqError, SpecError, StageError, printable
 from resq.spec.loader import load_spec
 from resq.spec.runner import Runner, StageRecord
 from resq.spec.schema import spec_file_schema
 from resq.spec.spec import LoadedSpec
-from resq.spec.stage import CANONICAL_STAGES
+from resq.spec.stage import CANONICAL_STAGES, HEADLINE, LATEST
+from resq.spec.tools import Tool, ensure, install_command, unique
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
@@ -196,11 +197,65 @@ def run(
     try:
         runner = Runner(loaded, discover_stages(), directory)
         runner.run(selected, on_event=progress, named=stages is not None)
-    except StageError as e:
+    except ResqError as e:  # a stage failed, a tool is missing, …: one message, no traceback
         err.print(f"[red]error[/red] {escape(str(e))}")
         sys.exit(EXIT_STAGE_FAILED)
     err.print(progress.table())
     err.print(f"summary: {escape(str(directory / 'summary.json'))}")
+    for _status, record in reversed(progress.ended):  # the last stage with a headline
+        if HEADLINE in record.summary:
+            for line in record.summary[HEADLINE]:
+                err.print(escape(printable(str(line))))
+            break
+    for _status, record in progress.ended:
+        for name in record.summary.get(LATEST, []):
+            err.print(f"{escape(Path(name).stem)}: {escape(str(directory / Path(name).name))}")
+
+
+def _extra_tool(text: str) -> Tool:
+    executable, _, package = text.partition("=")
+    try:
+        return Tool(executable=executable, debian=package or executable, purpose="asked for")
+    except ValueError as e:
+        raise click.BadParameter(f"{text!r}: EXECUTABLE or EXECUTABLE=PACKAGE",
+                                 param_hint="--extra") from e  # fmt: skip
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--stages", help="Comma-separated stages (default: those `spec run FILE` runs).")
+@click.option("--all", "every", is_flag=True, help="Every tool of every installed stage.")
+@click.option("--extra", multiple=True, metavar="EXECUTABLE[=PACKAGE]",
+              help="One more tool to have, e.g. chromium (repeatable).")  # fmt: skip
+@click.option("--install", "install_missing", is_flag=True,
+              help="As root, install what is missing with apt-get (Debian 12).")  # fmt: skip
+def tools(file: Path | None, stages: str | None, every: bool, extra: tuple[str, ...],
+          install_missing: bool) -> None:  # fmt: skip
+    """The external tools a run of spec FILE needs (or --all of them), which are missing,
+    and the one command that installs them; exit 1 while a required one is missing."""
+    found = discover_stages()
+    wanted: list[Tool] = []
+    if every:
+        wanted += [tool for stage in found.values() for tool in stage.tools]
+    if file is not None:
+        loaded = spec_or_exit(file)
+        runner = Runner(loaded, found, loaded.root / "runs" / loaded.spec.name)
+        try:
+            wanted += runner.tools(runner.selection(_selection(stages, None), stages is not None))
+        except StageError as e:
+            err.print(f"[red]error[/red] {escape(str(e))}")
+            sys.exit(EXIT_STAGE_FAILED)
+    wanted = unique([*wanted, *(_extra_tool(text) for text in extra)])
+    try:
+        optional = ensure(wanted, install_missing)
+    except ResqError as e:
+        err.print(f"[red]error[/red] {escape(str(e))}")
+        sys.exit(EXIT_STAGE_FAILED)
+    for tool in wanted:
+        state = "[yellow]missing[/yellow]" if tool in optional else "[green]found[/green]"
+        err.print(f"{state} {escape(tool.executable)}: {escape(tool.purpose)}")
+    if optional:
+        err.print(f"optional tools are missing; to have them: {escape(install_command(optional))}")
 
 
 def main() -> None:

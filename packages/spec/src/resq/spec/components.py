@@ -11,6 +11,9 @@ ComponentName = Literal[
 
 COMPONENTS: tuple[ComponentName, ...] = get_args(ComponentName)
 
+WEIGHTLESS: frozenset[ComponentName] = frozenset({"AddMHA", "AddFFN", "GAP"})
+"""Components without trained constants: their `weights` width is never used."""
+
 Scheme = Literal["symmetric", "asymmetric", "adaptive"]
 """Quantization scheme of an object; `adaptive` picks one of the other two during training."""
 

@@ -332,6 +332,8 @@ def load_spec(file: str | Path) -> LoadedSpec:
     if manifest_file is not None:
         manifest, found = _load_named(DatasetManifest, manifest_file)
         issues += found
+        if manifest is not None:
+            manifest = manifest.located(manifest_file.parent)
         if manifest is not None and isinstance(document.data.get("dataset"), dict):
             source = read_yaml(manifest_file)
             if isinstance(source.data.get("defaults"), dict):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 from resq.spec.base import SpecModel
 from resq.spec.names import ColumnName, FileName, Name
 
@@ -48,6 +49,19 @@ class DataFile(SpecModel):
     sha256: str | None = Field(
         None, pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, checked after download"
     )
+    embedded: FileName | None = Field(
+        None,
+        pattern=r"\.xz$",
+        description="an xz-compressed copy shipped in datasets/<manifest>/ beside the manifest, "
+        "used when the file is neither in $RESQ_DATA_HOME nor in the cache; its content must "
+        "equal sha256",
+    )
+
+    @model_validator(mode="after")
+    def _checked(self) -> DataFile:
+        if self.embedded is not None and self.sha256 is None:
+            raise ValueError("an embedded copy needs the file's sha256, to check it against")
+        return self
 
 
 class Download(SpecModel):
@@ -85,3 +99,17 @@ class DatasetManifest(SpecModel):
     defaults: dict[str, Any] = Field(
         default_factory=dict, description="values a spec's dataset section inherits"
     )
+    _folder: Path | None = PrivateAttr(None)
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of the manifest file (datasets/), where embedded copies live in
+        `<name>/`; None for a manifest not read from a file. Not part of the content (cache
+        keys do not depend on where a checkout is)."""
+        return self._folder
+
+    def located(self, folder: Path) -> DatasetManifest:
+        """This manifest, read from a file in `folder`."""
+        copy = self.model_copy()
+        copy._folder = folder
+        return copy

@@ -32,7 +32,8 @@ from resq.spec.atomic import publish_dir, write_json_atomic, write_text_atomic
 from resq.spec.errors import ResqError, StageError
 from resq.spec.processes import GROUPS_ENV, stop_leftovers
 from resq.spec.spec import LoadedSpec
-from resq.spec.stage import CANONICAL_STAGES, STAGE_PACKAGES, Stage, StageContext
+from resq.spec.stage import CANONICAL_STAGES, LATEST, STAGE_PACKAGES, Stage, StageContext
+from resq.spec.tools import Tool, require
 
 log = logging.getLogger(__name__)
 
@@ -136,21 +137,8 @@ class Runner:
         artifact in the run directory. A stage that does not apply to the
         spec (`Stage.applies`) is an error when `named`, else left out.
         """
-        unknown = [s for s in selected if s not in self.order]
-        if unknown:
-            raise StageError(
-                f"unknown stage(s) {', '.join(unknown)}; stages: {', '.join(self.order)}"
-            )
-        ordered = [s for s in self.order if s in selected]
-        reasons = {s: why for s in ordered
-                   if s in self.stages and (why := self.stages[s].applies(self.loaded))}  # fmt: skip
-        if reasons and named:
-            raise StageError("\n".join(f"stage {s!r} does not apply: {why}"
-                                        for s, why in reasons.items()))  # fmt: skip
-        ordered = [s for s in ordered if s not in reasons]
-        missing = [s for s in ordered if s not in self.stages]
-        if missing:
-            raise StageError("\n".join(missing_stage_message(s) for s in missing))
+        ordered = self.selection(selected, named)
+        self.check_tools(ordered)
         stopped = [f"stage {s!r} cannot run: {why}" for s in ordered if not self.is_cached(s)
                    and (why := self.stage(s).preflight(self.loaded))]  # fmt: skip
         if stopped:
@@ -163,6 +151,50 @@ class Runner:
                         f"{self.run_dir}: run it first (--stages {upstream})"
                     )
         return ordered
+
+    def selection(self, selected: Sequence[str], named: bool = True) -> list[str]:
+        """The selected stages that run, in canonical order: StageError for an unknown or
+        uninstalled one; one that does not apply (`Stage.applies`) is an error when `named`,
+        else left out."""
+        unknown = [s for s in selected if s not in self.order]
+        if unknown:
+            raise StageError(
+                f"unknown stage(s) {', '.join(unknown)}; stages: {', '.join(self.order)}"
+            )
+        ordered = [s for s in self.order if s in selected]
+        reasons = {s: why for s in ordered
+                   if s in self.stages and (why := self.stages[s].applies(self.loaded))}  # fmt: skip
+        if reasons and named:
+            raise StageError("\n".join(f"stage {s!r} does not apply: {why}"
+                                        for s, why in reasons.items()))  # fmt: skip
+        ordered = [s for s in ordered if s not in reasons]
+        absent = [s for s in ordered if s not in self.stages]
+        if absent:
+            raise StageError("\n".join(missing_stage_message(s) for s in absent))
+        return ordered
+
+    def closure(self, selected: Sequence[str]) -> list[str]:
+        """`selected` and every installed stage upstream of them, in canonical order."""
+        found: set[str] = set()
+        todo = list(selected)
+        while todo:
+            name = todo.pop()
+            if name in found or name not in self.stages:
+                continue
+            found.add(name)
+            todo += self.stages[name].upstream(self.loaded)
+        return [s for s in self.order if s in found]
+
+    def tools(self, selected: Sequence[str]) -> list[Tool]:
+        """The external tools a run of `selected` needs: those of each selected stage and of
+        every stage upstream of it (their versions are part of the cache keys)."""
+        return [tool for name in self.closure(selected)
+                for tool in self.stages[name].required_tools(self.loaded)]  # fmt: skip
+
+    def check_tools(self, selected: Sequence[str]) -> None:
+        """ToolMissingError naming every required tool of a run of `selected` that is not on
+        PATH, with the command that installs them all; before any stage starts."""
+        require(self.tools(selected), f"spec run of {', '.join(selected)}")
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -274,7 +306,21 @@ class Runner:
             return loaded
         return {"spec": self.loaded.spec.name, "spec_file": str(self.loaded.path), "stages": {}}
 
+    def _link_latest(self, record: StageRecord) -> None:
+        """Link each file the stage names under LATEST into the run directory (replacing
+        the link of an earlier run atomically), relative, so the run directory can move."""
+        for name in record.summary.get(LATEST, []):
+            target = self.artifact(record.stage) / name
+            link = self.run_dir / Path(name).name
+            if not target.is_file() or (link.exists() and not link.is_symlink()):
+                continue
+            temporary = link.with_name(f".{link.name}.link")
+            temporary.unlink(missing_ok=True)
+            temporary.symlink_to(target.relative_to(self.run_dir))
+            temporary.replace(link)
+
     def _summarise(self, record: StageRecord, cached: bool) -> None:
+        self._link_latest(record)
         summary = self.summary()
         summary["stages"][record.stage] = {
             "key": record.key,

@@ -96,15 +96,17 @@ class LoadedSpec(SpecModel):
 
     def section(self, name: str) -> Any:
         """JSON-compatible value of a top-level section; `board` gives the board's content,
-        `config` the run's BitConfig and `bits` its bits and schemes alone."""
+        `config` the run's BitConfig and `bits` its bits and schemes alone, `manifest` the
+        dataset manifest without where embedded copies are."""
         if name == "board":
             return self.board.model_dump(mode="json")
         if name == "bits":
             return self.bit_config().bits_only()
         if name == "config":
             return self.bit_config().model_dump(mode="json")
-        if name == "manifest":
-            return None if self.manifest is None else self.manifest.model_dump(mode="json")
+        if name == "manifest":  # where a copy of a file lives is not its content (sha256)
+            return None if self.manifest is None else self.manifest.model_dump(
+                mode="json", exclude={"files": {"__all__": {"embedded"}}})  # fmt: skip
         if name not in SECTIONS:
             raise KeyError(f"unknown spec section {name!r}; sections: {', '.join(SECTIONS)}")
         return self.spec.model_dump(mode="json")[name]

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from resq.spec.spec import LoadedSpec
+from resq.spec.tools import Tool
 
 ENTRY_POINT_GROUP = "resq.stages"
 
 CANONICAL_STAGES: tuple[str, ...] = (
     "train",
+    "baselines",
     "sensitivity",
     "search",
     "candidates",
@@ -27,6 +29,7 @@ CANONICAL_STAGES: tuple[str, ...] = (
 
 STAGE_PACKAGES: dict[str, str] = {
     "train": "resq-qat",
+    "baselines": "resq-qat",
     "sensitivity": "resq-optimizer",
     "search": "resq-optimizer",
     "candidates": "resq-optimizer",
@@ -37,6 +40,14 @@ STAGE_PACKAGES: dict[str, str] = {
 }
 """The distribution that provides each canonical stage."""
 
+
+HEADLINE = "headline"
+"""A key of a stage's summary: lines `spec run` prints last, after its table (the deployed
+model's figures)."""
+
+LATEST = "latest"
+"""A key of a stage's summary: files of its artifact that the runner links into the run
+directory, so that e.g. `runs/<name>/report.html` is always the latest report."""
 
 CHOSEN = "chosen"
 """The folder of the candidates artifact with the chosen configuration: `config.json` (its
@@ -80,6 +91,8 @@ class Stage(ABC):
     name: ClassVar[str]
     inputs: ClassVar[tuple[str, ...]] = ()
     sections: ClassVar[tuple[str, ...]] = ()
+    tools: ClassVar[tuple[Tool, ...]] = ()
+    """Every external tool the stage may run (resq.spec.tools)."""
     provider: str = "unregistered"
 
     def versions(self) -> dict[str, str]:
@@ -89,6 +102,12 @@ class Stage(ABC):
     def upstream(self, loaded: LoadedSpec) -> tuple[str, ...]:
         """The stages whose artifacts this one reads for `loaded` (default: `inputs`)."""
         return self.inputs
+
+    def required_tools(self, loaded: LoadedSpec) -> tuple[Tool, ...]:
+        """The tools this stage runs for `loaded` (default: all of `tools`); `spec run`
+        checks them before its first stage, also those of a cached stage, whose cache key
+        holds the tools' versions."""
+        return self.tools
 
     def preflight(self, loaded: LoadedSpec) -> str | None:
         """None when nothing is known to stop this stage, else why it cannot run (checked

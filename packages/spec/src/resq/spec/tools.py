@@ -1,0 +1,123 @@
+"""External tools a stage runs (GHDL, Yosys, Verilator, …): what each is, how to install it,
+and one check before a run starts, so that a missing tool is one clear message naming every
+missing tool and the command that installs them, never a traceback halfway through a run.
+
+A stage declares the tools it may use (`Stage.tools`) and those a given spec needs
+(`Stage.required_tools`); `spec run` checks them before its first stage, and `spec tools`
+lists them and, as root, installs the missing ones with apt-get (Debian 12 package names).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from resq.spec.errors import ResqError
+from resq.spec.processes import run_group
+
+APT_TIMEOUT_S = 3600.0
+"""Longest `apt-get update` or `apt-get install` may take, in seconds."""
+
+
+class Tool(BaseModel):
+    """An external program resq runs, found on PATH, installed from a Debian package."""
+
+    model_config = ConfigDict(frozen=True)
+
+    executable: str = Field(pattern=r"^[A-Za-z0-9_.+-]+$", description="name looked up on PATH")
+    debian: str = Field(pattern=r"^[a-z0-9][a-z0-9.+-]*$", description="Debian 12 package")
+    purpose: str = Field(description="what resq uses it for, a few words")
+    optional: bool = Field(False, description="makes a stage faster; the stage runs without it")
+
+    def found(self) -> bool:
+        """True when the executable is on PATH."""
+        return shutil.which(self.executable) is not None
+
+
+class ToolMissingError(ResqError):
+    """Tools a run needs are not installed; the message names each and the install command."""
+
+
+def unique(tools: Iterable[Tool]) -> list[Tool]:
+    """`tools` without repeats (by executable), in first-seen order."""
+    return list({tool.executable: tool for tool in tools}.values())
+
+
+def missing(tools: Iterable[Tool]) -> list[Tool]:
+    """The tools of `tools` that are not on PATH, once each, in order."""
+    return [tool for tool in unique(tools) if not tool.found()]
+
+
+def is_root() -> bool:
+    """True when this process may install system packages (effective user id 0)."""
+    return os.geteuid() == 0
+
+
+def install_command(tools: Sequence[Tool], root: bool | None = None) -> str:
+    """The one shell command that installs `tools` on Debian 12 (with sudo unless `root`)."""
+    packages = " ".join(dict.fromkeys(tool.debian for tool in tools))
+    sudo = "" if (is_root() if root is None else root) else "sudo "
+    return f"{sudo}apt-get update && {sudo}apt-get install -y {packages}"
+
+
+def missing_message(tools: Sequence[Tool], what: str, root: bool | None = None) -> str:
+    """`what` needs `tools`, which are missing: each with its purpose, then the command."""
+    listed = "; ".join(f"{t.executable} ({t.purpose}{', optional' if t.optional else ''})"
+                       for t in tools)  # fmt: skip
+    return (f"{what} needs tools that are not installed: {listed}. Install them with: "
+            f"{install_command(tools, root)}")  # fmt: skip
+
+
+def require(tools: Iterable[Tool], what: str, root: bool | None = None) -> list[Tool]:
+    """ToolMissingError when a required tool of `tools` is not on PATH, naming every missing
+    one (optional ones too, so that the command installs them all); else the optional tools
+    that are missing."""
+    absent = missing(tools)
+    if any(not tool.optional for tool in absent):
+        raise ToolMissingError(missing_message(absent, what, root))
+    return absent
+
+
+def install(tools: Sequence[Tool], apt_get: str = "apt-get") -> None:
+    """Install the Debian packages of `tools` (one `apt-get update`, then one `apt-get
+    install`), as root; ToolMissingError with the output when apt-get fails or the tools are
+    still not on PATH afterwards."""
+    if not tools:
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    packages = list(dict.fromkeys(tool.debian for tool in tools))
+    for command in ([apt_get, "update", "-qq"], [apt_get, "install", "-y", "-qq", *packages]):
+        done = run_group(command, Path.cwd(), env, APT_TIMEOUT_S)
+        if done.returncode != 0:
+            raise ToolMissingError(f"{' '.join(command)} failed (exit {done.returncode}):\n"
+                                   f"{done.output[-3000:]}")  # fmt: skip
+    still = missing(tools)
+    if still:
+        raise ToolMissingError(f"apt-get installed {' '.join(packages)}, but "
+                               f"{', '.join(t.executable for t in still)} is still not on "
+                               "PATH")  # fmt: skip
+
+
+def ensure(
+    tools: Sequence[Tool], install_missing: bool, root: bool | None = None, apt_get: str = "apt-get"
+) -> list[Tool]:
+    """Have `tools`: with `install_missing` and as root, install those not on PATH (optional
+    ones too); then ToolMissingError for every required one still missing, with the one
+    command that installs them all. Returns the optional tools still missing."""
+    absent = missing(tools)
+    if absent and install_missing and (is_root() if root is None else root):
+        install(absent, apt_get)
+    return require(tools, "this run", root)
+
+
+GHDL = Tool(executable="ghdl", debian="ghdl", purpose="VHDL simulation and synthesis")
+GHDL_LLVM = Tool(executable="ghdl-llvm", debian="ghdl-llvm", optional=True,
+                 purpose="GHDL's compiled backend, several times faster")  # fmt: skip
+VERILATOR = Tool(executable="verilator", debian="verilator",
+                 purpose="simulation of the synthesized netlist on every test window")  # fmt: skip
+MAKE = Tool(executable="make", debian="make", purpose="builds of the simulations")
+CXX = Tool(executable="g++", debian="g++", purpose="C++ compiler of the Verilator model")
+YOSYS = Tool(executable="yosys", debian="yosys", purpose="open-source synthesis")
