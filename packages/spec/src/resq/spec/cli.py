@@ -68,6 +68,7 @@ def cli(verbose: bool) -> None:
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False, markup=False)],
     )
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)  # not its font-cache notes
 
 
 @cli.command()
