@@ -225,3 +225,14 @@ def test_qat_may_not_train_longer_than_its_float_parent(project: Path, run_spec)
     result = run_spec("validate", str(file))
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "training" in result.stderr and "exceed float_epochs 20" in result.stderr
+
+
+@pytest.mark.parametrize("line", [100, 1234])
+def test_a_location_prints_literally_not_as_an_emoji(project: Path, run_spec, line: int) -> None:
+    """`:100:` and `:1234:` are emoji codes to a rich console; a location stays as written."""
+    padding = "".join(f"# comment {n}\n" for n in range(line - GOOD.count("\n") - 2))
+    text = GOOD + padding + "training:\n  epochs: many\n"
+    path = write(project, text, f"bad-line{line}.yaml")
+    result = run_spec("validate", str(path))
+    assert_reported(result, path, line, 3, "training.epochs", "integer")
+    assert "💯" not in result.stderr and "🔢" not in result.stderr

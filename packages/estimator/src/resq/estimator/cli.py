@@ -56,7 +56,7 @@ QUICK = Grid(bits=(4, 8), windows=(24,), parallelism=(1, 16), multipliers=("dsp"
              storages=("block", "distributed"))  # fmt: skip
 """A small slice of the grid: 197 points of the airu shape (the grid has 771)."""
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 
 def _fail(message: str, code: int = 1) -> None:

@@ -89,8 +89,10 @@ class BudgetSpec(SpecModel):
     ff: LimitValue = Field(_FULL, description="flip-flops: count or % of the board")
     bram36: LimitValue = Field(_FULL, description="RAMB36 (RAMB18 = 0.5): count or % of the board")
     dsp: LimitValue = Field(_FULL, description="DSP48 slices: count or % of the board")
-    latency_cycles: int | None = Field(None, ge=1, description="max clock cycles per inference")
-    latency_us: float | None = Field(None, gt=0, description="max time per inference, µs")
+    latency_cycles: int | None = Field(
+        None, ge=1, le=10**12, description="max clock cycles per inference"
+    )
+    latency_us: float | None = Field(None, gt=0, le=1e9, description="max time per inference, µs")
 
     @model_validator(mode="after")
     def _one_latency(self) -> BudgetSpec:

@@ -29,7 +29,7 @@ from ruamel.yaml import YAML
 EXIT_BAD_SPEC = 2
 EXIT_STAGE_FAILED = 1
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 
 def spec_or_exit(file: Path) -> LoadedSpec:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from resq.spec.base import SpecModel
+from pydantic import Field, field_validator, model_validator
+from resq.spec.base import SpecModel, distinct
 from resq.spec.names import ColumnName, FileName, Name
 
 
@@ -59,9 +59,9 @@ class LabelFilter(SpecModel):
     """
 
     enabled: bool = Field(False, description="apply the filter (off by default)")
-    stuck_hours: int = Field(12, ge=2, description="run length of identical targets, rows")
+    stuck_hours: int = Field(12, ge=2, le=8760, description="run length of identical targets, rows")
     spike_factor: float = Field(
-        10.0, gt=1, description="spike threshold, × median of the file's targets"
+        10.0, gt=1, le=1e6, description="spike threshold, × median of the file's targets"
     )
 
 
@@ -84,9 +84,12 @@ class DatasetSpec(SpecModel):
     target: ColumnName = Field(description="column to predict")
     window: int = Field(24, ge=1, le=4096, description="time steps per input window, rows")
     horizon: int = Field(
-        0, ge=0, description="steps after the window's last row; 0 = value at the last row (AirU)"
+        0,
+        ge=0,
+        le=8760,
+        description="steps after the window's last row; 0 = value at the last row (AirU)",
     )
-    step_hours: float = Field(1.0, gt=0, description="spacing of consecutive rows, hours")
+    step_hours: float = Field(1.0, gt=0, le=8760, description="spacing of consecutive rows, hours")
     split: Split = Field(description="how windows are divided into train/validation/test")
     scaling: Literal["minmax"] = Field(
         "minmax", description="feature and target scaling, fitted on training rows only"
@@ -97,5 +100,13 @@ class DatasetSpec(SpecModel):
     )
     label_filter: LabelFilter = Field(default_factory=LabelFilter)
     max_windows: int | None = Field(
-        None, ge=1, description="use at most this many training windows (quick experiments)"
+        None,
+        ge=1,
+        le=10**9,
+        description="use at most this many training windows (quick experiments)",
     )
+
+    @field_validator("files", "time_columns", "features")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        return distinct(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field, PlainValidator, field_validator
-from resq.spec.base import SpecModel
+from resq.spec.base import SpecModel, distinct
 from resq.spec.board import PartName
 
 Target = Literal["sim", "yosys", "vivado"]
@@ -80,6 +80,4 @@ class DeploySpec(SpecModel):
     @field_validator("targets")
     @classmethod
     def _distinct(cls, value: list[Target]) -> list[Target]:
-        if len(set(value)) != len(value):
-            raise ValueError(f"targets {value} repeats a value")
-        return value
+        return distinct(value)

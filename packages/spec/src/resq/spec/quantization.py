@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from resq.spec.base import SpecModel
+from resq.spec.base import SpecModel, distinct
 from resq.spec.components import ComponentName, Scheme
 
 Bits = Annotated[int, Field(ge=2, le=16, description="bit width, 2..16")]
@@ -59,6 +59,4 @@ class QuantizationSpec(SpecModel):
     @field_validator("candidate_bits")
     @classmethod
     def _distinct_sorted(cls, value: list[int]) -> list[int]:
-        if len(set(value)) != len(value):
-            raise ValueError(f"candidate_bits {value} repeats a value")
-        return sorted(value)
+        return sorted(distinct(value))

@@ -11,10 +11,12 @@ from resq.spec.base import SpecModel
 class ObjectiveWeights(SpecModel):
     """Weights of the terms the search minimises (each term normalised to 0..1)."""
 
-    sensitivity: float = Field(1.0, ge=0, description="accuracy loss predicted by sensitivity")
-    bits: float = Field(0.0, ge=0, description="mean bit width (prefers narrower models)")
-    latency: float = Field(0.0, ge=0, description="cycles per inference")
-    area: float = Field(0.0, ge=0, description="largest fraction of any budgeted resource")
+    sensitivity: float = Field(
+        1.0, ge=0, le=1e6, description="accuracy loss predicted by sensitivity"
+    )
+    bits: float = Field(0.0, ge=0, le=1e6, description="mean bit width (prefers narrower models)")
+    latency: float = Field(0.0, ge=0, le=1e6, description="cycles per inference")
+    area: float = Field(0.0, ge=0, le=1e6, description="largest fraction of any budgeted resource")
 
 
 class SearchSpec(SpecModel):

@@ -77,9 +77,9 @@ class TrainingSpec(SpecModel):
         "and variance over the training split (the statistics QAT folds and freezes)",
     )
     optimizer: Literal["adam", "adamw", "sgd"] = Field("adam")
-    weight_decay: float = Field(0.0, ge=0, description="L2 penalty")
+    weight_decay: float = Field(0.0, ge=0, le=1, description="L2 penalty")
     patience: int = Field(
-        10, ge=1, description="epochs without validation improvement before stopping"
+        10, ge=1, le=100_000, description="epochs without validation improvement before stopping"
     )
     device: Literal["cpu", "cuda", "auto"] = Field(
         "cpu", description="cpu, cuda (error when absent) or auto (cuda when present)"
