@@ -32,3 +32,14 @@ def test_spec_run_without_the_tools_stops_before_training_naming_each(tmp_path: 
         assert tool in lines[0]
     assert "apt-get install -y ghdl ghdl-llvm verilator make g++ yosys" in lines[0]
     assert not (run_dir / "train").exists(), "no stage ran"
+
+
+def test_fusesoc_runs_without_the_environments_bin_folder_on_path(tmp_path: Path) -> None:
+    """FuseSoC comes with resq-hdlgen: a `spec` started by its full path, its environment
+    not activated, still runs it (it used to stop with FileNotFoundError: 'fusesoc')."""
+    from resq.hdlgen.cores import fusesoc_command
+
+    env = {**os.environ, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run([*fusesoc_command(), "--version"], capture_output=True, text=True,
+                          timeout=60, env=env)  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == "2.4.7", done.stderr

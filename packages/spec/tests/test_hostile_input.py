@@ -106,3 +106,15 @@ def test_a_board_offers_a_finite_number_of_each_resource(project: Path, value: s
     board.write_text(re.sub(r"(?m)^(\s+lut:)\s*\d+", rf"\1 {value}", text), encoding="utf-8")
     lines = _refused(project / "specs" / "airu.yaml")
     assert any("capacity: lut is" in line and "elasticnode-v5.yaml" in line for line in lines)
+
+
+def test_a_huge_hex_integer_is_refused_by_its_size_not_a_traceback(project: Path) -> None:
+    """5,000 hex digits are 20,000 bits: past Python's int-to-string limit."""
+    lines = _refused(_write(project, "extends: airu.yaml\nseed: 0x" + "f" * 5000 + "\n"))
+    assert any(":2:1: seed: " in line and "an integer of 20000 bits" in line for line in lines)
+
+
+def test_an_extends_name_longer_than_the_file_system_allows_is_located(project: Path) -> None:
+    lines = _refused(_write(project, "extends: " + "a" * 300 + ".yaml\nname: p\n"))
+    assert len(lines) == 1 and ":1:1: extends: cannot read" in lines[0]
+    assert "File name too long" in lines[0]

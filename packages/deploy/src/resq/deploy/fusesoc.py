@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from resq.deploy.yosys import ToolError
+from resq.hdlgen.cores import fusesoc_command
 from resq.spec.processes import ToolTimeoutError, run_group
 
 Generic = int | str | bool
@@ -25,7 +26,7 @@ def run_target(target: str, vlnv: str, roots: Sequence[Path], generics: Mapping[
     (removed afterwards). ToolError when FuseSoC or a tool fails or the run takes longer
     than `timeout_s` seconds."""
     with tempfile.TemporaryDirectory(prefix=f"resq-{target}-") as scratch:
-        command = ["fusesoc", *(a for root in roots for a in ("--cores-root", str(root))), "run",
+        command = [*fusesoc_command(), *(a for root in roots for a in ("--cores-root", str(root))), "run",
                    *(["--setup"] if setup_only else []),
                    "--build-root", scratch, "--target", target, vlnv,
                    *(f"--{k}={_image(v)}" for k, v in generics.items())]  # fmt: skip

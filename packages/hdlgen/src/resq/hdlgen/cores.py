@@ -8,6 +8,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 from resq.hdlgen.mapping import HdlgenError
@@ -19,6 +20,12 @@ CORES_ENV = "RESQ_CORES"
 
 _CHECKOUT_CORES = Path(__file__).resolve().parents[5] / "cores"
 _MARKER = Path("resq_pkg") / "resq_pkg.core"
+
+
+def fusesoc_command() -> list[str]:
+    """The command that runs FuseSoC: the one installed with resq-hdlgen in this Python's
+    environment, whether or not that environment's bin folder is on PATH."""
+    return [sys.executable, "-m", "fusesoc.main"]
 
 
 def cores_root() -> Path:

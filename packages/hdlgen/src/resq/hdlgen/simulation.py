@@ -13,10 +13,12 @@ from typing import Literal, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
+from resq.hdlgen.cores import fusesoc_command
 from resq.hdlgen.mapping import HdlgenError
 from resq.hdlgen.project import GeneratedModel
 from resq.spec.atomic import write_text_atomic
 from resq.spec.processes import run_group, run_groups
+from resq.spec.tools import GHDL, MAKE, ToolMissingError, require
 
 _NODE = re.compile(r"node (\w+)\s+cycles=(\d+)")
 _EXACT = re.compile(r"bit_exact=(\d+)/(\d+)")
@@ -119,12 +121,12 @@ def prepare(generated: GeneratedModel, cores: Path, build_root: Path,
             timeout_s: float = 3600.0) -> Work:  # fmt: skip
     """Set up the generated core's `sim` target with the IP library at `cores` in
     `build_root` (FuseSoC) and analyse it once (GHDL backend `ghdl_backend()`)."""
-    fusesoc = shutil.which("fusesoc")
-    if fusesoc is None or shutil.which("ghdl") is None:
-        raise HdlgenError("simulation needs fusesoc and ghdl on PATH (pip install fusesoc; "
-                          "apt-get install ghdl)")  # fmt: skip
+    try:
+        require([GHDL, MAKE], "the RTL simulation")
+    except ToolMissingError as e:
+        raise HdlgenError(str(e)) from e
     env = {**os.environ, "GHDL_BACKEND": ghdl_backend()}
-    command = [fusesoc, "--cores-root", str(cores), "--cores-root", str(generated.folder), "run",
+    command = [*fusesoc_command(), "--cores-root", str(cores), "--cores-root", str(generated.folder), "run",
                "--build-root", str(build_root), "--target", "sim", "--setup", "--build",
                generated.vlnv]  # fmt: skip
     build_root.mkdir(parents=True, exist_ok=True)

@@ -8,11 +8,13 @@ ranked by `Problem.objective`, the best of each width assignment kept.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import cast
 
 import numpy as np
 from resq.estimator.tables import Batch
 from resq.optimizer.problem import NothingFitsError, Problem, Solution
+from resq.spec import ResqError
 from resq.spec.bitconfig import PRODUCER
 from resq.spec.components import COMPONENTS, ComponentName
 
@@ -42,12 +44,13 @@ def search(problem: Problem, top_k: int = 1) -> list[Solution]:
     """The `top_k` best configurations within the budget with distinct widths, best first,
     each with its best hardware (as `ilp.solve`)."""
     bits = problem.tables.space.bits
-    width_combos = np.array(list(itertools.product(*(problem.choices(s)
-                                                     for s in problem.sources))))  # fmt: skip
+    choices = [problem.choices(s) for s in problem.sources]
     hardware = [problem.hardware(n) for n in range(len(problem.tables.blocks))]
-    count = len(width_combos) * int(np.prod([len(h) for h in hardware]))
-    if count > MAX_CONFIGURATIONS:
-        raise ValueError(f"{count} configurations: too many for exhaustive search")
+    count = math.prod(len(c) for c in choices) * math.prod(len(h) for h in hardware)
+    if count > MAX_CONFIGURATIONS:  # counted before anything is built: memory stays bounded
+        raise ResqError(f"exhaustive search: {count:,} configurations, more than the "
+                        f"{MAX_CONFIGURATIONS:,} it scores: use search.method: ilp")  # fmt: skip
+    width_combos = np.array(list(itertools.product(*choices)))
     hardware_combos = np.array(list(itertools.product(*hardware)))  # (h, nodes, 3)
     w = np.repeat(np.arange(len(width_combos)), len(hardware_combos))
     h = np.tile(np.arange(len(hardware_combos)), len(width_combos))

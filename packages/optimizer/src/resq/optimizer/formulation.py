@@ -45,6 +45,39 @@ class Formulation(BaseModel):
     margin: dict[str, float] = Field(description="per resource kind: the margin, % of its limit")
 
 
+def exhaustive_size(loaded: LoadedSpec) -> int:
+    """How many width assignments exhaustive search scores for `loaded`, from the spec
+    alone (each is scored with every hardware choice too: a lower bound of the
+    configurations)."""
+    fixed = fixed_widths(loaded)
+    bits = set(loaded.spec.quantization.candidate_bits) | set(fixed.values())
+    free = [s for s in sources(model_blocks(loaded.spec.model)) if s not in fixed]
+    return len(bits) ** len(free)
+
+
+def exhaustive_refusal(loaded: LoadedSpec) -> str | None:
+    """Why exhaustive search cannot run for `loaded` (its space is over the limit), with
+    the count and the limit; None when it can or the spec searches otherwise."""
+    if loaded.spec.search.method != "exhaustive":
+        return None
+    size = exhaustive_size(loaded)
+    if size <= exhaustive.MAX_CONFIGURATIONS:
+        return None
+    return (
+        f"search.method exhaustive: at least {size:,} configurations (every width of "
+        f"{len(set(loaded.spec.quantization.candidate_bits))} candidate bits for each "
+        f"free width source), more than the {exhaustive.MAX_CONFIGURATIONS:,} it scores; "
+        "use search.method: ilp (the same optimum), or fix widths in quantization"
+    )
+
+
+def search_checks(loaded: LoadedSpec) -> tuple[list[str], list[str]]:
+    """`spec validate`'s check of the search section (entry point group resq.checks):
+    an exhaustive search too large to run is an error."""
+    why = exhaustive_refusal(loaded)
+    return ([f"{loaded.path}: {why}"] if why else []), []
+
+
 def fixed_widths(loaded: LoadedSpec) -> dict[str, int]:
     """The widths the spec writes itself, by source (a component's `inputs` only for
     Linput: the others are their producer's outputs)."""
@@ -108,7 +141,7 @@ def problem(loaded: LoadedSpec, formulation: Formulation, tables: Tables,
             costs: dict[str, dict[int, float]]) -> Problem:  # fmt: skip
     """The search problem of `formulation` over `tables` (built over its space), with the
     sensitivity `costs` and the spec's objective weights."""
-    searched = sources(tables)
+    searched = sources(tables.blocks)
     return Problem(
         tables, formulation.limits, loaded.spec.search.objective,
         {s: c for s, c in costs.items() if s in searched},

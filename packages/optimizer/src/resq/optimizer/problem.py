@@ -14,9 +14,11 @@ cycles over the budget's, and the largest fraction of a budgeted resource used (
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from resq.estimator.profile import NodeBlock
 from resq.estimator.tables import COLUMNS, Tables
 from resq.spec import BitConfig, NodeHardware, Resources, ResqError
 from resq.spec.bitconfig import PRODUCER, NodeChoice
@@ -51,11 +53,11 @@ def source_component(source: str) -> str:
     return "MHA" if source == SOFTMAX else source.split(".")[0]
 
 
-def sources(tables: Tables) -> list[str]:
-    """The width sources of the model the tables are of, in order: every node's roles,
-    then its output."""
-    roles = [width_source(w) for b in tables.blocks for w in b.widths.values()]
-    return list(dict.fromkeys(roles + [width_source(b.output) for b in tables.blocks]))
+def sources(blocks: Sequence[NodeBlock]) -> list[str]:
+    """The width sources of a model whose node blocks are `blocks`, in order: every node's
+    roles, then its output."""
+    roles = [width_source(w) for b in blocks for w in b.widths.values()]
+    return list(dict.fromkeys(roles + [width_source(b.output) for b in blocks]))
 
 
 class Solution(BaseModel):
@@ -109,7 +111,7 @@ class Problem:
         self.outputs = [width_source(b.output) for b in tables.blocks]
         self.inputs = [width_source(b.widths["INPUT_BITS"]) if b.input_features else ""
                        for b in tables.blocks]  # fmt: skip
-        self.sources = sources(tables)
+        self.sources = sources(tables.blocks)
         space = tables.space
         self.costs = {s: {b: float((costs or {}).get(s, {}).get(b, 0.0)) for b in space.bits}
                       for s in self.sources}  # fmt: skip

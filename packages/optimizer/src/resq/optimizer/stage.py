@@ -41,7 +41,7 @@ from resq.optimizer.candidates import (
     pareto_front,
     train_candidate,
 )
-from resq.optimizer.formulation import formulate, problem, solve
+from resq.optimizer.formulation import exhaustive_refusal, formulate, problem, solve
 from resq.optimizer.plots import sensitivity_plot
 from resq.optimizer.problem import NothingFitsError, Solution
 from resq.optimizer.sensitivity import Sensitivity, analyse
@@ -122,6 +122,9 @@ class SearchStage(_Searching):
 
     def versions(self) -> dict[str, str]:
         return {**_optimizer_version(), "kdb": kdb_digest(), "cores": cores_digest(cores_root())}
+
+    def preflight(self, loaded: LoadedSpec) -> str | None:
+        return exhaustive_refusal(loaded)
 
     def run(self, context: StageContext) -> dict[str, Any]:
         loaded = context.loaded

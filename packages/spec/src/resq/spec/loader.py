@@ -130,8 +130,18 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     message = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
     value = error.get("input")
     if kind not in ("value_error", "union_tag_invalid") and isinstance(value, str | int | float):
-        message += f" (got {value!r})"
+        message += f" (got {_shown(value)})"
     return message
+
+
+def _shown(value: str | int | float) -> str:
+    """`value` as a message quotes it: an integer of more than 30 digits by its size (Python
+    refuses to print one of over 4,300 digits), a string to its first 80 characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"an integer of {value.bit_length()} bits"
+    if isinstance(value, str) and len(value) > 80:
+        return f"{value[:80]!r}… ({len(value):,} characters)"
+    return repr(value)
 
 
 def validation_issues(
@@ -187,7 +197,12 @@ def _resolve_extends(file: Path, chain: list[Path]) -> Document:
     if parent_file in chain or parent_file == file.resolve():
         cycle = " -> ".join(p.name for p in (*chain, file.resolve(), parent_file))
         raise SpecError([_issue(document, ("extends",), f"extends cycle: {cycle}")])
-    if not parent_file.is_file():
+    try:
+        found = parent_file.is_file()
+    except OSError as e:  # e.g. a name longer than the file system allows
+        raise SpecError([_issue(document, ("extends",), f"cannot read {parent!r}: "
+                                f"{e.strerror or e}")]) from e  # fmt: skip
+    if not found:
         raise SpecError([_issue(document, ("extends",), f"parent spec not found: {parent_file}")])
     base = _resolve_extends(parent_file, [*chain, file.resolve()])
     return merge(base, document)
