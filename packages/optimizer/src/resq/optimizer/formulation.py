@@ -52,7 +52,7 @@ def exhaustive_size(loaded: LoadedSpec) -> int:
     fixed = fixed_widths(loaded)
     bits = set(loaded.spec.quantization.candidate_bits) | set(fixed.values())
     free = [s for s in sources(model_blocks(loaded.spec.model)) if s not in fixed]
-    return len(bits) ** len(free)
+    return int(len(bits) ** len(free))
 
 
 def exhaustive_refusal(loaded: LoadedSpec) -> str | None:
