@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from pathlib import Path
 
 import numpy as np
@@ -141,9 +142,33 @@ def test_a_solution_builds_a_bitconfig_the_tables_score_the_same() -> None:
 def test_an_impossible_budget_names_the_resource_and_its_smallest_use() -> None:
     tables = _tables(REDUCED, seed=1)
     limits = Resources(lut=50, lutram=1e9, ff=1e9, bram36=1e9, dsp=1e9, cycles=1e9)
-    with pytest.raises(NothingFitsError, match=r"lut: the smallest use any configuration "
-                                               r"reaches is \d+"):  # fmt: skip
+    with pytest.raises(NothingFitsError, match=r"lut: no configuration needs fewer than "
+                                               r"[\d,]+ LUTs .*raise budget.lut to ≥ [\d,]+"):  # fmt: skip
         ilp.solve(Problem(tables, limits))
+
+
+def test_budgets_met_alone_but_not_together_name_what_to_raise_and_to_what() -> None:
+    """The fewest LUTs and the fewest cycles, each reachable alone, are not reachable at
+    once: the message gives, for each, the least it takes within the other budget."""
+    unlimited = Resources(lut=1e9, lutram=1e9, ff=1e9, bram36=1e9, dsp=1e9, cycles=1e9)
+    probe = _reduced(unlimited, MIXED)
+    least = {r: ilp.smallest_use(probe, r) for r in ("lut", "cycles")}
+    limits = unlimited.model_copy(
+        update={"lut": least["lut"], "cycles": math.ceil(least["cycles"])}
+    )
+    problem = _reduced(limits, MIXED)
+    cycles_then = ilp.least_within_others(problem, "cycles")
+    lut_then = ilp.least_within_others(problem, "lut")
+    assert cycles_then is not None and lut_then is not None
+    assert cycles_then > least["cycles"] and lut_then > least["lut"], "the two trade"
+    with pytest.raises(NothingFitsError) as raised:
+        ilp.solve(problem)
+    message = str(raised.value)
+    assert (f"cycles: the least that keeps every other resource within its budget is "
+            f"{cycles_then:,.0f} cycles" in message)  # fmt: skip
+    assert f"raise budget.latency_cycles (or latency_us) to ≥ {cycles_then:,.0f}" in message
+    assert message.index("lut: the least that keeps") < message.index("; or cycles: the least")
+    assert f"raise budget.lut to ≥ {lut_then:,.0f}" in message
 
 
 def test_the_filter_keeps_the_widest_combinations_that_fit() -> None:

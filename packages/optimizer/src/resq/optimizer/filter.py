@@ -38,8 +38,13 @@ def score_filter(problem: Problem, top_k: int) -> list[Solution]:
     feasible = problem.within_budget(totals)
     if not feasible.any():
         used = [problem.usage(row) for row in totals]
-        raise NothingFitsError(problem.nothing_fits({r: min(u[r] for u in used)
-                                                     for r in used[0]}))  # fmt: skip
+        space = problem.tables.space
+        shown = sorted({f"PAR {space.parallelism[p]}, {space.multipliers[m]} multipliers, "
+                        f"{space.storages[st]} storage" for p, m, st in hardware})  # fmt: skip
+        raise NothingFitsError(
+            problem.nothing_fits({r: min(u[r] for u in used) for r in used[0]})
+            + f" (the filter searches widths only, with each node's hardware fixed: "
+            f"{'; '.join(shown)}; search.method: ilp searches the hardware too)")  # fmt: skip
     width_sum = np.array(bits)[combos].sum(axis=1)
     lut = totals[:, COLUMNS.index("lut")] + totals[:, COLUMNS.index("lutram")]
     order = [i for i in np.lexsort((lut, -width_sum)) if feasible[i]][:top_k]

@@ -141,11 +141,11 @@ class _Program:
             )  # fmt: skip
         self.bits = bits
 
-    def constrain(self) -> None:
-        """Add the budget: every limited resource at most its limit."""
+    def constrain(self, except_for: str | None = None) -> None:
+        """Add the budget: every limited resource (but `except_for`) at most its limit."""
         for resource in LIMITED:
             limit = self.problem.limit(resource)
-            if limit is not None:
+            if limit is not None and resource != except_for:
                 self.model += self.usage[resource] <= limit
 
     def set_objective(self) -> None:
@@ -201,6 +201,18 @@ def smallest_use(problem: Problem, resource: str) -> float:
     return float(program.model.objective_value or 0.0)
 
 
+def least_within_others(problem: Problem, resource: str) -> float | None:
+    """The least `resource` any configuration of `problem` uses while every other budgeted
+    resource is within its limit; None when the others cannot all be met."""
+    program = _Program(problem)
+    program.constrain(except_for=resource)
+    program.model.objective = program.usage[resource]
+    status = program.model.optimize()
+    if status not in (mip.OptimizationStatus.OPTIMAL, mip.OptimizationStatus.FEASIBLE):
+        return None
+    return float(program.model.objective_value or 0.0)
+
+
 def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[Solution]:
     """The `top_k` best configurations within the budget with distinct widths, best first
     (fewer when fewer width assignments fit). Raises NothingFitsError when none fits,
@@ -236,5 +248,6 @@ def solve(problem: Problem, top_k: int = 1, max_seconds: float = 60.0) -> list[S
 
 
 def _nothing_fits(problem: Problem) -> str:
-    return problem.nothing_fits({r: smallest_use(problem, r) for r in LIMITED
-                                 if problem.limit(r) is not None})  # fmt: skip
+    limited = [r for r in LIMITED if problem.limit(r) is not None]
+    return problem.nothing_fits({r: smallest_use(problem, r) for r in limited},
+                                {r: least_within_others(problem, r) for r in limited})  # fmt: skip

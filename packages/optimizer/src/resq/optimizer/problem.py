@@ -34,6 +34,12 @@ ranks (nearly) equal, the smaller is better, a routing margin beyond the budget'
 LIMITED = ("lut", "lutram", "ff", "bram36", "dsp", "cycles")
 """What a budget bounds; `lut` is logic + LUT-RAM."""
 
+BUDGET_FIELDS = {"lut": ("budget.lut", "LUTs (logic + LUT-RAM)"),
+                 "lutram": ("budget.lutram", "LUT-RAM"), "ff": ("budget.ff", "FFs"),
+                 "bram36": ("budget.bram36", "BRAM36"), "dsp": ("budget.dsp", "DSPs"),
+                 "cycles": ("budget.latency_cycles (or latency_us)", "cycles")}  # fmt: skip
+"""Each limited resource: the spec field that sets its limit, and its unit in messages."""
+
 
 class NothingFitsError(ResqError):
     """No configuration satisfies the budget."""
@@ -183,14 +189,34 @@ class Problem:
                 fits &= used <= limit
         return fits
 
-    def nothing_fits(self, smallest: dict[str, float]) -> str:
-        """The message when no configuration fits: each budgeted resource whose smallest
-        reachable use (`smallest`, by resource) is over its limit."""
-        over = [f"{r}: the smallest use any configuration reaches is {smallest[r]:g}, the "
-                f"budget allows {limit:g}" for r in LIMITED
-                if (limit := self.limit(r)) is not None and smallest[r] > limit]  # fmt: skip
-        reason = "; ".join(over) or "the resources cannot all be within the budget at once"
-        return f"no configuration fits the budget: {reason}"
+    def nothing_fits(self, smallest: dict[str, float],
+                     within: dict[str, float | None] | None = None) -> str:  # fmt: skip
+        """The message when no configuration fits: each budgeted resource that no
+        configuration keeps within its limit, alone (`smallest`: its least use, ignoring the
+        budget) or while the other resources are within theirs (`within`: its least use
+        then, None where the others cannot all be met), with the least use reached and the
+        budget field to raise; each is a way out."""
+        ways = []
+        for resource in LIMITED:
+            limit = self.limit(resource)
+            if limit is None or resource not in smallest:
+                continue
+            field, what = BUDGET_FIELDS[resource]
+            alone = smallest[resource]
+            joint = (within or {}).get(resource)
+            if alone > limit:
+                ways.append(f"{resource}: no configuration needs fewer than {alone:,.0f} "
+                            f"{what}, the budget allows {limit:,.0f}: raise {field} to ≥ "
+                            f"{alone:,.0f}")  # fmt: skip
+            elif joint is not None and joint > limit:
+                ways.append(f"{resource}: the least that keeps every other resource within "
+                            f"its budget is {joint:,.0f} {what} (alone {alone:,.0f}), the "
+                            f"budget allows {limit:,.0f}: raise {field} to ≥ {joint:,.0f}")  # fmt: skip
+        if not ways:
+            return ("no configuration fits the budget: the resources cannot all be within "
+                    "the budget at once; least uses, each alone: " + ", ".join(
+                        f"{r} {v:,.0f}" for r, v in smallest.items()))  # fmt: skip
+        return "no configuration fits the budget. " + "; or ".join(ways)
 
     def objective(self, widths: dict[str, int], totals: np.ndarray) -> float:
         """The weighted objective of a configuration with `widths` and `totals`."""
