@@ -134,3 +134,38 @@ def test_a_gap_tag_left_out_of_na_values_is_a_warning(city: tuple[Path, dict[str
     assert checked.returncode == 0, checked.stderr
     assert re.search(r"warning .*city\.csv: column 'CO_GT' holds -200, a common tag for a gap",
                      checked.stderr), checked.stderr  # fmt: skip
+
+
+def test_a_feature_column_too_empty_for_windows_is_named(city: tuple[Path, dict[str, str]]
+                                                         ) -> None:  # fmt: skip
+    """NO2 written at one hour in ten: `spec validate` warns, training names the column."""
+    root, env = city
+    data = root / "data" / "city-air" / "city.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()
+    for k in range(1, len(lines) - 2):
+        if k % 10:
+            fields = lines[k].split(";")
+            fields[4] = ""
+            lines[k] = ";".join(fields)
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spec = str(root / "specs" / "city-co.yaml")
+    checked = _spec(env, "validate", spec)
+    assert checked.returncode == 0, checked.stderr
+    assert re.search(r"warning .*city\.csv: column 'NO2_GT' is 90 % empty in the first 500 "
+                     r"rows, with no 6 rows in a row that have a value", checked.stderr), \
+        checked.stderr  # fmt: skip
+    ran = _spec(env, "run", spec, "--stages", "train", "--run-dir", str(root / "run"))
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert re.search(r"city\.csv: no complete window of 6 rows \('NO2_GT' 90 % empty", ran.stderr)
+
+
+def test_a_truncated_last_row_is_a_warning_with_its_line(city: tuple[Path, dict[str, str]]
+                                                         ) -> None:  # fmt: skip
+    root, env = city
+    data = root / "data" / "city-air" / "city.csv"
+    lines = data.read_text(encoding="utf-8").splitlines()[:-2]  # no trailing empty rows
+    data.write_text("\n".join(lines) + "\n" + "28/04/2004;18.00.00;2,1;17", encoding="utf-8")
+    checked = _spec(env, "validate", str(root / "specs" / "city-co.yaml"))
+    assert checked.returncode == 0, checked.stderr
+    assert re.search(rf"warning .*city\.csv:{len(lines) + 1}: the last row has 4 of the "
+                     r"header's 9 fields", checked.stderr), checked.stderr  # fmt: skip

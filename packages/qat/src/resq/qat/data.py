@@ -300,7 +300,17 @@ def inspect_data(loaded: LoadedSpec, rows: int = 500) -> tuple[list[str], list[s
         except DataError as e:
             errors.append(str(e))
             continue
+        truncated = _truncated_last_row(path, manifest)
+        if truncated:
+            warnings.append(truncated)
+        run = min(len(table.values), spec.window)
         for column in table.values.columns:
+            present = table.values[column].notna().to_numpy()
+            if _longest_run(present) < run:
+                warnings.append(f"{path}: column {column!r} is {100 * (1 - present.mean()):.0f} % "
+                                f"empty in the first {len(present)} rows, with no {run} "
+                                f"rows in a row that have a value: a window needs "
+                                f"{spec.window} (dataset.window)")  # fmt: skip
             tags = [t for t in SENTINELS if (table.values[column] == t).any()]
             if tags:
                 warnings.append(f"{path}: column {column!r} holds {tags[0]:g}, a common tag for "
@@ -321,6 +331,49 @@ def _label_mask(target: np.ndarray, spec: DatasetSpec) -> np.ndarray:
             run_start = i
     spike = target > spec.label_filter.spike_factor * median
     return good & ~spike
+
+
+def _gaps(table: Table, spec: DatasetSpec) -> str:
+    """The share of rows without a value in each feature and target column, emptiest first:
+    a window needs every feature at every row and the target."""
+    empty = table.values[[*dict.fromkeys([*spec.features, spec.target])]].isna().mean()
+    shown = [f"{column!r} {100 * share:.0f} % empty" for column, share in
+             empty.sort_values(ascending=False).items() if share > 0]  # fmt: skip
+    return "; ".join(shown[:4]) or "no gaps: the rows are not contiguous in time"
+
+
+def _truncated_last_row(path: Path, manifest: DatasetManifest) -> str | None:
+    """`FILE:LINE: …` when the last line of an uncompressed data file has fewer fields than
+    its header (a file cut short: that row is left out of the windows), else None."""
+    if path.suffix == ".xz":
+        return None  # shipped copies are checked by their sha256
+    separator = manifest.layout.separator
+    with open(path, "rb") as handle:
+        header = handle.readline().decode("utf-8", errors="replace")
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - 65536))
+        tail = handle.read().decode("utf-8", errors="replace")
+    lines = tail.splitlines()
+    if not lines or not lines[-1].strip() or size <= len(header.encode()):
+        return None
+    with open(path, "rb") as handle:
+        count = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    line = count + (0 if tail.endswith("\n") else 1)
+    fields, expected = lines[-1].count(separator) + 1, header.count(separator) + 1
+    if fields >= expected:
+        return None
+    return (f"{path}:{line}: the last row has {fields} of the header's {expected} fields (is "
+            "the file cut short?): it gives no window")  # fmt: skip
+
+
+def _longest_run(present: np.ndarray) -> int:
+    """The longest run of True in `present`."""
+    longest = run = 0
+    for value in present:
+        run = run + 1 if value else 0
+        longest = max(longest, run)
+    return longest
 
 
 def _file_windows(
@@ -346,6 +399,8 @@ def _file_windows(
     if spec.label_filter.enabled:
         keep &= _label_mask(target, spec)[last + h]
     idx = last[keep]
+    if not len(idx):
+        raise DataError(f"{path}: no complete window of {w} rows ({_gaps(table, spec)})")
     x = (
         np.stack([features[i - w + 1 : i + 1] for i in idx])
         if len(idx)

@@ -16,7 +16,7 @@ from resq.spec.board import Board
 from resq.spec.errors import SpecError, SpecIssue
 from resq.spec.graph import node_components
 from resq.spec.manifest import DatasetManifest
-from resq.spec.names import NAME_PATTERN, RELATIVE_PATH_PATTERN, is_name
+from resq.spec.names import COLUMN_PATTERN, NAME_PATTERN, RELATIVE_PATH_PATTERN, is_name
 from resq.spec.source import Document, YamlPath, merge, read_yaml, rebase
 from resq.spec.spec import LoadedSpec, Spec
 
@@ -126,6 +126,13 @@ def _message(error: Any, model: type[BaseModel], loc: tuple[Any, ...]) -> str:
                 f"{error['input']!r} is not a valid name: lower-case letters and digits, "
                 "words joined by single '-' or '_', starting with a letter"
             )
+        if pattern == COLUMN_PATTERN:
+            header = str(error["input"])
+            name = re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_. ]", "_", header)).strip("_ ")
+            name = name if re.match(COLUMN_PATTERN, name) else f"c_{name}"
+            return (f"{header!r} is not a column name specs can use (a letter, then letters, "
+                    f"digits, '_', '.' or ' '): name it in the manifest's layout.rename, e.g. "
+                    f"rename: {{{header!r}: {name}}}, and write {name} here")  # fmt: skip
         return f"{error['input']!r} does not match the allowed pattern {pattern}"
     message = re.sub(r"^(Value|Assertion) error, ", "", error["msg"])
     value = error.get("input")
@@ -330,6 +337,22 @@ def _cross_checks(
     return issues
 
 
+def _follow_dataset(document: Document) -> None:
+    """model.n_features and model.window, where no spec of the chain writes them, follow
+    the data set: the number of dataset.features and dataset.window (a mismatch can then
+    only be written, and is reported where it is)."""
+    model, dataset = document.data.get("model"), document.data.get("dataset")
+    if not (isinstance(model, dict) and isinstance(dataset, dict)):
+        return
+    followed = {"n_features": ("features", len(dataset["features"])
+                               if isinstance(dataset.get("features"), list) else None),
+                "window": ("window", dataset.get("window"))}  # fmt: skip
+    for field, (source, value) in followed.items():
+        if field not in model and value is not None:
+            model[field] = value
+            document.marks[("model", field)] = document.mark(("dataset", source))
+
+
 def load_spec(file: str | Path) -> LoadedSpec:
     """Load, merge and validate a spec file with its board and dataset manifest.
 
@@ -349,10 +372,14 @@ def load_spec(file: str | Path) -> LoadedSpec:
         issues += found
         if manifest is not None:
             manifest = manifest.located(manifest_file.parent)
-        if manifest is not None and isinstance(document.data.get("dataset"), dict):
+        # its defaults are merged even when the manifest has errors of its own: the spec is
+        # then checked as it would be, without a cascade of "required field is missing"
+        if isinstance(document.data.get("dataset"), dict):
             source = read_yaml(manifest_file)
             if isinstance(source.data.get("defaults"), dict):
                 document = merge(rebase(source, ("defaults",), ("dataset",)), document)
+
+    _follow_dataset(document)
 
     board: Board | None = None
     board_file, found = _named_file(document, ("board",), "boards", "board")
