@@ -8,9 +8,14 @@ from pydantic import ConfigDict, Field, model_validator
 from resq.spec.base import SpecModel
 
 
+FILLED = ("ffn_dim", "n_features", "window")
+"""Fields a file may leave out: ffn_dim defaults to 4·d_model; n_features and window follow
+the dataset (the loader fills them from dataset.features and dataset.window)."""
+
+
 def _ffn_dim_optional(schema: dict[str, Any]) -> None:
-    """ffn_dim has a computed default (4·d_model), so a file may leave it out."""
-    schema["required"] = [name for name in schema.get("required", []) if name != "ffn_dim"]
+    """The FILLED fields are not required in a file."""
+    schema["required"] = [name for name in schema.get("required", []) if name not in FILLED]
 
 
 class TransformerModel(SpecModel):
