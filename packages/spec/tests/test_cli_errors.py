@@ -236,3 +236,20 @@ def test_a_location_prints_literally_not_as_an_emoji(project: Path, run_spec, li
     result = run_spec("validate", str(path))
     assert_reported(result, path, line, 3, "training.epochs", "integer")
     assert "💯" not in result.stderr and "🔢" not in result.stderr
+
+
+def test_markup_in_a_file_name_prints_literally(project: Path, run_spec) -> None:
+    """A file named like rich markup is printed as named, not styled away."""
+    path = write(project, GOOD + "training:\n  epochs: many\n", "[bold]bad[red].yaml")
+    assert_reported(run_spec("validate", str(path)), path, 10, 3, "training.epochs", "integer")
+
+
+@pytest.mark.parametrize("option", ["--run-dir", "--config"])
+def test_an_over_long_path_on_the_command_line_is_one_message(
+    project: Path, run_spec, tmp_path: Path, option: str
+) -> None:
+    too_long = tmp_path / ("a" * 300)
+    result = run_spec("run", str(write(project, GOOD, "good.yaml")), option, str(too_long),
+                      "--stages", "train")  # fmt: skip
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr + result.stdout
+    assert "File name too long" in result.stderr and str(too_long) in result.stderr

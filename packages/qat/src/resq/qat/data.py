@@ -8,6 +8,7 @@ the training windows' rows only. Windows never cross a file boundary.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import logging
@@ -261,6 +262,13 @@ def read_table(path: Path, manifest: DatasetManifest, spec: DatasetSpec,
         frame = pd.read_csv(path, sep=layout.separator, dtype=str, nrows=rows,
                             na_values=manifest.na_values, keep_default_na=False,
                             skip_blank_lines=False)  # fmt: skip
+    except pd.errors.ParserError as e:  # a row with more fields than the header
+        extra = [(line, n, m) for line, n, m in malformed_rows(path, manifest) if n > m]
+        if extra:
+            line, fields, expected = extra[0]
+            raise DataError(f"{path}:{line}: the row has {fields} fields, the header "
+                            f"{expected} (layout.separator {layout.separator!r})") from e  # fmt: skip
+        raise DataError(f"cannot read {path}: {e}") from e
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise DataError(f"cannot read {path}: {e}") from e
     frame = frame.rename(columns=lambda name: layout.rename.get(str(name).strip(),
@@ -300,9 +308,7 @@ def inspect_data(loaded: LoadedSpec, rows: int = 500) -> tuple[list[str], list[s
         except DataError as e:
             errors.append(str(e))
             continue
-        truncated = _truncated_last_row(path, manifest)
-        if truncated:
-            warnings.append(truncated)
+        warnings += _malformed_warnings(path, manifest)
         run = min(len(table.values), spec.window)
         for column in table.values.columns:
             present = table.values[column].notna().to_numpy()
@@ -342,29 +348,38 @@ def _gaps(table: Table, spec: DatasetSpec) -> str:
     return "; ".join(shown[:4]) or "no gaps: the rows are not contiguous in time"
 
 
-def _truncated_last_row(path: Path, manifest: DatasetManifest) -> str | None:
-    """`FILE:LINE: …` when the last line of an uncompressed data file has fewer fields than
-    its header (a file cut short: that row is left out of the windows), else None."""
+def malformed_rows(path: Path, manifest: DatasetManifest) -> list[tuple[int, int, int]]:
+    """(line, fields, header's fields) of each non-empty row of an uncompressed data file
+    whose field count differs from its header's; line 1 is the header. Compressed (shipped)
+    files are checked by their sha256 instead and give []."""
     if path.suffix == ".xz":
-        return None  # shipped copies are checked by their sha256
-    separator = manifest.layout.separator
+        return []
+    found: list[tuple[int, int, int]] = []
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        rows = csv.reader(handle, delimiter=manifest.layout.separator)
+        expected = len(next(rows, []))
+        for row in rows:
+            if row and len(row) != expected:
+                found.append((rows.line_num, len(row), expected))
+    return found
+
+
+def _malformed_warnings(path: Path, manifest: DatasetManifest, shown: int = 3) -> list[str]:
+    """`FILE:LINE: …` for the first `shown` rows with fewer fields than the header (read with
+    gaps; the last row of a file cut short gives no window) and a count of the rest."""
+    rows = malformed_rows(path, manifest)
     with open(path, "rb") as handle:
-        header = handle.readline().decode("utf-8", errors="replace")
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        handle.seek(max(0, size - 65536))
-        tail = handle.read().decode("utf-8", errors="replace")
-    lines = tail.splitlines()
-    if not lines or not lines[-1].strip() or size <= len(header.encode()):
-        return None
-    with open(path, "rb") as handle:
-        count = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-    line = count + (0 if tail.endswith("\n") else 1)
-    fields, expected = lines[-1].count(separator) + 1, header.count(separator) + 1
-    if fields >= expected:
-        return None
-    return (f"{path}:{line}: the last row has {fields} of the header's {expected} fields (is "
-            "the file cut short?): it gives no window")  # fmt: skip
+        last = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    said = []
+    for line, fields, expected in rows[:shown]:
+        why = ("the last row: is the file cut short?" if line >= last
+               else "its missing fields are read as gaps")  # fmt: skip
+        said.append(f"{path}:{line}: the row has {fields} of the header's {expected} fields "
+                    f"({why})")  # fmt: skip
+    if len(rows) > shown:
+        said.append(f"{path}: {len(rows) - shown} more row(s) whose field count differs from "
+                    f"the header's (separator {manifest.layout.separator!r})")  # fmt: skip
+    return said
 
 
 def _longest_run(present: np.ndarray) -> int:

@@ -201,6 +201,11 @@ def run(
     except ResqError as e:  # a stage failed, a tool is missing, …: one message, no traceback
         err.print(f"[red]error[/red] {escape(str(e))}")
         sys.exit(EXIT_STAGE_FAILED)
+    except OSError as e:  # the run directory cannot be written (too long, read-only, full, …)
+        where = e.filename or directory
+        err.print(f"[red]error[/red] run directory {escape(str(directory))}: cannot write "
+                  f"{escape(str(where))}: {escape(e.strerror or str(e))}")  # fmt: skip
+        sys.exit(EXIT_STAGE_FAILED)
     err.print(progress.table())
     err.print(f"summary: {escape(str(directory / 'summary.json'))}")
     for _status, record in reversed(progress.ended):  # the last stage with a headline

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, model_validator
 from resq.spec.base import SpecModel
 
-
 FILLED = ("ffn_dim", "n_features", "window")
 """Fields a file may leave out: ffn_dim defaults to 4·d_model; n_features and window follow
 the dataset (the loader fills them from dataset.features and dataset.window)."""
