@@ -40,7 +40,7 @@ def test_the_loader_reads_the_embedded_station_from_a_copy_outside_the_checkout(
     code = (
         "import json, sys\n"
         "from resq.spec import load_spec\n"
-        "from resq.qat.data import file_digests, find_file, load_windows\n"
+        "from resq.spec.data import file_digests, find_file, load_windows\n"
         "loaded = load_spec(sys.argv[1])\n"
         "data = load_windows(loaded.spec.dataset, loaded.manifest)\n"
         f"path = find_file(loaded.manifest, {DONGSI!r})\n"

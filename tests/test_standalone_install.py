@@ -55,9 +55,9 @@ def test_hardware_side_generates_and_simulates_without_torch(
     tmp_path: Path, beijing_home: Path, fusesoc_tools: None
 ) -> None:
     """resq-spec + resq-hdlgen alone (no torch, no pandas) build and simulate a saved IntModel."""
-    from resq.qat.data import load_windows
     from resq.qat.experiment import calibrated_intmodel
     from resq.spec import BitConfig, load_spec
+    from resq.spec.data import load_windows
     from resq.spec.integer.intmodel import save_intmodel
 
     loaded = load_spec(REPO / "specs" / "beijing-o3-uniform4.yaml")

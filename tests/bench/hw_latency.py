@@ -28,10 +28,10 @@ from typing import Any
 from resq.deploy.yosys import VhdlSource, estimate
 from resq.hdlgen.project import Target, generate
 from resq.hdlgen.simulation import simulate
-from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
 from resq.spec import BitConfig, NodeHardware, Resources, load_spec
 from resq.spec.atomic import write_json_atomic
+from resq.spec.data import load_windows
 from resq.spec.integer.intref import quantize_input
 from rich.console import Console
 from rich.table import Table

@@ -36,12 +36,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from resq.qat.data import WindowedData, load_windows
 from resq.qat.evaluation import metrics
 from resq.qat.experiment import FloatResult, float_accuracy, train_float, train_qat
 from resq.qat.training import predict
 from resq.spec import BitConfig, LoadedSpec, load_spec
 from resq.spec.atomic import write_bytes_atomic, write_json_atomic
+from resq.spec.data import WindowedData, load_windows
 from rich.console import Console
 from rich.table import Table
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from resq.qat.data import load_windows
 from resq.qat.experiment import build
 from resq.qat.training import calibrate, make_optimizer, predict, train_step
 from resq.spec import BitConfig, load_spec
 from resq.spec.atomic import write_json_atomic
+from resq.spec.data import load_windows
 from rich.console import Console
 from rich.table import Table
 

@@ -50,10 +50,10 @@ from resq.hdlgen.cores import cores_root
 from resq.optimizer.formulation import Formulation, formulate, problem, solve
 from resq.optimizer.problem import NothingFitsError, Solution, sources
 from resq.optimizer.sensitivity import Sensitivity, analyse
-from resq.qat.data import WindowedData, load_windows
 from resq.qat.experiment import FloatResult, float_accuracy, train_qat
 from resq.spec import RESOURCE_KINDS, BitConfig, LoadedSpec, Resources, load_spec
 from resq.spec.atomic import write_json_atomic
+from resq.spec.data import WindowedData, load_windows
 from resq.spec.search import ObjectiveWeights
 from rich.console import Console
 from rich.table import Table

@@ -28,10 +28,10 @@ from typing import Any
 from resq.hdlgen.project import Target, generate
 from resq.hdlgen.simulation import prepare, rtl_simulation
 from resq.hdlgen.verilator import netlist_simulation
-from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
 from resq.spec import load_spec
 from resq.spec.atomic import write_json_atomic
+from resq.spec.data import load_windows
 from resq.spec.integer.intref import quantize_input
 from rich.console import Console
 from rich.table import Table

@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 from qat_accuracy import REPO, float_model, station_spec
-from resq.qat.data import load_windows
 from resq.qat.evaluation import metrics
 from resq.qat.experiment import build, float_accuracy
 from resq.qat.quant.modules import QAttention
 from resq.qat.training import calibrate, predict
 from resq.spec import BitConfig
 from resq.spec.atomic import write_json_atomic
+from resq.spec.data import load_windows
 from rich.console import Console
 from rich.table import Table
 

@@ -10,9 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
 from resq.spec import BitConfig, NodeHardware, load_spec
+from resq.spec.data import load_windows
 from resq.spec.integer.intmodel import save_intmodel
 from ruamel.yaml import YAML
 

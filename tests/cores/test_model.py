@@ -18,10 +18,10 @@ from resq.hdlgen.mapping import HdlgenError
 from resq.hdlgen.model import design
 from resq.hdlgen.project import Target, generate
 from resq.hdlgen.simulation import simulate
-from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
 from resq.spec import BitConfig, LoadedSpec, NodeHardware, load_spec
 from resq.spec.components import Multiplier, Storage
+from resq.spec.data import load_windows
 from resq.spec.integer.intmodel import IntModel
 from resq.spec.integer.intref import quantize_input
 

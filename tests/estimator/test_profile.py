@@ -28,9 +28,9 @@ from resq.estimator.profile import (
 from resq.estimator.space import ELEMENTWISE_IPS, ELEMENTWISE_MAX_PAR
 from resq.estimator.sweep import sweep
 from resq.hdlgen.model import design
-from resq.qat.data import load_windows
 from resq.qat.experiment import calibrated_intmodel
 from resq.spec import BitConfig, NodeHardware, load_spec
+from resq.spec.data import load_windows
 from resq.spec.quantization import ComponentQuantization
 
 REPO = Path(__file__).resolve().parents[2]

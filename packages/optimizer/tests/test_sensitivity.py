@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from resq.optimizer.sensitivity import ablation, mask_guided, rank_correlation, trained_width
-from resq.qat.data import MinMax, Split, WindowedData
 from resq.qat.experiment import train_float, train_qat
 from resq.qat.models.transformer import Transformer
 from resq.qat.training import predict
 from resq.spec import COMPONENTS, BitConfig
+from resq.spec.data import MinMax, Split, WindowedData
 from resq.spec.model import TransformerModel
 from resq.spec.quantization import QuantizationSpec
 from resq.spec.training import TrainingSpec

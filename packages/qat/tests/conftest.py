@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from resq.qat.data import MinMax, Split, WindowedData
 from resq.spec import COMPONENTS, BitConfig, load_spec
+from resq.spec.data import MinMax, Split, WindowedData
 from resq.spec.model import TransformerModel
 from resq.spec.training import TrainingSpec
 

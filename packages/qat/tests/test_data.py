@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from resq.qat.data import DataError, load_windows
 from resq.spec import load_spec
+from resq.spec.data import DataError, load_windows
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -11,13 +11,13 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from resq.qat.data import WindowedData, load_windows
 from resq.qat.evaluation import metrics
 from resq.qat.experiment import FloatResult, build, train_float
 from resq.qat.export import export_intmodel
 from resq.qat.models import Transformer
 from resq.qat.training import calibrate, predict
 from resq.spec import BitConfig, Spec, load_spec
+from resq.spec.data import WindowedData, load_windows
 from resq.spec.integer import intref
 from resq.spec.integer.intmodel import AttentionNode, LinearNode, MeanNode
 from resq.spec.integer.intops import accumulator_bits, bias_bound

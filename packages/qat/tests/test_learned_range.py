@@ -10,13 +10,13 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import torch
-from resq.qat.data import WindowedData
 from resq.qat.export import export_intmodel
 from resq.qat.models import Transformer
 from resq.qat.quant.fake_quant import FakeQuantize, learnable_fake_quantize
 from resq.qat.quant.observers import MSEObserver, TensorMSEObserver
 from resq.qat.training import calibrate, predict, train_step
 from resq.spec import BitConfig
+from resq.spec.data import WindowedData
 from resq.spec.integer import intref
 from resq.spec.model import TransformerModel
 

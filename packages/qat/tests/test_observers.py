@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import pytest
 import torch
-from resq.qat.data import WindowedData
 from resq.qat.models import Transformer
 from resq.qat.quant.fake_quant import FakeQuantize, fake_quantize
 from resq.qat.quant.observers import (
@@ -20,6 +19,7 @@ from resq.qat.quant.observers import (
 )
 from resq.qat.training import calibrate
 from resq.spec import BitConfig
+from resq.spec.data import WindowedData
 from resq.spec.integer.qparams import qparams_from_range
 from resq.spec.model import TransformerModel
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from resq.qat.data import WindowedData
 from resq.qat.experiment import build, restore_qat, train_float, train_qat
 from resq.qat.export import export_intmodel
 from resq.qat.training import (
@@ -21,6 +20,7 @@ from resq.qat.training import (
     select_device,
 )
 from resq.spec import BitConfig, ResqError
+from resq.spec.data import WindowedData
 from resq.spec.integer.intmodel import IntModelError, load_intmodel, save_intmodel
 from resq.spec.model import TransformerModel
 from resq.spec.quantization import QuantizationSpec

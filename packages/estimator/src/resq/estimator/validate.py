@@ -83,8 +83,8 @@ def measure(loaded: LoadedSpec, config: BitConfig, cores: Path, route: Route = "
 
     try:
         from resq.hdlgen.project import Target, generate
-        from resq.qat.data import load_windows
         from resq.qat.experiment import calibrated_intmodel
+        from resq.spec.data import load_windows
         from resq.spec.integer.intref import quantize_input
     except ImportError as e:
         raise ValidateError(f"validation calibrates models with resq-qat: {e}") from e

@@ -36,6 +36,7 @@ from resq.hdlgen.simulation import (
 from resq.hdlgen.verilator import netlist_simulation
 from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
+from resq.spec.data import load_windows
 from resq.spec.integer.intmodel import load_intmodel
 from resq.spec.integer.intref import quantize_input
 from resq.spec.progress import status
@@ -91,13 +92,6 @@ class GenerateStage(Stage):
         spec = loaded.spec
         if loaded.manifest is None:
             raise StageError("the generate stage needs a dataset manifest for its test windows")
-        try:
-            from resq.qat.data import load_windows  # the data loader needs pandas
-        except ImportError as e:
-            raise StageError(
-                "the generate stage reads its test windows with resq-qat's data loader: "
-                "pip install -e packages/qat"
-            ) from e
         if "candidates" in context.inputs:  # the search's most accurate configuration
             chosen = context.inputs["candidates"] / CHOSEN
             config = BitConfig.model_validate_json((chosen / CONFIG_FILE).read_bytes())

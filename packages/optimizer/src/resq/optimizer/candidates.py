@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field
-from resq.qat.data import load_windows
 from resq.qat.evaluation import Metrics, metrics
 from resq.qat.experiment import FloatResult, train_qat
 from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
+from resq.spec.data import load_windows
 from resq.spec.integer.intmodel import save_intmodel
 from resq.spec.integer.intref import predict as intref_predict
 from resq.spec.spec import LoadedSpec

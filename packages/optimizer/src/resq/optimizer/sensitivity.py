@@ -30,10 +30,10 @@ import numpy as np
 import torch
 from pydantic import BaseModel, ConfigDict, Field
 from resq.optimizer.problem import source_component
-from resq.qat.data import Split
 from resq.qat.models.transformer import EncoderLayer, Transformer
 from resq.qat.quant.modules import PositionalTable, QBatchNorm, QLinear
 from resq.qat.training import predict
+from resq.spec.data import Split
 
 
 def _mse(net: Transformer, split: Split) -> float:

@@ -45,11 +45,11 @@ from resq.optimizer.formulation import exhaustive_refusal, formulate, problem, s
 from resq.optimizer.plots import sensitivity_plot
 from resq.optimizer.problem import NothingFitsError, Solution
 from resq.optimizer.sensitivity import Sensitivity, analyse
-from resq.qat.data import load_windows
 from resq.qat.experiment import restore_qat
 from resq.qat.stage import FLOAT_FILE, QAT_FILE
 from resq.spec import BitConfig, StageError
 from resq.spec.atomic import write_json_atomic
+from resq.spec.data import load_windows
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import CHOSEN, Stage, StageContext, distribution_version
 

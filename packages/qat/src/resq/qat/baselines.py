@@ -7,8 +7,8 @@ split.
 from __future__ import annotations
 
 import numpy as np
-from resq.qat.data import WindowedData
 from resq.qat.evaluation import Metrics, metrics
+from resq.spec.data import WindowedData
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
 

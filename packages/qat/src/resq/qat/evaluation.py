@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from resq.qat.data import MinMax
+from resq.spec.data import MinMax
 
 
 class Metrics(BaseModel):

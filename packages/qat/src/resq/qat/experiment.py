@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from resq.qat.data import Split, WindowedData
 from resq.qat.evaluation import Metrics, metrics
 from resq.qat.export import export_intmodel
 from resq.qat.models.transformer import Transformer
@@ -27,6 +26,7 @@ from resq.qat.training import (
     select_device,
 )
 from resq.spec import BitConfig
+from resq.spec.data import Split, WindowedData
 from resq.spec.integer.intmodel import IntModel
 from resq.spec.integer.intref import predict as intref_predict
 from resq.spec.model import TransformerModel

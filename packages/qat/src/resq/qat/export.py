@@ -12,11 +12,11 @@ from typing import cast
 
 import numpy as np
 import torch
-from resq.qat.data import MinMax
 from resq.qat.models.transformer import EncoderLayer, Transformer
 from resq.qat.quant.fake_quant import FakeQuantize, quantize, quantize_bias
 from resq.qat.quant.modules import PositionalTable, QAdd, QAttention, QBatchNorm, QLinear, QMean
 from resq.spec.components import ComponentName
+from resq.spec.data import MinMax
 from resq.spec.integer.intmodel import (
     AddNode,
     AttentionNode,

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import torch
 from resq.qat.baselines import baselines
-from resq.qat.data import file_digests, load_windows, unobtainable
 from resq.qat.experiment import float_accuracy, train_float, train_qat
 from resq.qat.training import PhaseResult
 from resq.spec import StageError
 from resq.spec.atomic import write_json_atomic
+from resq.spec.data import file_digests, load_windows, unobtainable
 from resq.spec.integer.intmodel import FORMAT_VERSION, save_intmodel
 from resq.spec.progress import Lines
 from resq.spec.spec import LoadedSpec

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from resq.qat.data import Split
 from resq.qat.quant.modules import QBatchNorm
 from resq.spec import ResqError
 from resq.spec.atomic import write_bytes_atomic
+from resq.spec.data import Split
 from resq.spec.training import Schedule, TrainingSpec
 from torch import nn
 from torch.nn import functional

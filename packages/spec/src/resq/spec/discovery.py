@@ -65,7 +65,7 @@ def discover_commands(group: str = COMMAND_GROUP) -> dict[str, click.Command]:
 CHECK_GROUP = "resq.checks"
 """Entry-point group of checks `spec validate` runs on a loaded spec: callables
 (LoadedSpec) → (errors, warnings), lines that name a file and a place in it (e.g. the data
-files' first rows, resq.qat.data.inspect_data). They must import quickly: no torch."""
+files' first rows, resq.spec.data.inspect_data). They must import quickly: no torch."""
 
 Check = Callable[[LoadedSpec], tuple[list[str], list[str]]]
 
