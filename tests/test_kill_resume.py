@@ -93,7 +93,7 @@ def test_a_run_killed_in_training_and_in_simulation_resumes_without_a_second_sim
     assert "float: resuming after epoch" in said, said
     _wait(lambda: not _tools_in(scratch), "the simulators to die with the killed run", 30)
     stages = json.loads((run_dir / "summary.json").read_text())["stages"]
-    assert set(stages) == {"train", "baselines", "generate"}
+    assert set(stages) == {"train", "baselines", "generate", "estimate"}
 
     # 3. run again: finished stages skipped, no simulator of the killed run left to stop
     third = subprocess.run(command, cwd=tmp_path, env=env, text=True, capture_output=True,

@@ -111,8 +111,8 @@ def test_a_tiny_spec_runs_through_every_stage_to_a_report(
     _assert_table(again.stderr, "cached")
 
 
-STAGES = ("train", "baselines", "sensitivity", "search", "candidates", "generate", "simulate", "synthesize",
-          "report")  # fmt: skip
+STAGES = ("train", "baselines", "sensitivity", "search", "candidates", "generate", "estimate",
+          "simulate", "synthesize", "report")  # fmt: skip
 
 
 def _assert_table(stderr: str, status: str) -> None:

@@ -14,7 +14,7 @@ from resq.spec import StageError, load_spec
 from resq.spec.discovery import discover_stages
 from resq.spec.runner import Runner
 from resq.spec.spec import LoadedSpec
-from resq.spec.stage import Stage, StageContext
+from resq.spec.stage import Stage, StageContext, stage_order
 
 REPO = Path(__file__).resolve().parents[1]
 GROUP = "resq.test_stages"
@@ -106,9 +106,8 @@ def test_an_unrelated_section_keeps_the_cache(project: Path, stages: dict) -> No
 
 
 def test_a_missing_stage_package_is_named(project: Path, stages: dict) -> None:
-    with pytest.raises(
-        StageError, match=r"stage 'search' is not installed: it comes with resq-optimizer"
-    ):
+    with pytest.raises(StageError, match=r"stage 'search' is not installed: no installed package "
+                       r"registers it .*\(installed: train, sensitivity;"):  # fmt: skip
         runner(project, stages).plan(["train", "search"])
 
 
@@ -121,7 +120,9 @@ def test_an_upstream_artifact_must_exist(project: Path, stages: dict) -> None:
 
 
 def test_unknown_stage_is_rejected(project: Path, stages: dict) -> None:
-    with pytest.raises(StageError, match="unknown stage"):
+    with pytest.raises(
+        StageError, match=r"stage 'trian' is not installed \(did you mean 'train'\?\)"
+    ):
         runner(project, stages).plan(["trian"])
 
 
@@ -129,6 +130,7 @@ class _Searching(Stage):
     """A stage that applies only to specs whose hardware the search chooses."""
 
     name = "sensitivity"
+    inputs = ("train",)
 
     def applies(self, loaded: LoadedSpec) -> str | None:
         return None if loaded.spec.hardware.searched() else "nothing is searched"
@@ -171,3 +173,30 @@ def test_a_full_or_read_only_run_directory_is_one_line_and_keeps_the_summary(
         assert os.strerror(code) in message
     assert summary.read_text() == before and json.loads(before)["stages"]["train"]
     assert not list((project / "runs" / "job").glob("**/.*.tmp")), "no temporary file is left"
+
+
+class _Before(Stage):
+    name = "before"
+    after = ("later",)
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        return {}
+
+
+class _Later(Stage):
+    name = "later"
+    inputs = ("before",)
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        return {}
+
+
+def test_stages_that_wait_on_each_other_are_named() -> None:
+    with pytest.raises(StageError, match=r"the stages before, later wait on each other"):
+        stage_order({"before": _Before(), "later": _Later()})
+
+
+def test_the_installed_stages_run_in_the_order_their_inputs_and_after_give() -> None:
+    assert stage_order(discover_stages()) == [
+        "train", "baselines", "sensitivity", "search", "candidates", "generate", "estimate",
+        "simulate", "synthesize", "report"]  # fmt: skip

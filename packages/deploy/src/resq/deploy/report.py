@@ -32,7 +32,7 @@ from resq.spec import RESOURCE_KINDS, BitConfig, Resources
 from resq.spec.atomic import write_json_atomic, write_text_atomic
 from resq.spec.components import COMPONENTS, WEIGHTLESS
 from resq.spec.graph import node_components
-from resq.spec.resources import CROWDED
+from resq.spec.resources import CROWDED, NODE_ESTIMATES_FILE, NodeEstimates
 from resq.spec.runner import RECORD_FILE
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import CHOSEN, distribution_version
@@ -163,22 +163,13 @@ def resource_row(source: str, resources: Resources, loaded: LoadedSpec) -> Resou
                        exceeded=resources.exceeded(limits))  # fmt: skip
 
 
-def _node_estimates(loaded: LoadedSpec, config: BitConfig) -> tuple[dict[str, Resources], str]:
-    """Per-node resources from resq-estimator, or none and why."""
-    try:
-        from resq.deploy.yosys import synth_family
-        from resq.estimator.estimate import Estimator
-        from resq.estimator.kdb import find_kdb, kdb_home, read_kdb
-        from resq.hdlgen.cores import cores_root
-        from resq.spec import ResqError
-    except ImportError:
-        return {}, "resq-estimator is not installed"
-    try:
-        path = find_kdb(kdb_home(), synth_family(loaded.board.family))
-        estimate = Estimator(read_kdb(path), cores_root()).estimate(loaded, config)
-    except ResqError as e:
-        return {}, f"no estimate: {e}"
-    return {n.node: n.resources for n in estimate.nodes}, f"resq-estimator ({path.name})"
+def _node_estimates(inputs: dict[str, Path]) -> tuple[dict[str, Resources], str]:
+    """Per-node resources from the `estimate` stage's artifact, or none and why."""
+    if "estimate" not in inputs:
+        return {}, "no estimate stage installed (resq-estimator)"
+    found = NodeEstimates.model_validate_json(
+        (inputs["estimate"] / NODE_ESTIMATES_FILE).read_bytes())  # fmt: skip
+    return dict(found.nodes), found.source
 
 
 def _vivado_text(vivado: dict[str, Any]) -> str:
@@ -246,7 +237,7 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
                 resources.append(resource_row(label, Resources(**found["resources"]), loaded))
         if "vivado" in synthesis:
             vivado = _vivado_text(synthesis["vivado"])
-    estimates, source = _node_estimates(loaded, config)
+    estimates, source = _node_estimates(inputs)
     if estimates and not any(r.source.startswith("estimate") for r in resources):
         total = Resources()
         for node in estimates.values():

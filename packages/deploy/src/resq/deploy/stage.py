@@ -33,7 +33,6 @@ from resq.spec.progress import status
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import HEADLINE, LATEST, Stage, StageContext, distribution_version
 from resq.spec.tools import Tool
-from rich.console import Console
 
 SYNTHESIS_FILE = "synthesis.json"
 TIMEOUT_S = 4 * 3600
@@ -70,6 +69,7 @@ class SynthesizeStage(Stage):
 
     name = "synthesize"
     inputs = ("generate",)
+    after = ("simulate",)
     sections = ("board", "budget", "deploy", "hardware")
     tools = SYNTHESIS_TOOLS
 
@@ -92,12 +92,11 @@ class SynthesizeStage(Stage):
         targets = set(loaded.spec.deploy.targets)
         generated = load_generated(context.inputs["generate"])
         roots = [cores_root(), generated.folder]
-        console = Console(stderr=True)
         result: dict[str, Any] = {}
         summary: dict[str, Any] = {}
         try:
             if "yosys" in targets:
-                with status(console, f"Yosys synth_xilinx of {generated.vlnv} (minutes)"):
+                with status(f"Yosys synth_xilinx of {generated.vlnv} (minutes)"):
                     report = estimate_core(generated.vlnv, roots, {}, TIMEOUT_S)
                 result["yosys"] = verdict(report.resources, loaded) | {"seconds": report.seconds}
                 summary |= {"yosys_total_lut": report.resources.total_lut,
@@ -114,7 +113,7 @@ class SynthesizeStage(Stage):
                     result["vivado"] = {"ran": False, "why": "vivado is not on PATH; the "
                                         "project is in vivado/ (make there)"}  # fmt: skip
                 else:
-                    with status(console, f"Vivado synthesis of {generated.vlnv}"):
+                    with status(f"Vivado synthesis of {generated.vlnv}"):
                         done = synthesize_core(generated.vlnv, roots, {}, TIMEOUT_S)
                     result["vivado"] = verdict(done.resources, loaded) | {
                         "ran": True, "seconds": done.seconds,
@@ -139,6 +138,8 @@ class ReportStage(Stage):
 
     name = "report"
     inputs = ("train", "generate", "simulate")
+    optional_inputs = ("estimate",)
+    after = ("synthesize",)
     sections = ("board", "budget")
 
     def upstream(self, loaded: LoadedSpec) -> tuple[str, ...]:
@@ -148,13 +149,7 @@ class ReportStage(Stage):
         return ("train", "baselines", *searched, "generate", "simulate", *built)
 
     def versions(self) -> dict[str, str]:
-        versions = {"resq-deploy": distribution_version("resq-deploy"),
-                    "resq-estimator": distribution_version("resq-estimator")}  # fmt: skip
-        try:  # the per-node estimates come from the knowledge base
-            from resq.estimator.kdb import kdb_digest
-        except ImportError:
-            return versions
-        return versions | {"kdb": kdb_digest()}
+        return {"resq-deploy": distribution_version("resq-deploy")}
 
     def run(self, context: StageContext) -> dict[str, Any]:
         inputs = dict(context.inputs)

@@ -120,7 +120,7 @@ def build(spec_file: Path, board: str | None, kind: ExecutorKind, scheduler: str
     try:
         path, family, toolchain = _database(loaded, out, route)
         points = grid_points(loaded.spec.model, QUICK if quick else Grid())
-        executor = Executor(kind, workers, scheduler, console=err)
+        executor = Executor(kind, workers, scheduler)
         database, result = sweep(path, family, toolchain, points, cores_root(), executor)
     except ResqError as e:
         _fail(str(e))
@@ -291,7 +291,7 @@ def validate(spec_file: Path, samples: int, seed: int, kdb_dir: Path, out: Path 
         configs = draw(loaded, samples, seed)
         routed = "" if route == "yosys" else f"-{route}"
         journal = folder / f"{loaded.spec.name}-{family}{routed}-s{seed}.jsonl"
-        executor = Executor(kind, workers, scheduler, console=err)
+        executor = Executor(kind, workers, scheduler)
         measured = Validation(journal).run(loaded, configs, cores_root(), executor, route)
         comparison = compare(estimator, loaded, measured)
     except ResqError as e:

@@ -32,9 +32,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from resq.spec import ResqError
-from resq.spec.progress import Lines
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from resq.spec.progress import CountedStep
 
 ExecutorKind = Literal["local", "dask"]
 Item = TypeVar("Item")
@@ -103,7 +101,6 @@ class Executor:
         kind: ExecutorKind = "local",
         workers: int | None = None,
         scheduler: str | None = None,
-        console: Console | None = None,
     ) -> None:
         if kind not in ("local", "dask"):
             raise ExecutorError(f"executor {kind!r}: expected local or dask")
@@ -112,7 +109,6 @@ class Executor:
         if scheduler is not None and kind != "dask":
             raise ExecutorError("a scheduler address needs the dask executor")
         self.kind, self.workers, self.scheduler = kind, workers, scheduler
-        self.console = console or Console(stderr=True)
 
     def map(
         self,
@@ -127,21 +123,14 @@ class Executor:
             return []
         _check_importable(task)
         failures: list[Failure] = []
-        progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=self.console, transient=False,
-        )  # fmt: skip
-        lines = Lines(self.console, description, len(items))
-        with progress:
-            bar = progress.add_task(description, total=len(items))
+        with CountedStep(description, len(items)) as step:
             runner = self._dask if self.kind == "dask" else self._local
             for done, (index, outcome) in enumerate(runner(task, items), 1):
                 if isinstance(outcome, BaseException):
                     failures.append(Failure(index=index, error=_describe(outcome)))
                 else:
                     on_result(items[index], outcome)
-                progress.advance(bar)
-                lines.update(done, f"({len(failures)} failed)" if failures else "")
+                step.update(done, f"({len(failures)} failed)" if failures else "")
         return sorted(failures, key=lambda failure: failure.index)
 
     def _local(

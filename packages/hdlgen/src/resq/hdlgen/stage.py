@@ -43,7 +43,6 @@ from resq.spec.progress import status
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import CHOSEN, Stage, StageContext, distribution_version
 from resq.spec.tools import CXX, GHDL, GHDL_LLVM, MAKE, VERILATOR
-from rich.console import Console
 
 MODEL_FOLDER = "model"
 SIMULATION_FILE = "simulation.json"
@@ -73,6 +72,7 @@ class GenerateStage(Stage):
 
     name = "generate"
     inputs = ("train",)
+    after = ("candidates",)
     sections = ("name", "dataset", "manifest", "hardware", "config", "board", "deploy")
 
     def versions(self) -> dict[str, str]:
@@ -146,17 +146,16 @@ class SimulateStage(Stage):
     def run(self, context: StageContext) -> dict[str, Any]:
         generated = load_generated(context.inputs["generate"])
         deploy = context.loaded.spec.deploy
-        console = Console(stderr=True)
         build = context.scratch_dir / "build"
         rtl_windows = min(deploy.rtl_windows, generated.samples)
         try:
-            with status(console, f"GHDL: analysing {generated.vlnv}"):
+            with status(f"GHDL: analysing {generated.vlnv}"):
                 work = prepare(generated, cores_root(), build, TIMEOUT_S)
-            with status(console, f"GHDL: RTL simulation of {rtl_windows} windows "
+            with status(f"GHDL: RTL simulation of {rtl_windows} windows "
                                  f"({ghdl_backend()}, one per core)"):  # fmt: skip
                 rtl = rtl_simulation(generated, work, rtl_windows, TIMEOUT_S)
             _bit_exact(rtl, "RTL (GHDL)", build / LOG_FILE)
-            with status(console, f"Verilator: netlist simulation of {generated.samples} "
+            with status(f"Verilator: netlist simulation of {generated.samples} "
                                  "windows"):  # fmt: skip
                 checked = netlist_simulation(generated, work, TIMEOUT_S)
             _bit_exact(checked, "netlist (Verilator)", work.folder / "verilator")

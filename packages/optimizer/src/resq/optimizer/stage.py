@@ -82,6 +82,7 @@ class SensitivityStage(_Searching):
 
     name = "sensitivity"
     inputs = ("train",)
+    after = ("baselines",)
     sections = ("dataset", "manifest", "model", "quantization", "bits", "seed", "search")
 
     def run(self, context: StageContext) -> dict[str, Any]:

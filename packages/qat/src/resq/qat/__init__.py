@@ -1,5 +1,5 @@
-"""resq.qat: integer-only mixed-precision QAT, IntModel export and the integer reference.
+"""resq.qat: integer-only mixed-precision QAT and the IntModel export (the integer reference
+itself is resq.spec.integer, the data sets resq.spec.data).
 
-Modules: `data` (reading a data set into windows; pandas only, no torch), `experiment`
-(float and QAT training), `export` (the IntModel), `models`, `quant`, `training`,
-`evaluation`, `stage` (the `train` stage of `spec run`)."""
+Modules: `experiment` (float and QAT training), `export` (the IntModel), `models`, `quant`,
+`training`, `evaluation`, `baselines`, `stage` (the `train` and `baselines` stages)."""

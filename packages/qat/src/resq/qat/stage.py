@@ -15,32 +15,33 @@ beside the deployed model.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import torch
-from resq.qat.baselines import baselines
-from resq.qat.experiment import float_accuracy, train_float, train_qat
-from resq.qat.training import PhaseResult
 from resq.spec import StageError
 from resq.spec.atomic import write_json_atomic
 from resq.spec.data import file_digests, load_windows, unobtainable
 from resq.spec.integer.intmodel import FORMAT_VERSION, save_intmodel
-from resq.spec.progress import Lines
+from resq.spec.progress import CountedStep
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import Stage, StageContext, distribution_version
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from resq.qat.training import PhaseResult
+
+# torch and the training modules are imported in `run`: every `spec` command loads the stage
+# classes (their names, inputs and cache keys), and generate, simulate and synthesize must
+# run where torch cannot be imported.
 
 
 def _history(phase: PhaseResult | None) -> dict[str, Any] | None:
     if phase is None:
         return None
+    seconds = sum(phase.epoch_seconds) / len(phase.epoch_seconds) if phase.epoch_seconds else 0.0
     return {
         "epochs_run": phase.epochs_run,
         "best_epoch": phase.best_epoch,
         "best_validation_mse": phase.best_validation_mse,
-        "seconds_per_epoch": float(np.mean(phase.epoch_seconds)) if phase.epoch_seconds else 0.0,
+        "seconds_per_epoch": float(seconds),
         "train_mse": phase.train_mse,
         "validation_mse": phase.validation_mse,
     }
@@ -68,8 +69,8 @@ class TrainStage(Stage):
             "resq-qat": distribution_version("resq-qat"),
             "intmodel": str(FORMAT_VERSION),
             "artifact": "3",  # 2: with qat.pt; 3: losses per epoch, data.json
-            "torch": torch.__version__,
-            "numpy": np.__version__,
+            "torch": distribution_version("torch"),
+            "numpy": distribution_version("numpy"),
         }
 
     def run(self, context: StageContext) -> dict[str, Any]:
@@ -80,27 +81,15 @@ class TrainStage(Stage):
         data = load_windows(spec.dataset, loaded.manifest)
         bits = context.loaded.bit_config()
         training = spec.training
-        console = Console(stderr=True)
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[loss]}"),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console, transient=True) as progress:
-            tasks = {
-                "float": progress.add_task("float", total=training.float_epochs, loss=""),
-                "qat": progress.add_task("QAT", total=training.epochs, loss=""),
-            }
+        import torch
+        from resq.qat.experiment import float_accuracy, train_float, train_qat
 
-            lines = {"float": Lines(console, "float epochs", training.float_epochs),
-                     "qat": Lines(console, "QAT epochs", training.epochs)}  # fmt: skip
+        with (CountedStep("float epochs", training.float_epochs) as floats,
+              CountedStep("QAT epochs", training.epochs) as qat):  # fmt: skip
+            steps = {"float": floats, "qat": qat}
 
             def on_epoch(phase: str, epoch: int, _total: int, train: float, valid: float) -> None:
-                loss = f"train {train:.5f} valid {valid:.5f}"
-                progress.update(tasks[phase], completed=epoch, loss=loss)
-                lines[phase].update(epoch, f"(MSE {loss})")
+                steps[phase].update(epoch, f"(MSE train {train:.5f} valid {valid:.5f})")
 
             start = train_float(
                 spec.model, bits, data, training, spec.seed, context.scratch_dir, on_epoch
@@ -137,6 +126,7 @@ class BaselinesStage(Stage):
     """Ridge regression and gradient-boosted trees on the spec's windows, for context."""
 
     name = "baselines"
+    after = ("train",)
     sections = ("dataset", "manifest", "seed")
 
     def preflight(self, loaded: LoadedSpec) -> str | None:
@@ -150,6 +140,8 @@ class BaselinesStage(Stage):
         loaded = context.loaded
         if loaded.manifest is None:
             raise StageError("the baselines stage needs a dataset manifest (dataset.manifest)")
+        from resq.qat.baselines import baselines
+
         data = load_windows(loaded.spec.dataset, loaded.manifest)
         found = baselines(data, loaded.spec.seed)
         write_json_atomic(context.out_dir / BASELINES_FILE, found)

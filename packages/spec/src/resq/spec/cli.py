@@ -5,23 +5,22 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 from resq.spec.bitconfig import BitConfig, BitConfigError, load_bitconfig
+from resq.spec.console import configure_logging
 from resq.spec.discovery import discover_checks, discover_commands, discover_stages
 from resq.spec.errors import ResqError, SpecError, StageError, printable
 from resq.spec.loader import load_spec
 from resq.spec.runner import Runner, StageRecord
 from resq.spec.schema import spec_file_schema
 from resq.spec.spec import LoadedSpec
-from resq.spec.stage import CANONICAL_STAGES, HEADLINE, LATEST
+from resq.spec.stage import HEADLINE, LATEST, stage_order
 from resq.spec.tools import Tool, ensure, install_command, unique
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.markup import escape
 from rich.table import Table
 from ruamel.yaml import YAML
@@ -63,12 +62,7 @@ def config_or_exit(file: Path, loaded: LoadedSpec) -> BitConfig:
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 def cli(verbose: bool) -> None:
     """resq: from a YAML spec to an integer-only neural network on a small FPGA."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, markup=False)],
-    )
-    logging.getLogger("matplotlib").setLevel(logging.WARNING)  # not its font-cache notes
+    configure_logging(err, verbose)
 
 
 @cli.command()
@@ -122,18 +116,18 @@ def schema() -> None:
     click.echo(json.dumps(spec_file_schema(), indent=2))
 
 
-def _selection(stages: str | None, start: str | None) -> list[str]:
+def _selection(stages: str | None, start: str | None, order: tuple[str, ...]) -> list[str]:
+    """The stages named by --stages, or --from one and every later one of `order` (the
+    installed stages in the order of a run), or all of them."""
     if stages and start:
         raise click.UsageError("give --stages or --from, not both")
     if start:
-        if start not in CANONICAL_STAGES:
-            raise click.BadParameter(
-                f"{start!r}; stages: {', '.join(CANONICAL_STAGES)}", param_hint="--from"
-            )
-        return list(CANONICAL_STAGES[CANONICAL_STAGES.index(start) :])
+        if start not in order:
+            raise click.BadParameter(f"{start!r}; stages: {', '.join(order)}", param_hint="--from")
+        return list(order[order.index(start) :])
     if stages:
         return [s.strip() for s in stages.split(",") if s.strip()]
-    return list(CANONICAL_STAGES)
+    return list(order)
 
 
 def _figures(summary: dict[str, Any]) -> str:
@@ -175,7 +169,7 @@ class _Progress:
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--stages", help=f"Comma-separated stages to run, of: {', '.join(CANONICAL_STAGES)}.")
+@click.option("--stages", help="Comma-separated stages to run (default: every installed one).")
 @click.option("--from", "start", help="Run this stage and every later one.")
 @click.option("--run-dir", type=click.Path(path_type=Path), help="Default: runs/<spec name>.")
 @click.option(
@@ -192,11 +186,11 @@ def run(
     loaded = spec_or_exit(file)
     if config_file is not None:
         loaded = loaded.model_copy(update={"config": config_or_exit(config_file, loaded)})
-    selected = _selection(stages, start)
     directory = run_dir or loaded.root / "runs" / loaded.spec.name
     progress = _Progress()
     try:
         runner = Runner(loaded, discover_stages(), directory)
+        selected = _selection(stages, start, runner.order)
         runner.run(selected, on_event=progress, named=stages is not None)
     except ResqError as e:  # a stage failed, a tool is missing, …: one message, no traceback
         err.print(f"[red]error[/red] {escape(str(e))}")
@@ -216,6 +210,24 @@ def run(
     for _status, record in progress.ended:
         for name in record.summary.get(LATEST, []):
             err.print(f"{escape(Path(name).stem)}: {escape(str(directory / Path(name).name))}")
+
+
+@cli.command()
+def stages() -> None:
+    """The installed stages in the order `spec run` takes them, with the package that
+    provides each and what it reads and runs after."""
+    found = discover_stages()
+    try:
+        order = stage_order(found)
+    except StageError as e:
+        err.print(f"[red]error[/red] {escape(str(e))}")
+        sys.exit(EXIT_STAGE_FAILED)
+    table = Table("stage", "package", "reads", "runs after")
+    for name in order:
+        stage = found[name]
+        reads = [*stage.inputs, *(f"{o} (if installed)" for o in stage.optional_inputs)]
+        table.add_row(name, stage.provider, ", ".join(reads), ", ".join(stage.after))
+    Console().print(table)
 
 
 def _extra_tool(text: str) -> Tool:
@@ -245,9 +257,10 @@ def tools(file: Path | None, stages: str | None, every: bool, extra: tuple[str, 
         wanted += [tool for stage in found.values() for tool in stage.tools]
     if file is not None:
         loaded = spec_or_exit(file)
-        runner = Runner(loaded, found, loaded.root / "runs" / loaded.spec.name)
         try:
-            wanted += runner.tools(runner.selection(_selection(stages, None), stages is not None))
+            runner = Runner(loaded, found, loaded.root / "runs" / loaded.spec.name)
+            wanted += runner.tools(runner.selection(_selection(stages, None, runner.order),
+                                                    stages is not None))  # fmt: skip
         except StageError as e:
             err.print(f"[red]error[/red] {escape(str(e))}")
             sys.exit(EXIT_STAGE_FAILED)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from resq.spec.errors import StageError
 from resq.spec.spec import LoadedSpec
-from resq.spec.stage import ENTRY_POINT_GROUP, Stage
+from resq.spec.stage import ENTRY_POINT_GROUP, Stage, StageContext
 
 
 def _loaded(group: str, what: str) -> Iterator[tuple[str, str, Any]]:
@@ -24,14 +24,42 @@ def _loaded(group: str, what: str) -> Iterator[tuple[str, str, Any]]:
         yield point.name, provider, loaded
 
 
-def discover_stages(group: str = ENTRY_POINT_GROUP) -> dict[str, Stage]:
-    """Instantiate every `Stage` subclass registered under `group`, keyed by stage name.
+class UnavailableStage(Stage):
+    """An installed stage whose module cannot be imported (e.g. resq-optimizer where torch is
+    missing): the other stages still run, and selecting this one is refused with the reason."""
 
-    Raises `StageError` when an entry point cannot be loaded, is not a Stage subclass,
-    is named differently from its stage, or when two distributions provide one stage.
+    name = "unavailable"
+
+    def __init__(self, name: str, provider: str, reason: str) -> None:
+        self.stage_name, self.provider, self.reason = name, provider, reason
+
+    def preflight(self, loaded: LoadedSpec) -> str | None:
+        return f"stage {self.stage_name!r} of {self.provider} cannot be loaded: {self.reason}"
+
+    def run(self, context: StageContext) -> dict[str, Any]:
+        raise StageError(f"stage {self.stage_name!r} of {self.provider} cannot be loaded: "
+                         f"{self.reason}")  # fmt: skip
+
+
+def discover_stages(group: str = ENTRY_POINT_GROUP) -> dict[str, Stage]:
+    """Instantiate every `Stage` subclass registered under `group`, keyed by stage name; one
+    whose module raises ImportError becomes an `UnavailableStage` that says why.
+
+    Raises `StageError` when an entry point cannot be loaded otherwise, is not a Stage
+    subclass, is named differently from its stage, or when two distributions provide one
+    stage.
     """
     found: dict[str, Stage] = {}
-    for name, provider, loaded in _loaded(group, "stage"):
+    for point in entry_points(group=group):
+        provider = f"{point.dist.name} {point.dist.version}" if point.dist else point.value
+        try:
+            loaded = point.load()
+        except ImportError as e:
+            found[point.name] = UnavailableStage(point.name, provider, str(e))
+            continue
+        except Exception as e:
+            raise StageError(f"stage {point.name!r} from {provider} cannot be loaded: {e}") from e
+        name = point.name
         if not (isinstance(loaded, type) and issubclass(loaded, Stage)):
             raise StageError(f"entry point {name!r} of {provider} is not a Stage subclass")
         if loaded.name != name:

@@ -1,54 +1,95 @@
-"""Progress of long steps that shows also when output is not a terminal.
+"""Progress of long steps, as log records: libraries log, only the CLI prints.
 
-On a terminal rich draws a spinner or a bar that updates in place; written to a file or a
-CI log it would show nothing until the end. `status` and `Lines` print plain lines there
-instead: when a step starts and ends, and at most one update every `EVERY_S` seconds.
+A stage or library marks a step with `status` (started, ended) or counts one with `CountedStep`
+(done of total, with a detail such as the latest losses). Each emits records on the logger
+`resq.progress` carrying a `Progress` event in the record's `progress` attribute. Without any
+set-up they are ordinary log records (start and end at INFO, counts at DEBUG); the `spec`
+command line renders them (resq.spec.console): bars and spinners on a terminal, plain lines
+in a file or CI log.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
 
-from rich.console import Console
-from rich.markup import escape
+log = logging.getLogger("resq.progress")
 
-EVERY_S = 30.0
-"""Seconds between two progress lines when output is not a terminal."""
+EVENT = "progress"
+"""The attribute of a log record that holds its `Progress` event."""
+
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One event of a step: `start` (with its total when counted), `update` (done so far),
+    or `end` (`seconds` after its start; `failed` when it raised)."""
+
+    kind: Literal["start", "update", "end"]
+    step: int
+    what: str
+    total: int | None = None
+    done: int = 0
+    detail: str = ""
+    seconds: float = 0.0
+    failed: bool = False
+
+
+def _emit(level: int, message: str, event: Progress) -> None:
+    log.log(level, "%s", message, extra={EVENT: event})
 
 
 @contextmanager
-def status(console: Console, text: str) -> Iterator[None]:
-    """A spinner with `text` on a terminal; elsewhere a line when the step starts and one
-    with its duration when it ends."""
-    if console.is_terminal:
-        with console.status(escape(text)):
-            yield
-        return
-    began = time.monotonic()
-    console.print(f"{escape(text)} …", highlight=False)
-    yield
-    console.print(f"{escape(text)}: done in {time.monotonic() - began:.0f} s", highlight=False)
+def status(what: str) -> Iterator[None]:
+    """A step `what` (e.g. "GHDL: analysing resq:model:x"): a record when it starts and one
+    with its duration in seconds when it ends (or fails)."""
+    step, began = next(_ids), time.monotonic()
+    _emit(logging.INFO, f"{what} …", Progress("start", step, what))
+    try:
+        yield
+    except BaseException:
+        seconds = time.monotonic() - began
+        _emit(logging.INFO, f"{what}: failed after {seconds:.0f} s",
+              Progress("end", step, what, seconds=seconds, failed=True))  # fmt: skip
+        raise
+    seconds = time.monotonic() - began
+    _emit(logging.INFO, f"{what}: done in {seconds:.0f} s",
+          Progress("end", step, what, seconds=seconds))  # fmt: skip
 
 
-class Lines:
-    """Plain progress lines of one counted step (`what` done of `total`) when output is not a
-    terminal, at most one per EVERY_S seconds and the last one always; nothing on a
-    terminal, where a rich bar shows it."""
+class CountedStep:
+    """A counted step: `what` done of `total` (None: unknown), as a context manager."""
 
-    def __init__(self, console: Console, what: str, total: int | None) -> None:
-        self.console, self.what, self.total = console, what, total
-        self.last = 0.0
+    def __init__(self, what: str, total: int | None) -> None:
+        self.what, self.total = what, total
+        self.step = next(_ids)
+        self.began = time.monotonic()
+        _emit(logging.INFO, f"{what} …", Progress("start", self.step, what, total=total))
 
     def update(self, done: int, detail: str = "") -> None:
-        """Report `done` of the total, with `detail` (e.g. the latest losses)."""
-        if self.console.is_terminal:
-            return
-        now = time.monotonic()
-        if now - self.last < EVERY_S and done != self.total:
-            return
-        self.last = now
+        """`done` (0 … total) of the step so far, with `detail` (e.g. the latest losses)."""
         of = f"/{self.total}" if self.total is not None else ""
-        self.console.print(f"{escape(self.what)}: {done}{of} {escape(detail)}".rstrip(),
-                           highlight=False)  # fmt: skip
+        _emit(logging.DEBUG, f"{self.what}: {done}{of} {detail}".rstrip(),
+              Progress("update", self.step, self.what, self.total, done, detail))  # fmt: skip
+
+    def close(self, failed: bool = False) -> None:
+        """End the step (`failed` when it raised)."""
+        seconds = time.monotonic() - self.began
+        said = "failed after" if failed else "done in"
+        _emit(
+            logging.INFO,
+            f"{self.what}: {said} {seconds:.0f} s",
+            Progress("end", self.step, self.what, self.total, seconds=seconds, failed=failed),
+        )
+
+    def __enter__(self) -> CountedStep:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(failed=kind is not None)

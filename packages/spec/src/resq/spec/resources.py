@@ -92,3 +92,17 @@ class Resources(BaseModel):
         """Area resources above `threshold` (0..1) of `capacity`: likely to fail
         place-and-route or timing even when they fit."""
         return [kind for kind, used in self.utilisation(capacity).items() if used > threshold]
+
+
+NODE_ESTIMATES_FILE = "node_estimates.json"
+"""The file of the `estimate` stage's artifact that the report reads (`NodeEstimates`)."""
+
+
+class NodeEstimates(BaseModel):
+    """Each node's resources as estimated for the deployed design, or why there are none:
+    what the `estimate` stage hands to the report."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = Field(description="what estimated them (knowledge base) or why none")
+    nodes: dict[str, Resources] = Field(default_factory=dict)

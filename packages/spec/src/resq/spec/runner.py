@@ -11,6 +11,7 @@ Layout of a run directory:
 
 from __future__ import annotations
 
+import difflib
 import errno
 import fcntl
 import hashlib
@@ -32,7 +33,7 @@ from resq.spec.atomic import publish_dir, write_json_atomic, write_text_atomic
 from resq.spec.errors import ResqError, StageError
 from resq.spec.processes import GROUPS_ENV, stop_leftovers
 from resq.spec.spec import LoadedSpec
-from resq.spec.stage import CANONICAL_STAGES, LATEST, STAGE_PACKAGES, Stage, StageContext
+from resq.spec.stage import LATEST, Stage, StageContext, stage_order
 from resq.spec.tools import Tool, require
 
 log = logging.getLogger(__name__)
@@ -71,15 +72,14 @@ def _unwritable(error: OSError) -> bool:
 """Called with (stage, status, record); status is `start`, `cached` or `done`."""
 
 
-def missing_stage_message(name: str) -> str:
-    """How to get a stage that is not installed."""
-    package = STAGE_PACKAGES.get(name)
-    if package is None:
-        return f"stage {name!r} is not installed and no resq package provides it"
-    return (
-        f"stage {name!r} is not installed: it comes with {package} "
-        f"(pip install -e packages/{package.removeprefix('resq-')})"
-    )
+def missing_stage_message(name: str, installed: Sequence[str]) -> str:
+    """Why stage `name` cannot run: no installed package registers it (with the nearest
+    installed name, for a typing error)."""
+    near = difflib.get_close_matches(name, installed, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    return (f"stage {name!r} is not installed{hint}: no installed package registers it under "
+            f"the entry-point group resq.stages (installed: {', '.join(installed) or 'none'}; "
+            "the resq packages: pip install -e packages/<name>)")  # fmt: skip
 
 
 class Runner:
@@ -90,21 +90,27 @@ class Runner:
         loaded: LoadedSpec,
         stages: Mapping[str, Stage],
         run_dir: Path,
-        order: Sequence[str] = CANONICAL_STAGES,
     ) -> None:
         self.loaded = loaded
         self.stages = stages
         self.run_dir = run_dir
-        self.order = tuple(order)
+        self.order = tuple(stage_order(stages))
+        """The installed stages in the order a run takes them (`stage_order`)."""
         self._keys: dict[str, str] = {}
 
     def stage(self, name: str) -> Stage:
         """The installed stage `name`; `StageError` naming the package when it is missing."""
-        if name not in self.order:
-            raise StageError(f"unknown stage {name!r}; stages: {', '.join(self.order)}")
         if name not in self.stages:
-            raise StageError(missing_stage_message(name))
+            raise StageError(missing_stage_message(name, self.order))
         return self.stages[name]
+
+    def upstream(self, name: str) -> tuple[str, ...]:
+        """The stages whose artifacts stage `name` reads in this run: its `upstream` and
+        those of its `optional_inputs` that are installed and apply to the spec."""
+        stage = self.stage(name)
+        optional = tuple(o for o in stage.optional_inputs if o in self.stages
+                         and self.stages[o].applies(self.loaded) is None)  # fmt: skip
+        return (*stage.upstream(self.loaded), *optional)
 
     def key(self, name: str) -> str:
         """Cache key of stage `name`: a hash of its spec sections, upstream keys and versions."""
@@ -113,7 +119,7 @@ class Runner:
             material = {
                 "stage": name,
                 "sections": {s: self.loaded.section(s) for s in stage.sections},
-                "inputs": {i: self.key(i) for i in stage.upstream(self.loaded)},
+                "inputs": {i: self.key(i) for i in self.upstream(name)},
                 "versions": stage.versions(),
                 "python": platform.python_version(),
             }
@@ -130,7 +136,7 @@ class Runner:
         return (self.artifact(name) / RECORD_FILE).is_file()
 
     def plan(self, selected: Sequence[str], named: bool = True) -> list[str]:
-        """Check that the selected stages can run; return them in canonical order.
+        """Check that the selected stages can run; return them in the order of a run.
 
         Every selected stage must be installed, none may know it cannot run
         (`Stage.preflight`), and each input outside the selection must already have its
@@ -144,7 +150,7 @@ class Runner:
         if stopped:
             raise StageError("\n".join(stopped))
         for name in ordered:
-            for upstream in self.stage(name).upstream(self.loaded):
+            for upstream in self.upstream(name):
                 if upstream not in ordered and not self.is_cached(upstream):
                     raise StageError(
                         f"stage {name!r} needs the artifact of {upstream!r}, which is not in "
@@ -153,28 +159,22 @@ class Runner:
         return ordered
 
     def selection(self, selected: Sequence[str], named: bool = True) -> list[str]:
-        """The selected stages that run, in canonical order: StageError for an unknown or
+        """The selected stages that run, in the order of a run: StageError for an unknown or
         uninstalled one; one that does not apply (`Stage.applies`) is an error when `named`,
         else left out."""
-        unknown = [s for s in selected if s not in self.order]
-        if unknown:
-            raise StageError(
-                f"unknown stage(s) {', '.join(unknown)}; stages: {', '.join(self.order)}"
-            )
+        absent = [s for s in selected if s not in self.stages]
+        if absent:
+            raise StageError("\n".join(missing_stage_message(s, self.order) for s in absent))
         ordered = [s for s in self.order if s in selected]
         reasons = {s: why for s in ordered
                    if s in self.stages and (why := self.stages[s].applies(self.loaded))}  # fmt: skip
         if reasons and named:
             raise StageError("\n".join(f"stage {s!r} does not apply: {why}"
                                         for s, why in reasons.items()))  # fmt: skip
-        ordered = [s for s in ordered if s not in reasons]
-        absent = [s for s in ordered if s not in self.stages]
-        if absent:
-            raise StageError("\n".join(missing_stage_message(s) for s in absent))
-        return ordered
+        return [s for s in ordered if s not in reasons]
 
     def closure(self, selected: Sequence[str]) -> list[str]:
-        """`selected` and every installed stage upstream of them, in canonical order."""
+        """`selected` and every installed stage upstream of them, in the order of a run."""
         found: set[str] = set()
         todo = list(selected)
         while todo:
@@ -182,7 +182,7 @@ class Runner:
             if name in found or name not in self.stages:
                 continue
             found.add(name)
-            todo += self.stages[name].upstream(self.loaded)
+            todo += self.upstream(name)
         return [s for s in self.order if s in found]
 
     def tools(self, selected: Sequence[str]) -> list[Tool]:
@@ -263,7 +263,7 @@ class Runner:
             run_dir=self.run_dir,
             out_dir=partial,
             scratch_dir=scratch,
-            inputs={i: self.artifact(i) for i in stage.upstream(self.loaded)},
+            inputs={i: self.artifact(i) for i in self.upstream(name)},
         )
         started = time.perf_counter()
         try:
@@ -287,7 +287,7 @@ class Runner:
         record = StageRecord(
             stage=name,
             key=key,
-            inputs={i: self.key(i) for i in stage.upstream(self.loaded)},
+            inputs={i: self.key(i) for i in self.upstream(name)},
             versions=stage.versions(),
             seconds=round(time.perf_counter() - started, 3),
             finished=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -9,37 +9,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
+from resq.spec.errors import StageError
 from resq.spec.spec import LoadedSpec
 from resq.spec.tools import Tool
 
 ENTRY_POINT_GROUP = "resq.stages"
-
-CANONICAL_STAGES: tuple[str, ...] = (
-    "train",
-    "baselines",
-    "sensitivity",
-    "search",
-    "candidates",
-    "generate",
-    "simulate",
-    "synthesize",
-    "report",
-)
-"""Every stage `spec run` knows, in the order it runs them."""
-
-STAGE_PACKAGES: dict[str, str] = {
-    "train": "resq-qat",
-    "baselines": "resq-qat",
-    "sensitivity": "resq-optimizer",
-    "search": "resq-optimizer",
-    "candidates": "resq-optimizer",
-    "generate": "resq-hdlgen",
-    "simulate": "resq-hdlgen",
-    "synthesize": "resq-deploy",
-    "report": "resq-deploy",
-}
-"""The distribution that provides each canonical stage."""
-
 
 HEADLINE = "headline"
 """A key of a stage's summary: lines `spec run` prints last, after its table (the deployed
@@ -90,6 +64,12 @@ class Stage(ABC):
 
     name: ClassVar[str]
     inputs: ClassVar[tuple[str, ...]] = ()
+    optional_inputs: ClassVar[tuple[str, ...]] = ()
+    """Upstream stages whose artifacts it reads when they are installed and apply (e.g. the
+    report and the estimate of resq-estimator): named, never imported."""
+    after: ClassVar[tuple[str, ...]] = ()
+    """Stages this one runs after when they are installed, besides its `inputs`: where it
+    sits in `spec run` (resq-spec keeps no list of stage names)."""
     sections: ClassVar[tuple[str, ...]] = ()
     tools: ClassVar[tuple[Tool, ...]] = ()
     """Every external tool the stage may run (resq.spec.tools)."""
@@ -123,3 +103,23 @@ class Stage(ABC):
     @abstractmethod
     def run(self, context: StageContext) -> dict[str, Any]:
         """Produce the artifact in `context.out_dir`; return headline figures for summary.json."""
+
+
+def stage_order(stages: Mapping[str, Stage]) -> list[str]:
+    """The installed stages in the order `spec run` runs them: each after its `inputs`,
+    `optional_inputs` and `after` that are installed; among stages free to run, by name. StageError names a
+    cycle."""
+    before = {name: {b for b in (*stage.inputs, *stage.optional_inputs, *stage.after)
+                     if b in stages and b != name}
+              for name, stage in stages.items()}  # fmt: skip
+    ordered: list[str] = []
+    while before:
+        ready = sorted(name for name, waits in before.items() if not waits)
+        if not ready:
+            raise StageError(f"the stages {', '.join(sorted(before))} wait on each other "
+                             "(their inputs and `after` make a cycle)")  # fmt: skip
+        ordered.append(ready[0])
+        del before[ready[0]]
+        for waits in before.values():
+            waits.discard(ready[0])
+    return ordered

@@ -10,11 +10,12 @@ lists them and, as root, installs the missing ones with apt-get (Debian 12 packa
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from resq.spec.errors import ResqError
 from resq.spec.processes import run_group
 
@@ -22,19 +23,54 @@ APT_TIMEOUT_S = 3600.0
 """Longest `apt-get update` or `apt-get install` may take, in seconds."""
 
 
+VERSION_TIMEOUT_S = 120.0
+"""Longest a tool's version probe may take, in seconds (Vivado's start is slow)."""
+
+
 class Tool(BaseModel):
-    """An external program resq runs, found on PATH, installed from a Debian package."""
+    """An external program resq runs, found on PATH: how to install it (a Debian 12 package,
+    or a hint where none has it) and how to read its version, as data."""
 
     model_config = ConfigDict(frozen=True)
 
     executable: str = Field(pattern=r"^[A-Za-z0-9_.+-]+$", description="name looked up on PATH")
-    debian: str = Field(pattern=r"^[a-z0-9][a-z0-9.+-]*$", description="Debian 12 package")
+    debian: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9.+-]*$",
+                               description="Debian 12 package")  # fmt: skip
+    install_hint: str | None = Field(None, description="how to get it where no package has it")
     purpose: str = Field(description="what resq uses it for, a few words")
     optional: bool = Field(False, description="makes a stage faster; the stage runs without it")
+    version_args: tuple[str, ...] = Field(("--version",), description="arguments that print "
+                                          "the version")  # fmt: skip
+    version_pattern: str = Field(r"\d+\.\d+(\.\d+)?",
+                                 description="the version: its first match in that output")
+
+    @model_validator(mode="after")
+    def _installable(self) -> Tool:
+        if self.debian is None and self.install_hint is None:
+            raise ValueError(f"{self.executable}: give a Debian package or an install hint")
+        return self
 
     def found(self) -> bool:
         """True when the executable is on PATH."""
         return shutil.which(self.executable) is not None
+
+    def version(self, timeout_s: float = VERSION_TIMEOUT_S) -> str:
+        """The version (`version_pattern`'s first match in what `version_args` print), run in
+        a guarded process group; ToolMissingError when it is not on PATH, ResqError when the
+        probe fails or prints no version."""
+        path = shutil.which(self.executable)
+        if path is None:
+            raise ToolMissingError(missing_message([self], f"reading the version of {self.executable}"))
+        done = run_group([path, *self.version_args], Path.cwd(), None, timeout_s)
+        found = re.search(self.version_pattern, done.output)
+        if done.returncode != 0 or found is None:
+            raise ResqError(f"cannot read the version of {self.executable} from "
+                            f"{' '.join(self.version_args)}: {done.output[:200]!r}")  # fmt: skip
+        return found.group(0)
+
+    def version_or_missing(self) -> str:
+        """`version`, or `missing` when the tool is not on PATH (a cache key's part)."""
+        return self.version() if self.found() else "missing"
 
 
 class ToolMissingError(ResqError):
@@ -57,10 +93,13 @@ def is_root() -> bool:
 
 
 def install_command(tools: Sequence[Tool], root: bool | None = None) -> str:
-    """The one shell command that installs `tools` on Debian 12 (with sudo unless `root`)."""
-    packages = " ".join(dict.fromkeys(tool.debian for tool in tools))
+    """The one shell command that installs `tools` on Debian 12 (with sudo unless `root`),
+    and the install hint of each that no package has."""
+    packages = " ".join(dict.fromkeys(tool.debian for tool in tools if tool.debian))
     sudo = "" if (is_root() if root is None else root) else "sudo "
-    return f"{sudo}apt-get update && {sudo}apt-get install -y {packages}"
+    hints = [f"{tool.executable}: {tool.install_hint}" for tool in tools if tool.debian is None]
+    command = f"{sudo}apt-get update && {sudo}apt-get install -y {packages}" if packages else ""
+    return "; ".join([*([command] if command else []), *hints])
 
 
 def missing_message(tools: Sequence[Tool], what: str, root: bool | None = None) -> str:
@@ -88,13 +127,15 @@ def install(tools: Sequence[Tool], apt_get: str = "apt-get") -> None:
     if not tools:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    packages = list(dict.fromkeys(tool.debian for tool in tools))
+    packages = list(dict.fromkeys(tool.debian for tool in tools if tool.debian))
+    if not packages:
+        return
     for command in ([apt_get, "update", "-qq"], [apt_get, "install", "-y", "-qq", *packages]):
         done = run_group(command, Path.cwd(), env, APT_TIMEOUT_S)
         if done.returncode != 0:
             raise ToolMissingError(f"{' '.join(command)} failed (exit {done.returncode}):\n"
                                    f"{done.output[-3000:]}")  # fmt: skip
-    still = missing(tools)
+    still = missing(tool for tool in tools if tool.debian)
     if still:
         raise ToolMissingError(f"apt-get installed {' '.join(packages)}, but "
                                f"{', '.join(t.executable for t in still)} is still not on "
@@ -120,4 +161,5 @@ VERILATOR = Tool(executable="verilator", debian="verilator",
                  purpose="simulation of the synthesized netlist on every test window")  # fmt: skip
 MAKE = Tool(executable="make", debian="make", purpose="builds of the simulations")
 CXX = Tool(executable="g++", debian="g++", purpose="C++ compiler of the Verilator model")
-YOSYS = Tool(executable="yosys", debian="yosys", purpose="open-source synthesis")
+YOSYS = Tool(executable="yosys", debian="yosys", purpose="open-source synthesis",
+             version_args=("-V",))  # fmt: skip

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import torch
 from resq.qat.quant.observers import MinMaxObserver
+from resq.spec.integer import intops
 from resq.spec.integer.qparams import (
     ConcreteScheme,
     QParams,
@@ -329,11 +330,13 @@ class FakeQuantize(nn.Module):
 def fake_requantize(
     y: torch.Tensor, product: torch.Tensor, shift: int, qparams: QParams
 ) -> torch.Tensor:
-    """Forward: scale · (sat(round_shift(product, shift) + z) − z), product = acc · m (int64).
-    Backward: the clipping STE of `fake_quantize` on the real value y."""
+    """Forward: scale · (sat(round_shift(product, shift) + z) − z), product = acc · m (int64),
+    the integers computed by the integer reference's own `intops.requantize` (one copy of
+    the arithmetic). Backward: the clipping STE of `fake_quantize` on the real value y."""
     with torch.no_grad():
-        rounded = ((product + (1 << (shift - 1))) >> shift) + qparams.zero_point
-        clamped = torch.clamp(rounded, qparams.quant_min, qparams.quant_max)
+        q = intops.requantize(product.cpu().numpy(), 1, shift, qparams.zero_point,
+                              qparams.quant_min, qparams.quant_max)  # fmt: skip
+        clamped = torch.from_numpy(q).to(product.device)
         value = ((clamped - qparams.zero_point).double() * qparams.scale).to(y.dtype)
         real = _rounded(y, qparams.scale, qparams.zero_point)
         inside = (real >= qparams.quant_min) & (real <= qparams.quant_max)
