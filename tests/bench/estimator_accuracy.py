@@ -19,7 +19,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from resq.deploy.yosys import synth_family, toolchain_versions
+from resq.deploy.route import synthesis_route
+from resq.deploy.yosys import synth_family
 from resq.estimator.cli import DATA, comparison_table
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
@@ -44,7 +45,7 @@ def main() -> None:
     loaded = load_spec(REPO / "specs" / "beijing-o3.yaml")
     try:
         configs = draw(loaded, args.samples, args.seed)
-        tag = Toolchain(route="yosys", versions=toolchain_versions()).tag()
+        tag = Toolchain(route="yosys", versions=synthesis_route("yosys").versions()).tag()
         journal = args.out / f"samples-{tag}-s{args.seed}.jsonl"
         samples = Validation(journal).run(loaded, configs, cores_root(),
                                           Executor("local", args.workers))  # fmt: skip

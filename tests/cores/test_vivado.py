@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from resq.deploy.vivado import synthesize_core, vivado_version
+from resq.deploy.route import ToolError, synthesis_route
+from resq.deploy.vivado import VIVADO, synthesize_core
 from resq.deploy.vivado_report import parse_power, parse_timing, parse_utilization
-from resq.deploy.yosys import ToolError
 from resq.estimator.executor import Executor
 from resq.estimator.kdb import ProfilePoint, Toolchain, find_kdb, kdb_name
 from resq.estimator.sweep import sweep
@@ -42,7 +42,8 @@ def test_vivado_synthesis_of_an_ip_reads_its_utilization_report(
     calls = tmp_path / "calls.txt"
     _stand_in(tmp_path / "bin", calls)
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    assert vivado_version() == "v2023.2"
+    assert VIVADO.version() == "v2023.2"
+    assert synthesis_route("vivado").versions() == {"vivado": "v2023.2"}
     report = synthesize_core("resq:ip:rom", [REPO / "cores"], {"DEPTH": 4, "WIDTH": 2,
                                                                 "INIT": "01101100"}, 300)  # fmt: skip
     assert report.resources == parse_utilization(REPORT.read_text())
@@ -68,7 +69,7 @@ def test_the_vivado_route_profiles_points_and_whole_models(
     Vivado into a knowledge base of its own."""
     _stand_in(tmp_path / "bin", tmp_path / "calls.txt")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    vivado = Toolchain(route="vivado", versions={"vivado": vivado_version()})
+    vivado = Toolchain(route="vivado", versions=synthesis_route("vivado").versions())
     points = [ProfilePoint(block="rom", generics={"DEPTH": d, "WIDTH": 2, "INIT": "01" * d})
               for d in (2, 3)]  # fmt: skip
     path = tmp_path / kdb_name("xc7", vivado)

@@ -62,11 +62,16 @@ def test_requantize_equals_the_reference(bits: int, scheme: str) -> None:
         qp = _qparams(rng, bits, scheme)
         fq = FakeQuantize(bits, scheme)  # type: ignore[arg-type]
         fq.enabled = True
-        low, high = qp.scale * (qp.quant_min - qp.zero_point), qp.scale * (qp.quant_max - qp.zero_point)
+        low, high = (
+            qp.scale * (qp.quant_min - qp.zero_point),
+            qp.scale * (qp.quant_max - qp.zero_point),
+        )
         fq.observer.update(torch.tensor([low, high], dtype=torch.float64))
         fq.eval()
         out = fq.qparams()
-        accumulator_scale = out.scale * float(rng.uniform(2.0**-12, 4.0)) / 2**int(rng.integers(0, 12))
+        accumulator_scale = (
+            out.scale * float(rng.uniform(2.0**-12, 4.0)) / 2 ** int(rng.integers(0, 12))
+        )
         acc_bits = int(rng.integers(8, 40))
         acc = rng.integers(-(2 ** (acc_bits - 1)), 2 ** (acc_bits - 1), 3000, dtype=np.int64)
         y = torch.from_numpy(acc.astype(np.float64) * accumulator_scale)

@@ -14,12 +14,10 @@ a core (an IP with generics, or a generated model) and returns its report.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from resq.deploy.fusesoc import run_target
-from resq.deploy.yosys import ToolError, VhdlSource, YosysReport, estimate
+from resq.deploy.yosys import VhdlSource, YosysReport, estimate
 from resq.spec import ResqError
 from resq.spec.atomic import write_json_atomic
 from rich.console import Console
@@ -108,18 +106,6 @@ def run_estimate(edam_file: Path) -> YosysReport:
     report = estimate(files, top, generics(edam), root / "yosys")
     write_json_atomic(root / f"{top}.resources.json", report.model_dump(mode="json"))
     return report
-
-
-def estimate_core(vlnv: str, roots: Sequence[Path], generics: Mapping[str, int | str | bool],
-                  timeout_s: float = 3600) -> YosysReport:  # fmt: skip
-    """The Yosys report of the `estimate` target of a core (an IP with generics, or a
-    generated model) with the core libraries `roots`; ToolError when FuseSoC or a tool
-    fails, the run takes longer than `timeout_s` seconds, or the design has latches."""
-    with run_target("estimate", vlnv, roots, generics, timeout_s) as build:
-        found = list(build.rglob("*.resources.json"))
-        if len(found) != 1:
-            raise ToolError(f"{vlnv}: the estimate target wrote no resources.json")
-        return YosysReport.model_validate_json(found[0].read_text())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,11 +7,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from resq.deploy.yosys import ToolError
+from resq.deploy.route import Generic, ToolError
 from resq.hdlgen.cores import fusesoc_command
 from resq.spec.processes import ToolTimeoutError, run_group
-
-Generic = int | str | bool
 
 
 def _image(value: Generic) -> str:

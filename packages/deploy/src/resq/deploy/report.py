@@ -130,7 +130,9 @@ class Report(BaseModel):
     candidates: list[CandidateRow] = Field(default_factory=list)
     nodes: list[NodeRow]
     node_estimate: str = Field(description="where the per-node resources come from, or why none")
-    vivado: str
+    synthesis_notes: dict[str, str] = Field(
+        default_factory=dict, description="route title → why it did not run, or its timing "
+        "and power")  # fmt: skip
     plots: dict[str, str] = Field(default_factory=dict, description="title → PNG file name")
     manifest: RunManifest
 
@@ -172,19 +174,20 @@ def _node_estimates(inputs: dict[str, Path]) -> tuple[dict[str, Resources], str]
     return dict(found.nodes), found.source
 
 
-def _vivado_text(vivado: dict[str, Any]) -> str:
-    """What Vivado did: why it did not run, or its post-synthesis timing and power."""
-    if not vivado.get("ran"):
-        return str(vivado.get("why", "did not run"))
-    said = ["synthesized out of context"]
-    if timing := vivado.get("timing"):
+def _synthesis_text(found: dict[str, Any]) -> str | None:
+    """What one synthesis route did beyond its resources: why it did not run, or its timing
+    and power; None when there is nothing more to say."""
+    if not found.get("ran"):
+        return str(found.get("why", "did not run"))
+    said = []
+    if timing := found.get("timing"):
         said.append(f"post-synthesis WNS {timing['wns_ns']:.3f} ns at {timing['clock']} "
                     f"({1000 / timing['period_ns']:g} MHz; met: {'yes' if timing['met'] else 'no'}), "
                     f"achievable clock {timing['fmax_mhz']:.1f} MHz")  # fmt: skip
-    if power := vivado.get("power"):
+    if power := found.get("power"):
         said.append(f"on-chip power {power['total_w']:.3f} W (dynamic {power['dynamic_w']:.3f} W, "
                     f"vectorless, confidence {power['confidence']})")  # fmt: skip
-    return "; ".join(said)
+    return "; ".join(["synthesized out of context", *said]) if said else None
 
 
 def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
@@ -228,15 +231,15 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
                      for name, label in BASELINES.items() if name in fitted]  # fmt: skip
     simulated = _json(inputs["simulate"] / "simulation.json") if "simulate" in inputs else None
     simulation = simulated and (simulated["netlist"] or simulated["rtl"])
-    vivado = "not a deploy target"
+    notes: dict[str, str] = {}
     if "synthesize" in inputs:
         synthesis = _json(inputs["synthesize"] / "synthesis.json")
-        for route, label in (("yosys", "Yosys synth_xilinx"), ("vivado", "Vivado synthesis")):
-            found = synthesis.get(route)
-            if found and found.get("resources"):
-                resources.append(resource_row(label, Resources(**found["resources"]), loaded))
-        if "vivado" in synthesis:
-            vivado = _vivado_text(synthesis["vivado"])
+        for route, found in synthesis.items():  # in the order of deploy.targets
+            title = found.get("title", route)
+            if found.get("resources"):
+                resources.append(resource_row(title, Resources(**found["resources"]), loaded))
+            if (note := _synthesis_text(found)) is not None:
+                notes[title] = note
     estimates, source = _node_estimates(inputs)
     if estimates and not any(r.source.startswith("estimate") for r in resources):
         total = Resources()
@@ -267,7 +270,7 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
         test_split=int(_json(inputs["train"] / RECORD_FILE)["summary"]["test_windows"]),
         all_exact=bool(simulation and simulation["matches"] == simulation["total"]),
         cycles=cycles, latency_us=None if cycles is None else cycles / loaded.clock_mhz,
-        resources=resources, candidates=tried, nodes=nodes, node_estimate=source, vivado=vivado,
+        resources=resources, candidates=tried, nodes=nodes, node_estimate=source, synthesis_notes=notes,
         manifest=run_manifest(loaded, inputs),
     )  # fmt: skip
 

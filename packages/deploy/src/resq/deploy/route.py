@@ -12,6 +12,7 @@ branches on a tool's name.
 
 from __future__ import annotations
 
+import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from importlib.metadata import entry_points
@@ -20,13 +21,17 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from resq.deploy.vivado_report import Power, Timing
-from resq.deploy.yosys import ToolError
-from resq.spec import Resources
+from resq.spec import Resources, ResqError
+from resq.spec.spec import LoadedSpec
 from resq.spec.tools import Tool, missing, missing_message
 
 ROUTE_GROUP = "resq.synthesis_routes"
 
 Generic = int | str | bool
+
+
+class ToolError(ResqError):
+    """A synthesis tool is missing or failed; the message names the tool and its log."""
 
 
 class Synthesis(BaseModel):
@@ -62,9 +67,7 @@ class SynthesisRoute(ABC):
         found = {} if self.flow_version is None else {"resq-flow": self.flow_version}
         try:
             return found | {tool.executable: tool.version() for tool in self.tools}
-        except ToolError:
-            raise
-        except Exception as e:  # ToolMissingError, an unreadable version
+        except ResqError as e:  # missing, or an unreadable version
             raise ToolError(str(e)) from e
 
     def versions_or_missing(self) -> dict[str, str]:
@@ -111,3 +114,24 @@ def synthesis_route(name: str) -> SynthesisRoute:
         raise ToolError(f"no synthesis route {name!r} is installed (installed: "
                         f"{', '.join(routes) or 'none'}; entry-point group {ROUTE_GROUP})")  # fmt: skip
     return routes[name]
+
+
+SIMULATION = "sim"
+"""The one target of `deploy.targets` that is not a synthesis route (the bit-exact gate)."""
+
+
+def target_checks(loaded: LoadedSpec) -> tuple[list[str], list[str]]:
+    """`spec validate`'s check of `deploy.targets` (entry point group resq.checks): each is
+    `sim` or an installed synthesis route."""
+    routes = [point.name for point in entry_points(group=ROUTE_GROUP)]
+    errors = []
+    for name in loaded.spec.deploy.targets:
+        if name == SIMULATION or name in routes:
+            continue
+        near = difflib.get_close_matches(name, [SIMULATION, *routes], n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        errors.append(
+            f"{loaded.path}: deploy.targets: {name!r} is neither {SIMULATION} nor an "
+            f"installed synthesis route (installed: {', '.join(sorted(routes))}){hint}"
+        )
+    return errors, []

@@ -1,4 +1,5 @@
-"""The `synthesize` stage of `spec run`: the generated model through Yosys and Vivado.
+"""The `synthesize` stage of `spec run`: the generated model through each synthesis route
+(resq.deploy.route) that `deploy.targets` names: Yosys, and Vivado where installed.
 
 Artifact: `synthesis.json`, per route that ran (`yosys`; `vivado` where it is on PATH) the
 resources of the whole model, the fit verdict by the true rule against the budget, what is
@@ -17,14 +18,10 @@ manifest.json from the artifacts of the run.
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
-from resq.deploy.edam_estimate import estimate_core
-from resq.deploy.fusesoc import run_target
 from resq.deploy.report import gather, headline, write_report
-from resq.deploy.vivado import synthesize_core, vivado_version
-from resq.deploy.yosys import SYNTHESIS_TOOLS, ToolError, toolchain_versions
+from resq.deploy.route import SynthesisRoute, ToolError, synthesis_routes, target_checks
 from resq.hdlgen.cores import cores_digest, cores_root
 from resq.hdlgen.stage import load_generated
 from resq.spec import Resources, StageError
@@ -32,27 +29,14 @@ from resq.spec.atomic import write_json_atomic
 from resq.spec.progress import status
 from resq.spec.spec import LoadedSpec
 from resq.spec.stage import HEADLINE, LATEST, Stage, StageContext, distribution_version
-from resq.spec.tools import Tool
+from resq.spec.tools import Tool, unique
 
 SYNTHESIS_FILE = "synthesis.json"
 TIMEOUT_S = 4 * 3600
 """Longest a whole-model synthesis may take (Yosys on the airu model: 5–40 min here)."""
 
-
-def _vivado() -> str:
-    try:
-        return vivado_version()
-    except ToolError:
-        return "missing"
-
-
-def _open_route() -> dict[str, str]:
-    """The open-source route's versions; `missing` where it is not installed (a run that
-    synthesizes with Yosys checks for its tools before it starts)."""
-    try:
-        return toolchain_versions()
-    except ToolError:
-        return {tool.executable: "missing" for tool in SYNTHESIS_TOOLS}
+ROUTES = synthesis_routes()
+"""The installed synthesis routes (entry-point group resq.synthesis_routes), by name."""
 
 
 def verdict(resources: Resources, loaded: LoadedSpec) -> dict[str, Any]:
@@ -64,69 +48,72 @@ def verdict(resources: Resources, loaded: LoadedSpec) -> dict[str, Any]:
             "utilisation": resources.utilisation(loaded.board.capacity)}  # fmt: skip
 
 
+def _routes(loaded: LoadedSpec) -> list[SynthesisRoute]:
+    """The installed routes the spec's `deploy.targets` name, in the spec's order."""
+    return [ROUTES[name] for name in loaded.spec.deploy.targets if name in ROUTES]
+
+
 class SynthesizeStage(Stage):
-    """Yosys resources of the generated model, and its Vivado project (run where installed)."""
+    """The generated model through every synthesis route `deploy.targets` names (Yosys; Vivado
+    where installed, its project everywhere)."""
 
     name = "synthesize"
     inputs = ("generate",)
     after = ("simulate",)
     sections = ("board", "budget", "deploy", "hardware")
-    tools = SYNTHESIS_TOOLS
+    tools = tuple(unique(tool for route in ROUTES.values() for tool in route.tools))
 
     def required_tools(self, loaded: LoadedSpec) -> tuple[Tool, ...]:
-        """GHDL and Yosys for the `yosys` target; Vivado, user-installed, runs where found."""
-        return self.tools if "yosys" in loaded.spec.deploy.targets else ()
+        """The tools of the routes a run needs; the others run where they are found."""
+        return tuple(unique(t for r in _routes(loaded) if r.required for t in r.tools))
+
+    def preflight(self, loaded: LoadedSpec) -> str | None:
+        errors, _ = target_checks(loaded)
+        return "\n".join(errors) or None
 
     def applies(self, loaded: LoadedSpec) -> str | None:
-        if {"yosys", "vivado"} & set(loaded.spec.deploy.targets):
+        if _routes(loaded):
             return None
-        return "deploy.targets names neither yosys nor vivado"
+        return f"deploy.targets names no synthesis route (installed: {', '.join(ROUTES)})"
 
     def versions(self) -> dict[str, str]:
-        return {"resq-deploy": distribution_version("resq-deploy"),
-                "cores": cores_digest(cores_root()), "vivado": _vivado(),
-                **_open_route()}  # fmt: skip
+        versions = {"resq-deploy": distribution_version("resq-deploy"),
+                    "cores": cores_digest(cores_root())}  # fmt: skip
+        for route in ROUTES.values():
+            versions |= route.versions_or_missing()
+        return versions
 
     def run(self, context: StageContext) -> dict[str, Any]:
         loaded = context.loaded
-        targets = set(loaded.spec.deploy.targets)
         generated = load_generated(context.inputs["generate"])
         roots = [cores_root(), generated.folder]
         result: dict[str, Any] = {}
         summary: dict[str, Any] = {}
         try:
-            if "yosys" in targets:
-                with status(f"Yosys synth_xilinx of {generated.vlnv} (minutes)"):
-                    report = estimate_core(generated.vlnv, roots, {}, TIMEOUT_S)
-                result["yosys"] = verdict(report.resources, loaded) | {"seconds": report.seconds}
-                summary |= {"yosys_total_lut": report.resources.total_lut,
-                            "yosys_dsp": report.resources.dsp,
-                            "yosys_bram36": report.resources.bram36,
-                            "yosys_fits": result["yosys"]["fits"]}  # fmt: skip
-            if "vivado" in targets:
-                with run_target("synth", generated.vlnv, roots, {}, 600, setup_only=True) as b:
-                    projects = list(b.glob("*/synth-vivado"))
-                    if len(projects) != 1:
-                        raise ToolError(f"FuseSoC wrote {len(projects)} Vivado projects")
-                    shutil.copytree(projects[0], context.out_dir / "vivado")
-                if shutil.which("vivado") is None:
-                    result["vivado"] = {"ran": False, "why": "vivado is not on PATH; the "
-                                        "project is in vivado/ (make there)"}  # fmt: skip
-                else:
-                    with status(f"Vivado synthesis of {generated.vlnv}"):
-                        done = synthesize_core(generated.vlnv, roots, {}, TIMEOUT_S)
-                    result["vivado"] = verdict(done.resources, loaded) | {
-                        "ran": True, "seconds": done.seconds,
-                        "timing": done.timing and done.timing.model_dump(mode="json"),
-                        "power": done.power and done.power.model_dump(mode="json")}  # fmt: skip
-                    summary |= {"vivado_total_lut": done.resources.total_lut,
-                                "vivado_fits": result["vivado"]["fits"]}  # fmt: skip
-                    if done.timing:
-                        summary |= {"vivado_wns_ns": done.timing.wns_ns,
-                                    "vivado_fmax_mhz": round(done.timing.fmax_mhz, 1)}  # fmt: skip
-                    if done.power:
-                        summary["vivado_power_w"] = done.power.total_w
-                summary["vivado"] = "ran" if result["vivado"].get("ran") else "project only"
+            for route in _routes(loaded):
+                name = route.name
+                project = route.write_project(generated.vlnv, roots, context.out_dir / name)
+                why = route.unavailable()
+                if why is not None:  # only a route that is not required gets here
+                    where = f"; the project is in {name}/ (make there)" if project else ""
+                    result[name] = {"title": route.title, "ran": False, "why": why + where}
+                    summary[name] = "project only" if project else "not run"
+                    continue
+                with status(f"{route.title} of {generated.vlnv} (minutes)"):
+                    done = route.synthesize(generated.vlnv, roots, {}, TIMEOUT_S)
+                result[name] = {"title": route.title, "ran": True, "seconds": done.seconds,
+                                **verdict(done.resources, loaded),
+                                "timing": done.timing and done.timing.model_dump(mode="json"),
+                                "power": done.power and done.power.model_dump(mode="json")}  # fmt: skip
+                summary |= {f"{name}_total_lut": done.resources.total_lut,
+                            f"{name}_dsp": done.resources.dsp,
+                            f"{name}_bram36": done.resources.bram36,
+                            f"{name}_fits": result[name]["fits"], name: "ran"}  # fmt: skip
+                if done.timing:
+                    summary |= {f"{name}_wns_ns": done.timing.wns_ns,
+                                f"{name}_fmax_mhz": round(done.timing.fmax_mhz, 1)}  # fmt: skip
+                if done.power:
+                    summary[f"{name}_power_w"] = done.power.total_w
         except ToolError as e:
             raise StageError(f"synthesis of {generated.vlnv}: {e}") from e
         write_json_atomic(context.out_dir / SYNTHESIS_FILE, result)

@@ -13,17 +13,18 @@ a stand-in `vivado` on PATH that writes real report text.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
-from resq.deploy.fusesoc import Generic, run_target
+from resq.deploy.fusesoc import run_target
+from resq.deploy.route import Generic, Synthesis, SynthesisRoute, ToolError
 from resq.deploy.vivado_report import Power, Timing, parse_power, parse_timing, parse_utilization
-from resq.deploy.yosys import ToolError
 from resq.spec import Resources
+from resq.spec.deploy import VivadoOptions
+from resq.spec.tools import Tool
 
 T = TypeVar("T")
 REPORT_GLOB = "*_utilization_synth.rpt"
@@ -45,24 +46,27 @@ class VivadoReport(BaseModel):
     seconds: float
 
 
-def vivado_version() -> str:
-    """The version word of `vivado -version` (e.g. `v2023.2`); ToolError without Vivado."""
-    found = shutil.which("vivado")
-    if found is None:
-        raise ToolError("vivado is not on PATH: the Vivado route needs an installed Vivado")
-    done = subprocess.run([found, "-version"], capture_output=True, text=True, timeout=120)
-    words = done.stdout.split()
-    version = next((w for w in words if w.startswith("v20")), None)
-    if done.returncode != 0 or version is None:
-        raise ToolError(f"cannot read the version of vivado from {done.stdout[:200]!r}")
-    return version
+VIVADO = Tool(
+    executable="vivado",
+    optional=True,
+    purpose="Vivado synthesis, where installed",
+    install_hint="install AMD Vivado (the free ML Standard edition covers the Spartan-7) and "
+    "put its bin folder on PATH",
+    version_args=("-version",),
+    version_pattern=r"v20\d\d\.\d+",
+)
+"""Vivado: no Debian package has it; `vivado -version` prints e.g. `Vivado v2023.2 (64-bit)`."""
+
+PROJECT_TIMEOUT_S = 600.0
+"""Longest FuseSoC may take to write a Vivado project, in seconds."""
 
 
 def synthesize_core(vlnv: str, roots: Sequence[Path], generics: Mapping[str, Generic],
                     timeout_s: float = 7200) -> VivadoReport:  # fmt: skip
     """Vivado synthesis of the `synth` target of `vlnv` with `generics`; ToolError when
     Vivado is missing or fails, or leaves no utilization report."""
-    vivado_version()
+    if not VIVADO.found():
+        raise ToolError(f"vivado is not on PATH: {VIVADO.install_hint}")
     began = time.perf_counter()
     with run_target("synth", vlnv, roots, generics, timeout_s) as build:
         reports = sorted(build.rglob(REPORT_GLOB))
@@ -87,3 +91,28 @@ def _parsed(build: Path, name: str, parse: Callable[[str, str], T]) -> T | None:
     if len(found) > 1:
         raise ToolError(f"Vivado synthesis left {len(found)} files {name}, expected one")
     return parse(_text(found[0]), name) if found else None
+
+
+class VivadoRoute(SynthesisRoute):
+    """Vivado synthesis out of context through FuseSoC's `synth` target, where `vivado` is on
+    PATH; its project is written everywhere, for a machine that has Vivado."""
+
+    name = "vivado"
+    title = "Vivado synthesis"
+    tools = (VIVADO,)
+    required = False
+    options = VivadoOptions
+
+    def synthesize(self, vlnv: str, roots: Sequence[Path], generics: Mapping[str, Generic],
+                   timeout_s: float) -> Synthesis:  # fmt: skip
+        done = synthesize_core(vlnv, roots, generics, timeout_s)
+        return Synthesis(resources=done.resources, timing=done.timing, power=done.power,
+                         seconds=done.seconds)  # fmt: skip
+
+    def write_project(self, vlnv: str, roots: Sequence[Path], out: Path) -> Path | None:
+        with run_target("synth", vlnv, roots, {}, PROJECT_TIMEOUT_S, setup_only=True) as build:
+            projects = list(build.glob("*/synth-vivado"))
+            if len(projects) != 1:
+                raise ToolError(f"FuseSoC wrote {len(projects)} Vivado projects")
+            shutil.copytree(projects[0], out)
+        return out

@@ -20,15 +20,17 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
+from resq.deploy.fusesoc import run_target
+from resq.deploy.route import Generic, Synthesis, SynthesisRoute, ToolError
 from resq.hdlgen.netlist import netlist_fixes
-from resq.spec import Resources, ResqError
+from resq.spec import Resources
 from resq.spec.atomic import write_text_atomic
+from resq.spec.processes import ToolTimeoutError, run_group
 from resq.spec.tools import GHDL, YOSYS, missing_message
 
 PART_FAMILY = "xc7"
@@ -48,16 +50,10 @@ LUTRAM_LUTS: dict[str, int] = {
 
 LATCH_CELLS = ("LDCE", "LDPE")
 
-_VERSION = re.compile(r"\d+\.\d+(\.\d+)?")
-
 FLOW_VERSION = "2"
 """The version of what resq does to GHDL's Verilog before Yosys reads it (part of
-`toolchain_versions`, so measurements of an older flow are not mixed with this one's).
+`YosysRoute.versions`, so measurements of an older flow are not mixed with this one's).
 2: wide constants, which GHDL 2.0 writes as strings of bits, read as bits, not ASCII."""
-
-
-class ToolError(ResqError):
-    """A synthesis tool is missing or failed; the message names the tool and its log."""
 
 
 def synth_family(family: str) -> str:
@@ -104,25 +100,20 @@ def _tool(name: str) -> str:
     return found
 
 
-def toolchain_versions() -> dict[str, str]:
-    """The versions of the open-source route, e.g. {"ghdl": "2.0.0", "yosys": "0.23",
-    "resq-flow": "2"}: the first version-like word of `ghdl --version` and `yosys -V`, and
-    FLOW_VERSION."""
-    versions = {"resq-flow": FLOW_VERSION}
-    for name, flag in (("ghdl", "--version"), ("yosys", "-V")):
-        text = _run([_tool(name), flag], Path.cwd(), f"{name} {flag}")
-        found = _VERSION.search(text)
-        if found is None:
-            raise ToolError(f"cannot read the version of {name} from {text[:200]!r}")
-        versions[name] = found.group(0)
-    return versions
+STEP_TIMEOUT_S = 4 * 3600.0
+"""Longest one GHDL or Yosys step may take by default, in seconds."""
 
 
-def _run(command: Sequence[str], cwd: Path, what: str) -> str:
-    done = subprocess.run(list(command), cwd=cwd, capture_output=True, text=True)
+def _run(command: Sequence[str], cwd: Path, what: str, stdout: Path | None = None,
+         timeout_s: float = STEP_TIMEOUT_S) -> None:  # fmt: skip
+    """Run `command` in a guarded process group (its standard output into `stdout` when
+    given); ToolError naming `what` when it fails or takes longer than `timeout_s` s."""
+    try:
+        done = run_group(list(command), cwd, None, timeout_s, stdout)
+    except ToolTimeoutError as e:
+        raise ToolError(f"{what} did not finish in {timeout_s:g} s") from e
     if done.returncode != 0:
-        raise ToolError(f"{what} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
-    return done.stdout
+        raise ToolError(f"{what} failed (exit {done.returncode}):\n{done.output[-4000:]}")
 
 
 def _generic_image(value: int | str | bool) -> str:
@@ -144,10 +135,11 @@ def to_verilog(
              f"ghdl -a {source.path.name}")  # fmt: skip
     library = sources[-1].library
     overrides = [f"-g{name}={_generic_image(value)}" for name, value in generics.items()]
-    verilog = _run([ghdl, "synth", *flags, f"--work={library}", *overrides, "--out=verilog", top],
-                   work, f"ghdl synth {top}")  # fmt: skip
+    raw = work / f"{top}.ghdl.v"
+    _run([ghdl, "synth", *flags, f"--work={library}", *overrides, "--out=verilog", top],
+         work, f"ghdl synth {top}", stdout=raw)  # fmt: skip
     path = work / f"{top}.v"
-    write_text_atomic(path, netlist_fixes(verilog))
+    write_text_atomic(path, netlist_fixes(raw.read_text(encoding="utf-8")))
     return path
 
 
@@ -189,3 +181,30 @@ def estimate(
         latches=sum(cells.get(cell, 0) for cell in LATCH_CELLS),
         seconds=round(time.perf_counter() - began, 2),
     )  # fmt: skip
+
+
+def estimate_core(vlnv: str, roots: Sequence[Path], generics: Mapping[str, int | str | bool],
+                  timeout_s: float = 3600) -> YosysReport:  # fmt: skip
+    """The Yosys report of the `estimate` target of a core (an IP with generics, or a
+    generated model) with the core libraries `roots`; ToolError when FuseSoC or a tool
+    fails, the run takes longer than `timeout_s` seconds, or the design has latches."""
+    with run_target("estimate", vlnv, roots, generics, timeout_s) as build:
+        found = list(build.rglob("*.resources.json"))
+        if len(found) != 1:
+            raise ToolError(f"{vlnv}: the estimate target wrote no resources.json")
+        return YosysReport.model_validate_json(found[0].read_text())
+
+
+class YosysRoute(SynthesisRoute):
+    """The open-source route: FuseSoC's `estimate` target of a core, GHDL → Verilog → Yosys
+    synth_xilinx (resq.deploy.edam_estimate runs inside it)."""
+
+    name = "yosys"
+    title = "Yosys synth_xilinx"
+    tools = SYNTHESIS_TOOLS
+    flow_version = FLOW_VERSION
+
+    def synthesize(self, vlnv: str, roots: Sequence[Path], generics: Mapping[str, Generic],
+                   timeout_s: float) -> Synthesis:  # fmt: skip
+        report = estimate_core(vlnv, roots, generics, timeout_s)
+        return Synthesis(resources=report.resources, seconds=report.seconds)

@@ -20,10 +20,12 @@ import sys
 from pathlib import Path
 
 import click
-from resq.deploy.yosys import synth_family, toolchain_versions
+from resq.deploy.route import synthesis_route, synthesis_routes
+from resq.deploy.yosys import synth_family
 from resq.estimator.estimate import Estimate, Estimator
 from resq.estimator.executor import Executor, ExecutorKind
 from resq.estimator.kdb import (
+    DEFAULT_ROUTE,
     KnowledgeBase,
     Route,
     Toolchain,
@@ -83,18 +85,13 @@ def _spec(file: Path, board: str | None) -> LoadedSpec:
 
 def _database(loaded: LoadedSpec, out: Path, route: Route) -> tuple[Path, str, Toolchain]:
     family = synth_family(loaded.board.family)
-    if route == "vivado":
-        from resq.deploy.vivado import vivado_version  # imports FuseSoC's runner: only here
-
-        versions = {"vivado": vivado_version()}
-    else:
-        versions = toolchain_versions()
-    toolchain = Toolchain(route=route, versions=versions)
+    toolchain = Toolchain(route=route, versions=synthesis_route(route).versions())
     return out / kdb_name(family, toolchain), family, toolchain
 
 
-ROUTE = click.option("--route", type=click.Choice(["yosys", "vivado"]), default="yosys",
-                     show_default=True, help="Synthesize with Yosys, or with Vivado on PATH.")  # fmt: skip
+ROUTE = click.option("--route", type=click.Choice(list(synthesis_routes())), default=DEFAULT_ROUTE,
+                     show_default=True, help="The synthesis route that measures (resq.deploy.route); "
+                     "vivado needs Vivado on PATH.")  # fmt: skip
 
 
 @click.group()
@@ -289,7 +286,7 @@ def validate(spec_file: Path, samples: int, seed: int, kdb_dir: Path, out: Path 
         database = read_kdb(path)
         estimator = Estimator(database, cores_root())
         configs = draw(loaded, samples, seed)
-        routed = "" if route == "yosys" else f"-{route}"
+        routed = "" if route == DEFAULT_ROUTE else f"-{route}"
         journal = folder / f"{loaded.spec.name}-{family}{routed}-s{seed}.jsonl"
         executor = Executor(kind, workers, scheduler)
         measured = Validation(journal).run(loaded, configs, cores_root(), executor, route)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from resq.spec import Resources, ResqError
@@ -49,7 +49,9 @@ def kdb_digest() -> str:
 
 
 Generic = int | str | bool
-Route = Literal["yosys", "vivado"]
+Route = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+"""The name of a synthesis route (resq.deploy.route: yosys, vivado, or a plug-in's)."""
+DEFAULT_ROUTE = "yosys"
 
 
 class KdbError(ResqError):
@@ -213,7 +215,7 @@ def load_kdb(path: Path, part_family: str, toolchain: Toolchain) -> KnowledgeBas
     return kdb
 
 
-def find_kdb(directory: Path, part_family: str, route: Route = "yosys") -> Path:
+def find_kdb(directory: Path, part_family: str, route: Route = DEFAULT_ROUTE) -> Path:
     """The one knowledge-base file of `part_family` measured by `route` in `directory` (any
     tool versions)."""
     found = sorted(directory.glob(f"{part_family}-{route}-*.json"))

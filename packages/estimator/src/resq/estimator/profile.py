@@ -24,7 +24,8 @@ from typing import cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
-from resq.estimator.kdb import Generic, KdbEntry, ProfilePoint, Route
+from resq.deploy.route import synthesis_route
+from resq.estimator.kdb import DEFAULT_ROUTE, Generic, KdbEntry, ProfilePoint, Route
 from resq.estimator.space import offered_parallelism
 from resq.hdlgen.cores import ip_digest
 from resq.hdlgen.ipvectors import CASES
@@ -280,19 +281,13 @@ def grid_points(model: TransformerModel, grid: Grid) -> list[ProfilePoint]:
     return list(seen.values())
 
 
-def profile_point(point: ProfilePoint, cores: Path, route: Route = "yosys") -> KdbEntry:
-    """Synthesize `point` through its core's `estimate` target (FuseSoC → GHDL → Yosys), or
-    with route `vivado` its `synth` target (Vivado, out of context). Raises ToolError when
-    a tool fails or the design has latches."""
-    from resq.deploy.edam_estimate import estimate_core  # the synthesis route, only here
-    from resq.deploy.vivado import synthesize_core
-
+def profile_point(point: ProfilePoint, cores: Path, route: Route = DEFAULT_ROUTE) -> KdbEntry:
+    """Synthesize `point` through the synthesis route `route` (yosys: its core's `estimate`
+    target, FuseSoC → GHDL → Yosys; vivado: its `synth` target, out of context). Raises
+    ToolError when a tool fails or the design has latches."""
     began = time.perf_counter()
     digest = ip_digest(cores, point.block)
     vlnv = f"resq:ip:{point.block}:{IP_VERSION}"
-    if route == "vivado":
-        resources = synthesize_core(vlnv, [cores], point.generics, PROFILE_TIMEOUT_S).resources
-    else:
-        resources = estimate_core(vlnv, [cores], point.generics, PROFILE_TIMEOUT_S).resources
-    return KdbEntry(point=point, resources=resources, source_digest=digest,
+    done = synthesis_route(route).synthesize(vlnv, [cores], point.generics, PROFILE_TIMEOUT_S)
+    return KdbEntry(point=point, resources=done.resources, source_digest=digest,
                     seconds=round(time.perf_counter() - began, 2))  # fmt: skip

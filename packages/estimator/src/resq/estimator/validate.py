@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from resq.deploy.yosys import ToolError
+from resq.deploy.route import ToolError, synthesis_route
 from resq.estimator.estimate import Estimator
 from resq.estimator.executor import Executor
-from resq.estimator.kdb import Glue, Route
+from resq.estimator.kdb import DEFAULT_ROUTE, Glue, Route
 from resq.estimator.profile import model_blocks
 from resq.estimator.space import Space
 from resq.spec import RESOURCE_KINDS, BitConfig, NodeHardware, Resources, ResqError
@@ -74,13 +74,14 @@ class Sample(BaseModel):
     seconds: float
 
 
-def measure(loaded: LoadedSpec, config: BitConfig, cores: Path, route: Route = "yosys"
-            ) -> Resources:  # fmt: skip
-    """Resources of the spec's model generated in `config` (calibrated on its data), by
-    Yosys or (route `vivado`) Vivado synthesis out of context."""
-    from resq.deploy.edam_estimate import estimate_core  # the synthesis route, only here
-    from resq.deploy.vivado import synthesize_core
+MEASURE_TIMEOUT_S = 4 * 3600.0
+"""Longest the synthesis of one whole model may take, in seconds."""
 
+
+def measure(loaded: LoadedSpec, config: BitConfig, cores: Path, route: Route = DEFAULT_ROUTE
+            ) -> Resources:  # fmt: skip
+    """Resources of the spec's model generated in `config` (calibrated on its data), by the
+    synthesis route `route` (Yosys; Vivado out of context)."""
     try:
         from resq.hdlgen.project import Target, generate
         from resq.qat.experiment import calibrated_intmodel
@@ -98,13 +99,12 @@ def measure(loaded: LoadedSpec, config: BitConfig, cores: Path, route: Route = "
     with tempfile.TemporaryDirectory(prefix="resq-validate-") as work:
         generated = generate(spec.name, model, arrays, config, q_in, Path(work) / "model", target)
         roots = [cores, generated.folder]
-        if route == "vivado":
-            return synthesize_core(generated.vlnv, roots, {}).resources
-        return estimate_core(generated.vlnv, roots, {}).resources
+        return synthesis_route(route).synthesize(generated.vlnv, roots, {},
+                                                 MEASURE_TIMEOUT_S).resources  # fmt: skip
 
 
 def measured_sample(loaded: LoadedSpec, config: BitConfig, cores: Path,
-                    route: Route = "yosys") -> Sample:  # fmt: skip
+                    route: Route = DEFAULT_ROUTE) -> Sample:  # fmt: skip
     """`measure` with its wall time, as a Sample."""
     began = time.perf_counter()
     measured = measure(loaded, config, cores, route)
@@ -135,7 +135,7 @@ class Validation:
             os.fsync(handle.fileno())
 
     def run(self, loaded: LoadedSpec, configs: list[BitConfig], cores: Path,
-            executor: Executor, route: Route = "yosys") -> list[Sample]:  # fmt: skip
+            executor: Executor, route: Route = DEFAULT_ROUTE) -> list[Sample]:  # fmt: skip
         """Measure the configurations not yet measured with `executor` by `route`; every
         sample of `configs` in order. ToolError names the configurations that failed."""
         todo = list({config_digest(c): c for c in configs

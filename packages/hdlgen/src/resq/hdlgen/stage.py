@@ -18,8 +18,6 @@ cycles: a design that is not bit-exact must not be built.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -50,21 +48,6 @@ TIMEOUT_S = 6 * 3600.0
 """Longest one simulation step may take, in seconds."""
 GENERATED_FILE = "generated.json"
 CONFIG_FILE = "config.json"
-
-
-def _ghdl_version() -> str:
-    ghdl = shutil.which("ghdl")
-    if ghdl is None:
-        return "missing"
-    done = subprocess.run([ghdl, "--version"], capture_output=True, text=True)
-    return done.stdout.splitlines()[0] if done.stdout else "unknown"
-
-
-def _verilator_version() -> str:
-    if not VERILATOR.found():
-        return "missing"
-    done = subprocess.run(["verilator", "--version"], capture_output=True, text=True)
-    return done.stdout.strip() or "unknown"
 
 
 class GenerateStage(Stage):
@@ -138,8 +121,8 @@ class SimulateStage(Stage):
             "resq-hdlgen": distribution_version("resq-hdlgen"),
             "cores": cores_digest(cores_root()),
             "fusesoc": distribution_version("fusesoc"),
-            "ghdl": _ghdl_version(),
-            "verilator": _verilator_version(),
+            "ghdl": GHDL.version_or_missing(),
+            "verilator": VERILATOR.version_or_missing(),
             "artifact": "2",  # 2: rtl and netlist results
         }
 

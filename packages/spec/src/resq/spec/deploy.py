@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, PlainValidator, field_validator
+from pydantic import Field, PlainValidator, StringConstraints, field_validator
 from resq.spec.base import SpecModel, distinct
 from resq.spec.board import PartName
 
-Target = Literal["sim", "yosys", "vivado"]
+Target = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+"""`sim` (simulation, the bit-exact gate) or the name of a synthesis route (yosys, vivado, or a
+plug-in's: resq.deploy.route); `spec validate` checks that the route is installed."""
 
 
 def _default_targets() -> list[Target]:
@@ -56,7 +58,9 @@ class DeploySpec(SpecModel):
     """Targets to build, and how many test windows the bit-exact check simulates."""
 
     targets: list[Target] = Field(
-        default_factory=_default_targets, min_length=1, description="sim, yosys and/or vivado"
+        default_factory=_default_targets,
+        min_length=1,
+        description="sim and the synthesis routes (yosys, vivado)",
     )
     test_windows: TestWindows = Field(
         200,

@@ -149,17 +149,21 @@ def run_groups(commands: Sequence[Sequence[str]], cwd: Path, env: Mapping[str, s
     with contextlib.ExitStack() as files:
         logs = [files.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
                 for _ in commands]  # fmt: skip
-        return _run(commands, logs, cwd, env, timeout_s)
+        return _run(commands, logs, [None] * len(commands), cwd, env, timeout_s)
 
 
-def _run(commands: Sequence[Sequence[str]], logs: Sequence[IO[str]], cwd: Path,
-         env: Mapping[str, str] | None, timeout_s: float) -> list[Finished]:  # fmt: skip
+def _run(commands: Sequence[Sequence[str]], logs: Sequence[IO[str]],
+         outs: Sequence[IO[str] | None], cwd: Path, env: Mapping[str, str] | None,
+         timeout_s: float) -> list[Finished]:  # fmt: skip
+    """Each command's stdout to its `outs` file (None: to its log) and stderr to its log."""
     processes: list[subprocess.Popen[str]] = []
     try:
-        for command, log in zip(commands, logs, strict=True):
+        for command, log, out in zip(commands, logs, outs, strict=True):
             process = subprocess.Popen(
                 guarded(command), cwd=cwd, env=None if env is None else dict(env),
-                stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
+                stdout=log if out is None else out,
+                stderr=subprocess.STDOUT if out is None else log, text=True,
+                start_new_session=True)  # fmt: skip
             processes.append(process)
             _listed(partial(_append, f"{process.pid} {_start_time(process.pid)}"))
         deadline = time.monotonic() + timeout_s
@@ -185,6 +189,11 @@ def _run(commands: Sequence[Sequence[str]], logs: Sequence[IO[str]], cwd: Path,
 
 
 def run_group(command: Sequence[str], cwd: Path, env: Mapping[str, str] | None,
-              timeout_s: float) -> Finished:  # fmt: skip
-    """`run_groups` of one command."""
-    return run_groups([command], cwd, env, timeout_s)[0]
+              timeout_s: float, stdout: Path | None = None) -> Finished:  # fmt: skip
+    """`run_groups` of one command; with `stdout`, what it prints there goes to that file
+    and `output` holds only its standard error."""
+    if stdout is None:
+        return run_groups([command], cwd, env, timeout_s)[0]
+    with (tempfile.TemporaryFile("w+", encoding="utf-8") as log,
+          open(stdout, "w", encoding="utf-8") as out):  # fmt: skip
+        return _run([command], [log], [out], cwd, env, timeout_s)[0]

@@ -41,8 +41,9 @@ class Tool(BaseModel):
     optional: bool = Field(False, description="makes a stage faster; the stage runs without it")
     version_args: tuple[str, ...] = Field(("--version",), description="arguments that print "
                                           "the version")  # fmt: skip
-    version_pattern: str = Field(r"\d+\.\d+(\.\d+)?",
-                                 description="the version: its first match in that output")
+    version_pattern: str = Field(
+        r"\d+\.\d+(\.\d+)?", description="the version: its first match in that output"
+    )
 
     @model_validator(mode="after")
     def _installable(self) -> Tool:
@@ -60,7 +61,9 @@ class Tool(BaseModel):
         probe fails or prints no version."""
         path = shutil.which(self.executable)
         if path is None:
-            raise ToolMissingError(missing_message([self], f"reading the version of {self.executable}"))
+            raise ToolMissingError(
+                missing_message([self], f"reading the version of {self.executable}")
+            )
         done = run_group([path, *self.version_args], Path.cwd(), None, timeout_s)
         found = re.search(self.version_pattern, done.output)
         if done.returncode != 0 or found is None:
