@@ -122,3 +122,21 @@ def browser() -> str:
 def verilator() -> None:
     """Verilator on PATH (skip outside CI, fail in CI)."""
     require_tools("verilator")
+
+
+TINY_SYNTHESIS = """extends: beijing-o3.yaml
+name: tiny
+dataset: {max_windows: 600, window: 4}
+model: {window: 4, d_model: 4, ffn_dim: 8}
+training: {epochs: 1, float_epochs: 1}
+quantization: {default_bits: 4}
+hardware: {parallelism: 1, multiplier: dsp, storage: auto}
+deploy: DEPLOY
+"""
+
+
+@pytest.fixture
+def tiny_synthesis() -> Callable[[str], str]:
+    """`tiny_synthesis(deploy)`: a spec of a model small enough to synthesize whole in
+    seconds (window 4, d_model 4, one epoch), with `deploy` as its deploy section."""
+    return lambda deploy: TINY_SYNTHESIS.replace("DEPLOY", deploy)

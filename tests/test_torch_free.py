@@ -10,20 +10,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-TINY = """extends: beijing-o3.yaml
-name: tiny
-dataset: {max_windows: 600, window: 4}
-model: {window: 4, d_model: 4, ffn_dim: 8}
-training: {epochs: 1, float_epochs: 1}
-quantization: {default_bits: 4}
-hardware: {parallelism: 1, multiplier: dsp, storage: auto}
-deploy: {targets: [yosys], test_windows: 4, rtl_windows: 2}
-"""
 
 BLOCKED = """
 import sys
@@ -52,10 +44,13 @@ def _spec(project: Path, *args: str, blocked: bool) -> subprocess.CompletedProce
 
 
 @pytest.mark.usefixtures("beijing_home", "synthesis_tools", "fusesoc_tools", "verilator")
-def test_generate_estimate_simulate_synthesize_without_torch_or_pandas(tmp_path: Path) -> None:
+def test_generate_estimate_simulate_synthesize_without_torch_or_pandas(
+    tmp_path: Path, tiny_synthesis: Callable[[str], str]
+) -> None:
     for name in ("boards", "datasets", "specs"):
         shutil.copytree(REPO / name, tmp_path / name)
-    (tmp_path / "specs" / "tiny.yaml").write_text(TINY)
+    deploy = "{targets: [yosys], test_windows: 4, rtl_windows: 2}"
+    (tmp_path / "specs" / "tiny.yaml").write_text(tiny_synthesis(deploy))
     run = ["run", "specs/tiny.yaml", "--run-dir", str(tmp_path / "runs" / "tiny")]
     trained = _spec(tmp_path, *run, "--stages", "train", blocked=False)
     assert trained.returncode == 0, trained.stderr[-3000:]

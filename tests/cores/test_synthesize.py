@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,15 +18,7 @@ from resq.deploy.vivado_report import parse_utilization
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "packages" / "deploy" / "tests" / "data"
 REPORT = DATA / "utilization_2023_xc7s15.rpt"
-TINY = """extends: beijing-o3.yaml
-name: tiny
-dataset: {max_windows: 600, window: 4}
-model: {window: 4, d_model: 4, ffn_dim: 8}
-training: {epochs: 1, float_epochs: 1}
-quantization: {default_bits: 4}
-hardware: {parallelism: 1, multiplier: dsp, storage: auto}
-deploy: {targets: [TARGETS], test_windows: 2, vivado: VIVADO}
-"""
+DEPLOY = "{targets: [TARGETS], test_windows: 2, vivado: VIVADO}"
 
 
 def _run(project: Path, spec: str, path: str) -> subprocess.CompletedProcess[str]:
@@ -44,11 +37,11 @@ def _artifact(project: Path, spec: str) -> Path:
 
 @pytest.mark.usefixtures("synthesis_tools", "fusesoc_tools")
 def test_synthesis_gives_yosys_resources_and_a_vivado_project(
-    tmp_path: Path, beijing_home: Path
+    tmp_path: Path, beijing_home: Path, tiny_synthesis: Callable[[str], str]
 ) -> None:
     for name in ("boards", "datasets", "specs"):
         shutil.copytree(REPO / name, tmp_path / name)
-    both = TINY.replace("TARGETS", "yosys, vivado").replace("VIVADO", "{jobs: 3}")
+    both = tiny_synthesis(DEPLOY).replace("TARGETS", "yosys, vivado").replace("VIVADO", "{jobs: 3}")
     (tmp_path / "specs" / "both.yaml").write_text(both)
     env_path = os.environ["PATH"]
     assert shutil.which("vivado", path=env_path) is None
@@ -86,7 +79,7 @@ def test_synthesis_gives_yosys_resources_and_a_vivado_project(
     (stand_in / "vivado").chmod(0o755)
     part = "{part: xc7s25csga225-1}"  # deploy.vivado.part overrides the board's
     (tmp_path / "specs" / "vivado.yaml").write_text(
-        TINY.replace("TARGETS", "vivado").replace("VIVADO", part)
+        tiny_synthesis(DEPLOY).replace("TARGETS", "vivado").replace("VIVADO", part)
     )
     done = _run(tmp_path, "specs/vivado.yaml", f"{stand_in}{os.pathsep}{env_path}")
     assert done.returncode == 0, done.stderr[-3000:]

@@ -10,24 +10,25 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 import torch
+from resq.qat.experiment import restore_qat
 from resq.qat.export import export_intmodel
 from resq.qat.models import Transformer
-from resq.qat.quant.fake_quant import FakeQuantize, learnable_fake_quantize
+from resq.qat.quant.fake_quant import FakeQuantize, LearnableFakeQuantize, learnable_fake_quantize
 from resq.qat.quant.observers import MSEObserver, TensorMSEObserver
 from resq.qat.training import calibrate, predict, train_step
 from resq.spec import BitConfig
 from resq.spec.data import WindowedData
 from resq.spec.integer import intref
 from resq.spec.model import TransformerModel
+from resq.spec.quantization import QuantizationSpec
 
 
-def _learned(scheme: str, x: torch.Tensor) -> FakeQuantize:
+def _learned(scheme: str, x: torch.Tensor) -> LearnableFakeQuantize:
     quantizer = FakeQuantize(4, scheme, observer=MSEObserver(4, "asymmetric"))  # type: ignore[arg-type]
     quantizer.enabled = True
     quantizer.train()
     quantizer(x)
-    quantizer.learn_range()
-    return quantizer
+    return LearnableFakeQuantize.from_observed(quantizer)
 
 
 @pytest.mark.parametrize("scheme", ["symmetric", "asymmetric"])
@@ -37,7 +38,7 @@ def test_a_learned_range_starts_where_the_observer_was(scheme: str) -> None:
     quantizer.enabled = True
     quantizer(x)
     observed = quantizer.qparams()
-    quantizer.learn_range()
+    quantizer = LearnableFakeQuantize.from_observed(quantizer)
     learned = quantizer.qparams()
     assert learned.zero_point == observed.zero_point and learned.scheme == observed.scheme
     assert learned.scale == pytest.approx(observed.scale, rel=1e-6)
@@ -71,7 +72,7 @@ def test_a_learned_range_survives_state_dict() -> None:
     with torch.no_grad():
         quantizer.log_scale.add_(0.3)
         quantizer.zero_point.add_(1.2)
-    restored = FakeQuantize(4, "asymmetric", observer=MSEObserver(4, "asymmetric"))
+    restored = LearnableFakeQuantize(4, "asymmetric", observer=MSEObserver(4, "asymmetric"))
     restored.load_state_dict(quantizer.state_dict())
     assert restored.qparams() == quantizer.qparams()
     assert restored.log_scale.requires_grad and restored.zero_point.requires_grad
@@ -105,6 +106,17 @@ def test_weights_start_from_their_least_error_range_and_the_model_stays_bit_exac
     expected = predict(copy.deepcopy(net).double(), synthetic.test.x)
     np.testing.assert_array_equal(intref.predict(model, arrays, synthetic.test.x), expected)
     assert len(np.unique(expected)) > 3
+
+    quantization = QuantizationSpec(range="lsq")
+    restored = restore_qat(small_model, uniform_bits(8, "adaptive"), quantization, net.state_dict())
+    learnable = [m for m in restored.modules() if isinstance(m, FakeQuantize)]
+    assert learnable and all(isinstance(m, LearnableFakeQuantize) for m in learnable)
+    assert {
+        n: q.qparams() for n, q in restored.named_modules() if isinstance(q, FakeQuantize)
+    } == after
+    np.testing.assert_array_equal(
+        predict(copy.deepcopy(restored).double(), synthetic.test.x), expected
+    )
 
 
 @pytest.mark.parametrize("zero_point", [0.0, 2.3])

@@ -16,6 +16,9 @@ from resq.spec.model import TransformerModel
 def test_papers_model_has_3425_parameters(uniform_bits: Callable[..., BitConfig]) -> None:
     model = TransformerModel(n_features=7, window=24, d_model=16, n_heads=1, ffn_dim=64)
     net = Transformer(model, uniform_bits(8))
+    assert sum(p.numel() for p in net.parameters()) == 3425, "observed quantizers learn nothing"
+    net.set_quantized(True)
+    net.learn_ranges(start=False)
     weights = [p for name, p in net.named_parameters() if "_fq." not in name]
     assert sum(p.numel() for p in weights) == 3425  # quantizers: the learned ranges only
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 import torch
 from resq.qat.experiment import build
-from resq.qat.quant.fake_quant import FakeQuantize
+from resq.qat.quant.fake_quant import FakeQuantize, LearnableFakeQuantize
 from resq.spec import BitConfig
 from resq.spec.model import TransformerModel
 
@@ -17,7 +17,7 @@ def test_a_learned_range_keeps_its_ends_at_another_width() -> None:
     quantizer = FakeQuantize(8, "asymmetric")
     quantizer.enabled = True
     quantizer(torch.linspace(-1.0, 3.0, 101))
-    quantizer.learn_range()
+    quantizer = LearnableFakeQuantize.from_observed(quantizer)
     before = quantizer.qparams()
     quantizer.set_bit_width(4)
     after = quantizer.qparams()

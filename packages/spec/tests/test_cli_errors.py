@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from resq.spec.discovery import discover_stages
 
 GOOD = """\
 name: good
@@ -248,6 +249,8 @@ def test_markup_in_a_file_name_prints_literally(project: Path, run_spec) -> None
 def test_an_over_long_path_on_the_command_line_is_one_message(
     project: Path, run_spec, tmp_path: Path, option: str
 ) -> None:
+    if option == "--run-dir" and "train" not in discover_stages():
+        pytest.skip("the run directory is written once a stage runs: needs resq-qat installed")
     too_long = tmp_path / ("a" * 300)
     result = run_spec("run", str(write(project, GOOD, "good.yaml")), option, str(too_long),
                       "--stages", "train")  # fmt: skip

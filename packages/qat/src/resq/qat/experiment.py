@@ -159,6 +159,8 @@ def restore_qat(
     net = Transformer(model, bits, quantization.adaptive_threshold)
     net.set_range(quantization.range, quantization.ema_momentum)
     net.set_quantized(True)
+    if quantization.range == "lsq":
+        net.learn_ranges(start=False)
     net.load_state_dict(state)
     net.set_exact(True)
     return net.eval()

@@ -68,7 +68,7 @@ class TrainStage(Stage):
         return {
             "resq-qat": distribution_version("resq-qat"),
             "intmodel": str(FORMAT_VERSION),
-            "artifact": "3",  # 2: with qat.pt; 3: losses per epoch, data.json
+            "artifact": "4",  # 2: with qat.pt; 3: losses per epoch, data.json; 4: LSQ apart
             "torch": distribution_version("torch"),
             "numpy": distribution_version("numpy"),
         }

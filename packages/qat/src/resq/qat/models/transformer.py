@@ -11,7 +11,7 @@ scheme.
 from __future__ import annotations
 
 import torch
-from resq.qat.quant.fake_quant import FakeQuantize
+from resq.qat.quant.fake_quant import FakeQuantize, LearnableFakeQuantize
 from resq.qat.quant.modules import (
     PositionalTable,
     QAdd,
@@ -78,8 +78,11 @@ class Transformer(nn.Module):
         self.loutput = QLinear(
             model.d_model, model.n_outputs, out.weights, out.outputs, out.scheme, t
         )
-        # `<Component>.<weights|outputs>` (and `Linput.inputs`) → the quantizers of that width
-        self.widths: dict[str, list[FakeQuantize]] = {"Linput.inputs": [self.input_quant.output_fq]}
+        self.widths: dict[str, list[FakeQuantize]] = self._widths()
+        """`<Component>.<weights|outputs>` (and `Linput.inputs`) → the quantizers of that width."""
+
+    def _widths(self) -> dict[str, list[FakeQuantize]]:
+        widths: dict[str, list[FakeQuantize]] = {"Linput.inputs": [self.input_quant.output_fq]}
         parts: list[tuple[str, nn.Module]] = [("Linput", self.linput), ("AddPE", self.pe),
                                               ("AddPE", self.add_pe)]  # fmt: skip
         for layer in self.layers:
@@ -92,7 +95,8 @@ class Transformer(nn.Module):
             for name, quantizer in module.named_modules():
                 if isinstance(quantizer, FakeQuantize):
                     kind = "weights" if name.rsplit(".", 1)[-1] in WEIGHT_QUANTIZERS else "outputs"
-                    self.widths.setdefault(f"{component}.{kind}", []).append(quantizer)
+                    widths.setdefault(f"{component}.{kind}", []).append(quantizer)
+        return widths
 
     def set_width(self, source: str, bits: int) -> None:
         """Quantize the tensors of `source` (`<Component>.<weights|outputs>`,
@@ -130,11 +134,14 @@ class Transformer(nn.Module):
                     else activation_observer(kind, module.bit_width, scheme, momentum)
                 )
 
-    def learn_ranges(self) -> None:
-        """Make every quantizer's current range trainable (LSQ; after calibration)."""
-        for module in self.modules():
-            if isinstance(module, FakeQuantize):
-                module.learn_range()
+    def learn_ranges(self, start: bool = True) -> None:
+        """Put a `LearnableFakeQuantize` in every quantizer's place (LSQ): with `start`, from
+        its current range (after calibration); without, to load a trained state into."""
+        for parent in list(self.modules()):
+            for name, child in list(parent.named_children()):
+                if isinstance(child, FakeQuantize) and not isinstance(child, LearnableFakeQuantize):
+                    setattr(parent, name, LearnableFakeQuantize.from_observed(child, start))
+        self.widths = self._widths()
 
     def set_exact(self, exact: bool) -> None:
         """Eval-mode requantization bit-exact with the integer reference (True, the default)

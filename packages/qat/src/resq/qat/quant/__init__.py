@@ -2,6 +2,7 @@
 
 from resq.qat.quant.fake_quant import (
     FakeQuantize,
+    LearnableFakeQuantize,
     Scheme,
     fake_quantize,
     fake_quantize_bias,
@@ -27,6 +28,7 @@ __all__ = [
     "ConcreteScheme",
     "EMAMinMaxObserver",
     "FakeQuantize",
+    "LearnableFakeQuantize",
     "MinMaxObserver",
     "QParams",
     "Scheme",

@@ -163,16 +163,11 @@ class FakeQuantize(nn.Module):
     `fake_quantize` (round half up, as the integer reference), and `requantize` is bit-exact
     with the integer reference when `exact` is set (the default). In training mode both are
     `fused_fake_quantize`: PyTorch's fused kernel for small tensors, which differs from the
-    eval form only where x lies on a rounding boundary.
-
-    Learned (`learn_range`, LSQ): the range stops following the observer; the scale
-    (as log scale) and, for asymmetric, the zero point become trainable parameters with the
-    LSQ gradient, starting from the range observed so far. Their current values give
-    `qparams`, so eval mode and the export are exactly as for an observed range.
+    eval form only where x lies on a rounding boundary. A range learned by gradient descent
+    is `LearnableFakeQuantize`'s.
     """
 
     asymmetric: torch.Tensor
-    learned: torch.Tensor
 
     def __init__(
         self,
@@ -189,64 +184,17 @@ class FakeQuantize(nn.Module):
         self.exact = True
         self.observer = observer if observer is not None else MinMaxObserver()
         self.register_buffer("asymmetric", torch.tensor(scheme == "asymmetric"))
-        self.register_buffer("learned", torch.tensor(False))
-        self.log_scale = nn.Parameter(torch.zeros(1), requires_grad=False)
-        self.zero_point = nn.Parameter(torch.zeros(1), requires_grad=False)
         self._cache: dict[str, QParams] = {}
-        self._learned_version = (-1, -1)
 
     def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
         self._cache.clear()
         super()._load_from_state_dict(*args, **kwargs)
-        self._set_trainable()
-
-    def _set_trainable(self) -> None:
-        learned = bool(self.learned)
-        self.log_scale.requires_grad_(learned)
-        self.zero_point.requires_grad_(learned and self.chosen == "asymmetric")
-
-    def learn_range(self) -> None:
-        """Make the current range (observed so far) trainable from now on (LSQ)."""
-        qparams = self.qparams()
-        with torch.no_grad():
-            self.log_scale.fill_(math.log(qparams.scale))
-            self.zero_point.fill_(float(qparams.zero_point))
-        self.learned.fill_(True)
-        self._set_trainable()
-        self._cache.clear()
 
     def set_bit_width(self, bit_width: int) -> None:
-        """Quantize at `bit_width` (2..16) from now on over the same real range: a learned
-        range keeps its ends (its scale and zero point are recomputed), an observed range
-        keeps its observer."""
-        if bool(self.learned):
-            qp = self._learned_qparams()
-            low, high = (
-                qp.scale * (qp.quant_min - qp.zero_point),
-                qp.scale * (qp.quant_max - qp.zero_point),
-            )
-            moved = qparams_from_range(low, high, bit_width, self.chosen)
-            with torch.no_grad():
-                self.log_scale.fill_(math.log(moved.scale))
-                self.zero_point.fill_(float(moved.zero_point))
+        """Quantize at `bit_width` (2..16) from now on over the same real range (the observer
+        keeps it)."""
         self.bit_width = bit_width
         self._cache.clear()
-        self._learned_version = (-1, -1)
-
-    def _learned_qparams(self) -> QParams:
-        version = (self.log_scale._version, self.zero_point._version)
-        cached = self._cache.get("qparams")
-        if cached is None or version != self._learned_version:
-            q_min, q_max = quant_range(self.bit_width, self.chosen)
-            zero_point = min(q_max, max(q_min, round(float(self.zero_point.detach()))))
-            cached = self._cache["qparams"] = QParams(
-                scale=max(math.exp(float(self.log_scale.detach())), 1e-12),
-                zero_point=zero_point if self.chosen == "asymmetric" else 0,
-                bit_width=self.bit_width,
-                scheme=self.chosen,
-            )
-            self._learned_version = version
-        return cached
 
     @property
     def chosen(self) -> ConcreteScheme:
@@ -259,9 +207,7 @@ class FakeQuantize(nn.Module):
         return self.exact and not self.training
 
     def qparams(self) -> QParams:
-        """Scale and zero point from the observed (or learned) range and the current scheme."""
-        if bool(self.learned):
-            return self._learned_qparams()
+        """Scale and zero point from the observed range and the current scheme."""
         cached = self._cache.get("qparams")
         if cached is None:
             if not self.observer.initialised:
@@ -276,8 +222,6 @@ class FakeQuantize(nn.Module):
         """Update the range (training, weights, or first use) and, if adaptive, the scheme.
         The cached qparams are dropped only when the range moved."""
         observer = self.observer
-        if bool(self.learned):
-            return
         if self.training or observer.tracks_latest or not observer.initialised:
             if not observer.update(x):
                 return
@@ -287,10 +231,6 @@ class FakeQuantize(nn.Module):
                 self.asymmetric.fill_(choose_scheme(low, high, self.threshold) == "asymmetric")
 
     def _fake_quantize(self, x: torch.Tensor, qparams: QParams) -> torch.Tensor:
-        if self.training and bool(self.learned):
-            return learnable_fake_quantize(
-                x, self.log_scale, self.zero_point, qparams.quant_min, qparams.quant_max
-            )
         if self.training:
             return fused_fake_quantize(
                 x, qparams.scale, qparams.zero_point, qparams.quant_min, qparams.quant_max
@@ -325,6 +265,90 @@ class FakeQuantize(nn.Module):
         m, n = quantize_multiplier(accumulator_scale / qparams.scale)
         acc = torch.round(y.detach().double() / accumulator_scale).long()
         return fake_requantize(y, acc * m, n, qparams)
+
+
+class LearnableFakeQuantize(FakeQuantize):
+    """Fake quantization at a learned range (LSQ), as torch.ao keeps its learnable variant
+    apart from FakeQuantize: the scale (as log scale) and, for asymmetric, the zero point are
+    trainable parameters with the LSQ gradient (`learnable_fake_quantize`); the observer no
+    longer moves them. Their current values give `qparams`, so eval mode, `requantize` and
+    the export are exactly those of an observed range. Made from an observed quantizer with
+    `from_observed`, which starts it from the range observed so far."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """As FakeQuantize's; the scale and zero point start at 1 and 0 (`from_observed`
+        starts them from an observed range)."""
+        super().__init__(*args, **kwargs)
+        self.log_scale = nn.Parameter(torch.zeros(1))
+        self.zero_point = nn.Parameter(torch.zeros(1))
+        self._learned_version = (-1, -1)
+        self._set_trainable()
+
+    @classmethod
+    def from_observed(cls, observed: FakeQuantize, start: bool = True) -> LearnableFakeQuantize:
+        """A learnable quantizer in `observed`'s place (its widths, scheme choice, mode and
+        observer); `start`: from its current range (else the state to be loaded sets it)."""
+        learned = cls(observed.bit_width, observed.scheme, observed.threshold, observed.observer)
+        learned.enabled, learned.exact = observed.enabled, observed.exact
+        learned.to(observed.asymmetric.device)
+        with torch.no_grad():
+            learned.asymmetric.copy_(observed.asymmetric)
+            if start:
+                qparams = observed.qparams()
+                learned.log_scale.fill_(math.log(qparams.scale))
+                learned.zero_point.fill_(float(qparams.zero_point))
+        learned.train(observed.training)
+        learned._set_trainable()
+        return learned
+
+    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self._set_trainable()
+
+    def _set_trainable(self) -> None:
+        self.log_scale.requires_grad_(True)
+        self.zero_point.requires_grad_(self.chosen == "asymmetric")
+
+    def set_bit_width(self, bit_width: int) -> None:
+        """Quantize at `bit_width` (2..16) from now on over the same real range: the learned
+        range keeps its ends, its scale and zero point are recomputed."""
+        qp = self.qparams()
+        low, high = (
+            qp.scale * (qp.quant_min - qp.zero_point),
+            qp.scale * (qp.quant_max - qp.zero_point),
+        )
+        moved = qparams_from_range(low, high, bit_width, self.chosen)
+        with torch.no_grad():
+            self.log_scale.fill_(math.log(moved.scale))
+            self.zero_point.fill_(float(moved.zero_point))
+        super().set_bit_width(bit_width)
+        self._learned_version = (-1, -1)
+
+    def qparams(self) -> QParams:
+        """Scale and zero point from the learned parameters and the current scheme."""
+        version = (self.log_scale._version, self.zero_point._version)
+        cached = self._cache.get("qparams")
+        if cached is None or version != self._learned_version:
+            q_min, q_max = quant_range(self.bit_width, self.chosen)
+            zero_point = min(q_max, max(q_min, round(float(self.zero_point.detach()))))
+            cached = self._cache["qparams"] = QParams(
+                scale=max(math.exp(float(self.log_scale.detach())), 1e-12),
+                zero_point=zero_point if self.chosen == "asymmetric" else 0,
+                bit_width=self.bit_width,
+                scheme=self.chosen,
+            )
+            self._learned_version = version
+        return cached
+
+    def observe(self, x: torch.Tensor) -> None:
+        """Nothing: a learned range does not follow the observer."""
+
+    def _fake_quantize(self, x: torch.Tensor, qparams: QParams) -> torch.Tensor:
+        if self.training:
+            return learnable_fake_quantize(
+                x, self.log_scale, self.zero_point, qparams.quant_min, qparams.quant_max
+            )
+        return fake_quantize(x, qparams)
 
 
 def fake_requantize(
