@@ -1,0 +1,1 @@
+"""The engine architecture (docs/engine.md): its program and the interpreter of it."""
