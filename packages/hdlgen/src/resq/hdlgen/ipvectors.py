@@ -38,6 +38,7 @@ from resq.spec.integer.intref import (
     attention_int,
     batchnorm_int,
     linear_int,
+    matmul_int,
     mean_int,
     relu_int,
 )
@@ -329,6 +330,33 @@ def rom_case(shape: Mapping[str, Generic], samples: int = 1, seed: int = 0) -> I
                   lines=["1", *(binary(int(w), width) for w in words)])  # fmt: skip
 
 
+def engine_lanes_case(shape: Mapping[str, Generic], samples: int = 4, seed: int = 0) -> IpCase:
+    """A resq_engine_lanes case: `samples` passes of TERMS products each. `shape` sets LANES,
+    A_WIDTH, B_WIDTH (signed offset-corrected operands, both ends of their ranges drawn),
+    TERMS and MULT_STYLE; ACC_BITS is the width the sums need. Vectors: the pass count, then
+    per pass TERMS lines `a b_0 … b_(LANES−1)` and one line of the LANES sums
+    (intref.matmul_int)."""
+    rng = np.random.default_rng(seed)
+    lanes, terms = int(shape["LANES"]), int(shape["TERMS"])
+    a_width, b_width = int(shape["A_WIDTH"]), int(shape["B_WIDTH"])
+    a_low, b_low = -(1 << (a_width - 1)), -(1 << (b_width - 1))
+    a = rng.integers(a_low, -a_low, size=(samples, 1, terms), dtype=np.int64)
+    b = rng.integers(b_low, -b_low, size=(samples, terms, lanes), dtype=np.int64)
+    a[0], b[0] = a_low, b_low  # the largest sum: every product at its extreme
+    acc_bits = a_width + b_width + max(terms - 1, 0).bit_length()
+    sums = matmul_int(a, 0, b, 0, acc_bits, "resq_engine_lanes")
+    lines = [str(samples)]
+    for sample in range(samples):
+        lines += [
+            _row(np.concatenate([a[sample, 0, k : k + 1], b[sample, k]])) for k in range(terms)
+        ]
+        lines.append(_row(sums[sample, 0]))
+    generics: dict[str, Generic] = {"LANES": lanes, "A_WIDTH": a_width, "B_WIDTH": b_width,
+                                    "ACC_BITS": acc_bits, "TERMS": terms,
+                                    "MULT_STYLE": str(shape["MULT_STYLE"])}  # fmt: skip
+    return IpCase(ip="engine_lanes", generics=generics, samples=samples, lines=lines)
+
+
 CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {
     "linear": linear_case,
     "add": add_case,
@@ -337,6 +365,7 @@ CASES: dict[str, Callable[[Mapping[str, Generic], int, int], IpCase]] = {
     "attention": attention_case,
     "rom": rom_case,
     "relu": relu_case,
+    "engine_lanes": engine_lanes_case,
 }
 """Case builders by IP name."""
 
@@ -371,6 +400,7 @@ DEFAULT_SHAPES: dict[str, dict[str, Generic]] = {
     ),
     "rom": dict(DEPTH=12, WIDTH=10),
     "relu": dict(ROWS=4, FEATURES=6, BITS=8),
+    "engine_lanes": dict(LANES=5, A_WIDTH=5, B_WIDTH=5, TERMS=7, MULT_STYLE="packed"),
 }
 """The shapes of the vectors shipped with each core (its `sim` target's defaults)."""
 
