@@ -19,7 +19,9 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from functools import partial
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +34,7 @@ from resq.estimator.profile import model_blocks
 from resq.estimator.space import Space
 from resq.spec import RESOURCE_KINDS, BitConfig, NodeHardware, Resources, ResqError
 from resq.spec.components import COMPONENTS
+from resq.spec.integer.intmodel import IntModel
 from resq.spec.quantization import ComponentQuantization
 from resq.spec.spec import LoadedSpec
 
@@ -74,6 +77,28 @@ class Sample(BaseModel):
     seconds: float
 
 
+Calibrator = Callable[..., tuple[IntModel, dict[str, np.ndarray]]]
+"""(TransformerModel, BitConfig, adaptive threshold, WindowedData) → a calibrated IntModel."""
+
+CALIBRATOR_GROUP = "resq.calibrators"
+"""Entry-point group of the function that builds a calibrated IntModel for a configuration
+(resq-qat registers `intmodel`): named, not imported, so that the estimator stays torch-free."""
+
+
+def _calibrator() -> Calibrator:
+    """The installed calibrator; ValidateError naming how to get one."""
+    found = [point for point in entry_points(group=CALIBRATOR_GROUP) if point.name == "intmodel"]
+    if not found:
+        raise ValidateError("validation calibrates models, and no package registers a calibrator "
+                            f"under the entry-point group {CALIBRATOR_GROUP} (resq-qat does: "
+                            "pip install -e packages/qat)")  # fmt: skip
+    try:
+        calibrator: Calibrator = found[0].load()
+    except ImportError as e:
+        raise ValidateError(f"the calibrator of {CALIBRATOR_GROUP} cannot be loaded: {e}") from e
+    return calibrator
+
+
 MEASURE_TIMEOUT_S = 4 * 3600.0
 """Longest the synthesis of one whole model may take, in seconds."""
 
@@ -82,13 +107,11 @@ def measure(loaded: LoadedSpec, config: BitConfig, cores: Path, route: Route = D
             ) -> Resources:  # fmt: skip
     """Resources of the spec's model generated in `config` (calibrated on its data), by the
     synthesis route `route` (Yosys; Vivado out of context)."""
-    try:
-        from resq.hdlgen.project import Target, generate
-        from resq.qat.experiment import calibrated_intmodel
-        from resq.spec.data import load_windows
-        from resq.spec.integer.intref import quantize_input
-    except ImportError as e:
-        raise ValidateError(f"validation calibrates models with resq-qat: {e}") from e
+    from resq.hdlgen.project import Target, generate
+    from resq.spec.data import load_windows
+    from resq.spec.integer.intref import quantize_input
+
+    calibrated_intmodel = _calibrator()
     spec = loaded.spec
     if loaded.manifest is None:
         raise ValidateError(f"{loaded.path} names no dataset to calibrate the model on")
