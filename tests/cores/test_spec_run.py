@@ -74,6 +74,35 @@ def test_generate_and_simulate_stages_report_bit_exact_and_cycles(tmp_path: Path
 
 
 @pytest.mark.usefixtures("beijing_home", "simulate")
+def test_an_engine_spec_runs_bit_exact_and_reports_its_architecture_and_schedule(
+    tmp_path: Path,
+) -> None:
+    """`hardware.architecture: engine`: the whole model on the shared engine through train,
+    generate, simulate (GHDL and the Verilator netlist) and the report, which names the
+    architecture and lists the engine's schedule."""
+    for name in ("boards", "datasets", "specs"):
+        shutil.copytree(REPO / name, tmp_path / name)
+    (tmp_path / "specs" / "tiny-engine.yaml").write_text(
+        TINY.replace("name: tiny", "name: tiny-engine").replace("deploy: {test_windows: 8}",
+                                                                "deploy: {test_windows: 8, targets: [sim]}")
+        + "hardware: {architecture: engine, parallelism: 16, multiplier: dsp, storage: auto}\n"
+    )  # fmt: skip
+    done = _spec_run(tmp_path, "specs/tiny-engine.yaml",
+                     "train,baselines,generate,estimate,simulate,report")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    run = tmp_path / "runs" / "x"
+    stages = json.loads((run / "summary.json").read_text())["stages"]
+    assert stages["generate"]["architecture"] == "engine"
+    assert stages["simulate"]["bit_exact"] == "8/8" and stages["simulate"]["rtl_bit_exact"] == "8/8"
+    assert stages["simulate"]["cycles"] < 8_000
+    assert stages["estimate"]["estimated"] is False  # the knowledge base models dataflow IP only
+    assert {c["parallelism"] for c in stages["generate"]["nodes"].values()} == {16}
+    report = (run / stages["report"]["artifact"] / "report.md").read_text()
+    assert "Architecture: engine (one shared datapath: 16 lanes, dsp multipliers" in report
+    assert "| 0 | linput mac 24x16x7 |" in report and "l0_mha_attention scores 24x24x16" in report
+
+
+@pytest.mark.usefixtures("beijing_home", "simulate")
 def test_a_bitconfig_file_trains_builds_and_simulates_bit_exact(tmp_path: Path) -> None:
     """Bits differ by component, PAR, multiplier and storage by node; `--config` carries them
     through train, generate and simulate."""

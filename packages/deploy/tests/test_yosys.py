@@ -5,6 +5,7 @@ from __future__ import annotations
 from resq.deploy.yosys import resources_from_cells
 from resq.hdlgen.netlist import (
     add_case_defaults,
+    arithmetic_shifts,
     bits_from_strings,
     fill_empty_constants,
     sign_multiplies,
@@ -46,6 +47,18 @@ def test_signed_multiplies_get_signed_operands_and_others_stay() -> None:
         "  assign n223_o = $signed(n221_o) * $signed(n222_o); // smul\n"
         "  assign n287_o = $signed(n284_o) * $signed(38'b0100110); // smul\n"
         "  assign n9_o = n7_o * n8_o; // umul\n"
+    )
+
+
+def test_a_signed_shift_right_becomes_arithmetic() -> None:
+    """GHDL writes shift_right of a signed as `$signed(x) >> n`, which shifts in zeros."""
+    verilog = (
+        "  assign n4479_o = $signed(p2_r) >> 31'b0000000000000000000000000010010;\n"
+        "  assign n12_o = n11_o >> 31'b0000000000000000000000000000011;\n"
+    )
+    assert arithmetic_shifts(verilog) == (
+        "  assign n4479_o = $signed(p2_r) >>> 31'b0000000000000000000000000010010;\n"
+        "  assign n12_o = n11_o >> 31'b0000000000000000000000000000011;\n"
     )
 
 

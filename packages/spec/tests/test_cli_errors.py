@@ -64,6 +64,23 @@ def test_unknown_range_is_located(project: Path, run_spec) -> None:
     )
 
 
+def test_engine_lanes_must_be_a_power_of_two(project: Path, run_spec) -> None:
+    file = write(project, GOOD + "hardware:\n  architecture: engine\n  parallelism: 12\n")
+    assert_reported(run_spec("validate", str(file)), file, 11, 3, "hardware.parallelism",
+                    "parallelism 12: under architecture engine it is the engine's lanes, a power of two")  # fmt: skip
+    file = write(
+        project, GOOD + "hardware:\n  architecture: engine\n  storage: search\n", "bad3.yaml"
+    )
+    result = run_spec("validate", str(file))
+    assert (
+        result.returncode == 2
+        and "architecture engine: storage cannot be search yet" in result.stderr
+    )
+    file = write(project, GOOD + "hardware:\n  architecture: systolic\n", "bad2.yaml")
+    assert_reported(run_spec("validate", str(file)), file, 10, 3, "hardware.architecture",
+                    "'dataflow', 'engine' or 'search'")  # fmt: skip
+
+
 def test_distillation_outside_0_to_1_is_located(project: Path, run_spec) -> None:
     file = write(project, GOOD + "training:\n  distillation: 1.5\n")
     assert_reported(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from resq.spec import BitConfig, Resources, load_spec
+from pydantic import ValidationError
+from resq.spec import BitConfig, EngineChoice, Resources, load_spec
 from resq.spec.bitconfig import PRODUCER
 from resq.spec.names import is_name, vhdl_identifier
 
@@ -86,6 +87,21 @@ def test_bitconfig_resolves_search_to_the_baseline(repo: Path) -> None:
     config = BitConfig.from_spec(load_spec(repo / "specs" / "airu.yaml").spec)
     assert {c.storage for c in config.components.values()} == {"auto"}
     assert {c.parallelism for c in config.components.values()} == {1}
+
+
+def test_bitconfig_of_an_engine_spec_carries_its_lanes(repo: Path) -> None:
+    config = BitConfig.from_spec(load_spec(repo / "specs" / "beijing-o3-engine.yaml").spec)
+    assert config.architecture == "engine"
+    assert config.engine == EngineChoice(lanes=16, multiplier="dsp", storage="auto")
+    assert config.with_hardware(parallelism=8, multiplier="lut").engine == EngineChoice(
+        lanes=8, multiplier="lut", storage="auto"
+    )
+    dataflow = BitConfig.from_spec(load_spec(repo / "specs" / "beijing-o3-uniform8.yaml").spec)
+    assert dataflow.architecture == "dataflow" and dataflow.engine is None
+    with pytest.raises(ValidationError, match="exactly when architecture is engine"):
+        dataflow.model_validate({**dataflow.model_dump(), "architecture": "engine"})
+    with pytest.raises(ValidationError, match="engine lanes 12: expected a power of two"):
+        EngineChoice(lanes=12)
 
 
 def test_resq_is_a_namespace_package(repo: Path) -> None:

@@ -129,6 +129,9 @@ class Report(BaseModel):
     resources: list[ResourceRow]
     candidates: list[CandidateRow] = Field(default_factory=list)
     nodes: list[NodeRow]
+    architecture: str = Field("dataflow", description="the hardware architecture, in words")
+    schedule: list[str] = Field(default_factory=list,
+                                description="engine: its program's ops in order")  # fmt: skip
     node_estimate: str = Field(description="where the per-node resources come from, or why none")
     synthesis_notes: dict[str, str] = Field(
         default_factory=dict, description="route title → why it did not run, or its timing "
@@ -270,9 +273,19 @@ def gather(loaded: LoadedSpec, inputs: dict[str, Path]) -> Report:
         test_split=int(_json(inputs["train"] / RECORD_FILE)["summary"]["test_windows"]),
         all_exact=bool(simulation and simulation["matches"] == simulation["total"]),
         cycles=cycles, latency_us=None if cycles is None else cycles / loaded.clock_mhz,
-        resources=resources, candidates=tried, nodes=nodes, node_estimate=source, synthesis_notes=notes,
+        resources=resources, candidates=tried, nodes=nodes, architecture=_architecture(config),
+        schedule=generated.engine_ops, node_estimate=source, synthesis_notes=notes,
         manifest=run_manifest(loaded, inputs),
     )  # fmt: skip
+
+
+def _architecture(config: BitConfig) -> str:
+    """The architecture a configuration builds, in words."""
+    if config.engine is None:
+        return "dataflow (every node its own IP, run one after another)"
+    e = config.engine
+    return (f"engine (one shared datapath: {e.lanes} lanes, {e.multiplier} multipliers, "
+            f"{e.storage} tensor memory; docs/engine.md)")  # fmt: skip
 
 
 def headline(report: Report) -> list[str]:

@@ -124,7 +124,13 @@ class Estimator:
 
     def estimate(self, loaded: LoadedSpec, config: BitConfig, glue: bool = True) -> Estimate:
         """Every node of the spec's model built as `config`, summed and scaled by the glue
-        of its shape when validated (and `glue`), against the budget."""
+        of its shape when validated (and `glue`), against the budget. The knowledge base
+        profiles the dataflow IP only: an engine configuration is refused (EstimateError)."""
+        if config.architecture != "dataflow":
+            raise EstimateError(
+                f"the knowledge base has no model of the {config.architecture} architecture "
+                "yet (its estimate is issue [5/7]); synthesize it to know its resources"
+            )
         model = loaded.spec.model
         nodes = [self.node(block, model.window, config) for block in model_blocks(model)]
         total = Resources()

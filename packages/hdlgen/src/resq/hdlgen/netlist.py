@@ -1,8 +1,9 @@
 """GHDL's Verilog (`ghdl synth --out=verilog`) as Yosys and Verilator must read it.
 
 GHDL 2.0 writes constants wider than 32 bits as strings of bits, which Verilog reads as
-ASCII; an empty range as `0'b`; signed multiplies without `$signed`; and `case` statements
-without a default. `netlist_fixes` repairs all four; Yosys synthesizes the result and
+ASCII; an empty range as `0'b`; signed multiplies without `$signed`; an arithmetic shift
+right (numeric_std's shift_right of a signed) as the logical `>>`; and `case` statements
+without a default. `netlist_fixes` repairs all five; Yosys synthesizes the result and
 Verilator simulates it (resq.hdlgen.verilator), which checks it against the integer
 reference.
 """
@@ -16,6 +17,7 @@ _FIRST_TARGET = re.compile(r":\s*(.+?)\s*<=")
 _SMUL = re.compile(r"= (\S+) \* (\S+); // smul")
 _EMPTY_CONSTANT = re.compile(r"(?<![0-9'])0'b(?![01xz])")
 _BIT_STRING = re.compile(r'"([01xz]+)"')
+_SIGNED_SHIFT = re.compile(r"(\$signed\([^()]*\)) >> ")
 
 
 def add_case_defaults(verilog: str) -> str:
@@ -36,6 +38,12 @@ def sign_multiplies(verilog: str) -> str:
     return _SMUL.sub(r"= $signed(\1) * $signed(\2); // smul", verilog)
 
 
+def arithmetic_shifts(verilog: str) -> str:
+    """Write GHDL's `$signed(x) >> n` (its shift_right of a signed, which Verilog would shift
+    in zeros) as the arithmetic `$signed(x) >>> n`."""
+    return _SIGNED_SHIFT.sub(r"\1 >>> ", verilog)
+
+
 def bits_from_strings(verilog: str) -> str:
     """Write GHDL's wide constants, strings of bits such as `"0110"`, as sized binary
     literals (`4'b0110`): Verilog reads a string as ASCII, 8 bits per character, so a
@@ -50,5 +58,6 @@ def fill_empty_constants(verilog: str) -> str:
 
 def netlist_fixes(verilog: str) -> str:
     """GHDL's Verilog as Yosys and Verilator must read it: wide constants as bits, empty
-    constants filled, multiplies signed, case defaults added."""
-    return add_case_defaults(sign_multiplies(fill_empty_constants(bits_from_strings(verilog))))
+    constants filled, multiplies signed, signed shifts arithmetic, case defaults added."""
+    fixed = sign_multiplies(fill_empty_constants(bits_from_strings(verilog)))
+    return add_case_defaults(arithmetic_shifts(fixed))

@@ -12,12 +12,14 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from resq.hdlgen.engine.top import engine_vhdl, op_label
 from resq.hdlgen.mapping import rows_features
-from resq.hdlgen.model import CORE_VERSION, design, entity_name, top_vhdl
+from resq.hdlgen.model import CORE_VERSION, check_config, design, entity_name, top_vhdl
 from resq.hdlgen.render import generated_header, inputs_digest, render
 from resq.spec import BitConfig, NodeChoice
 from resq.spec.atomic import write_text_atomic
 from resq.spec.board import PartName
+from resq.spec.hardware import Architecture
 from resq.spec.integer.intmodel import AddNode, AttentionNode, IntModel, LinearNode
 from resq.spec.integer.intref import run
 from resq.spec.spec import LoadedSpec
@@ -102,6 +104,9 @@ class GeneratedModel(BaseModel):
     files: list[str]
     inputs_digest: str = Field(description="hash of the IntModel, arrays, BitConfig and target")
     nodes: dict[str, NodeChoice] = Field(description="node → the hardware it is built with")
+    architecture: Architecture = Field("dataflow", description="dataflow or engine")
+    engine_ops: list[str] = Field(default_factory=list,
+                                  description="engine: its program's ops, in order")  # fmt: skip
 
 
 def generate(
@@ -117,7 +122,8 @@ def generate(
 ) -> GeneratedModel:
     """Write the model's package, top, testbench, vectors (windows `q_in`, integer inputs
     (samples, window, features)), XDC (the target's clock) and `.core` into `folder`, each
-    file atomically, building every node as `config` says. The core is `vlnv` (default
+    file atomically, building every node as `config` says (or, under architecture engine,
+    the whole model on the shared engine). The core is `vlnv` (default
     resq:model:<name>:<version>); its default target has the filesets `default` (of rtl, tb,
     vectors)."""
     vlnv = vlnv or f"resq:model:{name}:{CORE_VERSION}"
@@ -128,8 +134,21 @@ def generate(
         name.encode(), vlnv.encode(),
     )  # fmt: skip
     header = generated_header("--", digest)
-    instances = design(model, arrays, config)
-    package, top = top_vhdl(name, model, arrays, config, instances, header)
+    engine_ops: list[str] = []
+    if config.engine is not None:
+        check_config(model, config)
+        package, top, lowered = engine_vhdl(name, entity, model, arrays, config.engine, header)
+        engine_ops = [op_label(op, model) for op in lowered.ops]
+        depends = ["resq:ip:buffer", "resq:ip:engine", "resq:ip:engine_lanes", "resq:ip:pkg"]
+        choice = NodeChoice(storage=config.engine.storage, parallelism=config.engine.lanes,
+                            multiplier=config.engine.multiplier)  # fmt: skip
+        nodes = {node.name: choice for node in model.nodes}
+    else:
+        instances = design(model, arrays, config)
+        package, top = top_vhdl(name, model, arrays, config, instances, header)
+        depends = sorted({"resq:ip:pkg", "resq:ip:buffer", "resq:ip:rom"}
+                         | {i.vlnv.rsplit(":", 1)[0] for i in instances})  # fmt: skip
+        nodes = {i.node: i.choice for i in instances}
     context = _shared_context(name, model, header)
     contents = {
         f"{entity}_pkg.vhd": package,
@@ -144,8 +163,6 @@ def generate(
             "period_ns": f"{1000 / target.clock_mhz:.3f}",
         }),
     }  # fmt: skip
-    depends = sorted({"resq:ip:pkg", "resq:ip:buffer", "resq:ip:rom"}
-                     | {i.vlnv.rsplit(":", 1)[0] for i in instances})  # fmt: skip
     contents[f"{entity}.core"] = render("model.core.j2", {
         **context, "header": generated_header("#", digest), "vlnv": vlnv, "depends": depends,
         "rtl": [f"{entity}_pkg.vhd", f"{entity}.vhd"], "default": list(default),
@@ -155,5 +172,6 @@ def generate(
         write_text_atomic(folder / file, text)
     return GeneratedModel(
         folder=folder, vlnv=vlnv, entity=entity, samples=len(q_in), files=sorted(contents),
-        inputs_digest=digest, nodes={i.node: i.choice for i in instances},
+        inputs_digest=digest, nodes=nodes, architecture=config.architecture,
+        engine_ops=engine_ops,
     )  # fmt: skip

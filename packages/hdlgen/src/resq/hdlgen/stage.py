@@ -98,6 +98,7 @@ class GenerateStage(Stage):
             "vlnv": generated.vlnv,
             "entity": generated.entity,
             "test_windows": windows,
+            "architecture": generated.architecture,
             "nodes": {n: c.model_dump(mode="json") for n, c in generated.nodes.items()},
         }
 

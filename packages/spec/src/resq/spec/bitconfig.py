@@ -12,11 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from resq.spec.base import SpecModel
 from resq.spec.components import COMPONENTS, ComponentName, Multiplier, Scheme, Storage
 from resq.spec.errors import ResqError
 from resq.spec.graph import node_components
+from resq.spec.hardware import Architecture
 from resq.spec.names import NodeName
 from resq.spec.quantization import Bits
 
@@ -82,9 +83,32 @@ class NodeChoice(SpecModel):
     multiplier: Multiplier
 
 
+ENGINE_BASELINE_LANES = 16
+"""The engine's lanes when the spec's parallelism is `search` (until the search chooses)."""
+
+
+class EngineChoice(SpecModel):
+    """How the shared engine is built (architecture `engine`, docs/engine.md): its lanes,
+    the multipliers of its lanes and requantizer (`dsp` packs two 4-bit lanes per DSP48E1
+    where the widths allow), and its tensor memory's storage."""
+
+    lanes: int = Field(ENGINE_BASELINE_LANES, ge=1, le=64,
+                       description="multiply-accumulate lanes, a power of two")  # fmt: skip
+    multiplier: Multiplier = Field("dsp", description="dsp or lut")
+    storage: Storage = Field("auto", description="tensor memory: block, distributed or auto")
+
+    @model_validator(mode="after")
+    def _power_of_two(self) -> EngineChoice:
+        if self.lanes & (self.lanes - 1):
+            raise ValueError(f"engine lanes {self.lanes}: expected a power of two (1 to 64)")
+        return self
+
+
 class BitConfig(SpecModel):
     """A complete configuration of all ten components plus per-node hardware overrides; the
-    spec states it, the optimizer emits it, QAT trains it and hdlgen builds it."""
+    spec states it, the optimizer emits it, QAT trains it and hdlgen builds it. Under
+    `architecture: engine` the per-component and per-node hardware is unused: `engine`
+    says how the one datapath is built."""
 
     format_version: Literal[1] = FORMAT_VERSION
     components: dict[ComponentName, ComponentConfig]
@@ -94,6 +118,14 @@ class BitConfig(SpecModel):
     softmax_bits: Bits = Field(
         8, description="bits of the softmax probabilities inside every MHA (unsigned)"
     )
+    architecture: Architecture = Field("dataflow", description="dataflow or engine")
+    engine: EngineChoice | None = Field(None, description="the engine's hardware (engine only)")
+
+    @model_validator(mode="after")
+    def _engine_given(self) -> BitConfig:
+        if (self.architecture == "engine") != (self.engine is not None):
+            raise ValueError("engine: give it exactly when architecture is engine")
+        return self
 
     @classmethod
     def from_spec(cls, spec: Spec) -> BitConfig:
@@ -131,7 +163,15 @@ class BitConfig(SpecModel):
             )
             for node, o in hw.nodes.items()
         }
-        return cls(components=components, nodes=nodes, softmax_bits=quant.softmax_bits)
+        engine = None
+        if hw.architecture == "engine":
+            engine = EngineChoice(
+                lanes=ENGINE_BASELINE_LANES if hw.parallelism == "search" else hw.parallelism,
+                multiplier=BASELINE_MULTIPLIER if hw.multiplier == "search" else hw.multiplier,
+                storage=BASELINE_STORAGE if hw.storage == "search" else hw.storage,
+            )
+        return cls(components=components, nodes=nodes, softmax_bits=quant.softmax_bits,
+                   architecture="engine" if engine else "dataflow", engine=engine)  # fmt: skip
 
     def choice(self, node: str, component: ComponentName) -> NodeChoice:
         """The hardware node `node` of `component` is built with."""
@@ -150,7 +190,8 @@ class BitConfig(SpecModel):
         nodes: dict[str, NodeHardware] | None = None,
     ) -> BitConfig:
         """This configuration with the given hardware for every component (the fields left
-        None unchanged) and, when given, `nodes` as the per-node overrides."""
+        None unchanged) and, when given, `nodes` as the per-node overrides; an engine's
+        lanes, multiplier and storage likewise."""
         update = {
             field: value
             for field, value in (("parallelism", parallelism), ("multiplier", multiplier),
@@ -158,9 +199,12 @@ class BitConfig(SpecModel):
             if value is not None
         }  # fmt: skip
         components = {name: c.model_copy(update=update) for name, c in self.components.items()}
-        return self.model_copy(
-            update={"components": components, "nodes": self.nodes if nodes is None else nodes}
-        )
+        engine = self.engine
+        if engine is not None:
+            lanes = update.pop("parallelism", engine.lanes)
+            engine = EngineChoice.model_validate({**engine.model_dump(), **update, "lanes": lanes})
+        return self.model_copy(update={"components": components, "engine": engine,
+                                       "nodes": self.nodes if nodes is None else nodes})  # fmt: skip
 
     def problems(self, n_layers: int) -> list[str]:
         """What keeps this configuration from describing a model of `n_layers` encoder

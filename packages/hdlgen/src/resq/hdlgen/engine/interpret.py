@@ -2,13 +2,11 @@
 memory by its skewed address (each cycle's P lane reads must hit P different banks), the
 lanes' sums, the requantizer chain, the softmax and mean units. The arithmetic is the
 integer reference's own (`intops`, `softmax_int`, `check_width`), so the result must equal
-`intref.run`; what this checks is the program (the fusion, the heads, the layout), and
-`work_cycles` counts the cycles of its passes by the contract of docs/engine.md.
+`intref.run`; what this checks is the program (the fusion, the heads, the layout). The
+RTL's cycles are `resq.hdlgen.engine.cycles`.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 from resq.hdlgen.engine.program import MacOp, MeanOp, Operand, Program, Requant, SoftmaxOp
@@ -36,8 +34,8 @@ class TensorMemory:
         placed = self.program.tensors[name]
         if not (0 <= row < placed.rows and 0 <= col < placed.cols):
             raise HdlgenError(f"{name}[{row}, {col}] is outside its {placed.rows}×{placed.cols}")
-        width = math.ceil(placed.cols / self.lanes)
-        return (row + col) % self.lanes, placed.base + row * width + col // self.lanes
+        return ((row + col) % self.lanes,
+                placed.base + (row << placed.row_log) + col // self.lanes)  # fmt: skip
 
     def write(self, name: str, row: int, col: int, value: np.ndarray) -> None:
         bank, word = self.address(name, row, col)
@@ -164,21 +162,3 @@ class Interpreter:
             acc = sum(memory.read(op.input, r, c) - op.zero_point for r in range(op.rows))
             total = check_width(np.asarray(acc, dtype=Int), op.accumulator_bits, op.node)
             memory.write(op.out, 0, c, _requantized(total, op.requant))
-
-
-def work_cycles(program: Program) -> dict[str, int]:
-    """Cycles of each op's work by the contract of docs/engine.md, before the RTL's pipeline
-    latencies: a mac op ⌈K / P⌉ per row (the row buffer) plus max(K, P_used) per pass; a
-    softmax op 2·L per row; a mean op rows · ⌈cols / P⌉. Keyed `<index>:<node>`."""
-    lanes = program.lanes
-    cycles: dict[str, int] = {}
-    for index, op in enumerate(program.ops):
-        if isinstance(op, MacOp):
-            passes = sum(max(op.k, min(lanes, op.n - n0)) for n0 in range(0, op.n, lanes))
-            total = op.m * (math.ceil(op.k / lanes) + passes)
-        elif isinstance(op, SoftmaxOp):
-            total = op.rows * 2 * op.length
-        else:
-            total = op.rows * math.ceil(op.cols / lanes)
-        cycles[f"{index}:{op.node}"] = total
-    return cycles

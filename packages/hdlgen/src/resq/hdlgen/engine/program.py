@@ -35,13 +35,15 @@ class _Frozen(BaseModel):
 
 class Placed(_Frozen):
     """A tensor in the tensor memory: element (r, c) in bank (r + c) mod P, at word
-    base + r · ⌈cols / P⌉ + c // P of that bank (docs/engine.md, the skewed layout)."""
+    base + r · 2^row_log + c // P of that bank, 2^row_log the power of two ≥ ⌈cols / P⌉
+    (docs/engine.md, the skewed layout; a power of two so the RTL shifts)."""
 
     name: str
     rows: int = Field(ge=1)
     cols: int = Field(ge=1)
     base: int = Field(ge=0, description="first word, in every bank")
-    words: int = Field(ge=1, description="words per bank: rows · ⌈cols / P⌉")
+    row_log: int = Field(0, ge=0, le=15, description="log2 of the words per row")
+    words: int = Field(ge=1, description="words per bank: rows · 2^row_log")
 
 
 class Operand(_Frozen):
@@ -268,6 +270,12 @@ def _attention(model: IntModel, node: AttentionNode) -> list[MacOp | SoftmaxOp |
     return ops
 
 
+def row_words_log(cols: int, lanes: int) -> int:
+    """log2 of the words one row of `cols` elements takes in each of `lanes` banks: the
+    power of two ≥ ⌈cols / lanes⌉."""
+    return max(math.ceil(cols / lanes) - 1, 0).bit_length()
+
+
 def _shape(model: IntModel, name: str) -> tuple[int, int]:
     """(rows, cols) of a model tensor; a vector is one row."""
     shape = model.tensors[name].shape
@@ -300,13 +308,16 @@ def _placed(model: IntModel, ops: list[MacOp | SoftmaxOp | MeanOp], stored: list
         start = written_at[name]
         busy = [(b, w, t) for b, w, t in busy if last_read.get(t, -2) >= start]
         rows, cols = shapes[name] if name in shapes else _shape(model, name)
-        words = rows * math.ceil(cols / lanes)
+        row_log = row_words_log(cols, lanes)
+        words = rows << row_log
         base = 0
         for b, w, _ in sorted(busy):
             if base + words <= b:
                 break
             base = max(base, b + w)
         busy.append((base, words, name))
-        placed[name] = Placed(name=name, rows=rows, cols=cols, base=base, words=words)
+        placed[name] = Placed(
+            name=name, rows=rows, cols=cols, base=base, row_log=row_log, words=words
+        )
         depth = max(depth, base + words)
     return Program(lanes=lanes, ops=ops, tensors=placed, depth=depth, output=model.output)
