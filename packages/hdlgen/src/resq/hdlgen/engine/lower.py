@@ -96,7 +96,6 @@ class Lowered(BaseModel):
     channels: str
     tables: str
     exp2: str
-    work: list[int] = Field(description="per op: rows · (loads + Σ pass cycles), the issue cycles")
 
 
 def signed_bits(low: int, high: int) -> int:
@@ -274,8 +273,7 @@ def lower(program: Program, model: IntModel, arrays: dict[str, np.ndarray]) -> L
     )  # fmt: skip
     exp2 = packed(np.array(model.softmax.exp2), model.softmax.exp_bits + 1)
     return Lowered(ops=ops, generics=generics, weights=packed(words, b_width),
-                   channels=channels, tables=packed(tables, data_bits), exp2=exp2,
-                   work=[issue_cycles(o, lanes) for o in ops])  # fmt: skip
+                   channels=channels, tables=packed(tables, data_bits), exp2=exp2)  # fmt: skip
 
 
 def _shift_range(prefix: str, shifts: list[int]) -> dict[str, int]:
@@ -308,12 +306,6 @@ def _padded(parts: list[np.ndarray], depth: int, lanes: int) -> np.ndarray:
         joined = np.concatenate(parts)
         words[: len(joined)] = joined
     return words
-
-
-def issue_cycles(op: EngineOp, lanes: int) -> int:
-    """The cycles the sequencer issues for `op`: per row its loads and its passes."""
-    passes = sum(pass_cycles(op.k, min(lanes, op.n - n0)) for n0 in range(0, op.n, lanes))
-    return op.m * (op.a_loads + passes)
 
 
 def _requant_fields(r: Requant) -> dict[str, int | bool]:

@@ -28,14 +28,12 @@ def lane_style(lowered: Lowered, multiplier: str) -> LaneStyle:
 
 
 ROM_BLOCK_BITS = 4096
-"""A weight ROM of more bits than this goes to block RAM when the storage is `auto`."""
+"""A weight ROM of more bits than this goes to block RAM."""
 
 
-def rom_style(lowered: Lowered, hardware: EngineChoice) -> str:
-    """The weight ROM's storage: the engine's storage, or under `auto` block RAM for more
-    than ROM_BLOCK_BITS bits (LUT-ROM below)."""
-    if hardware.storage != "auto":
-        return hardware.storage
+def rom_style(lowered: Lowered) -> str:
+    """The weight ROM's storage: block RAM for more than ROM_BLOCK_BITS bits, else LUT-ROM
+    (`hardware.storage` is the tensor memory's)."""
     return "block" if len(lowered.weights) > ROM_BLOCK_BITS else "distributed"
 
 
@@ -81,7 +79,7 @@ def engine_vhdl(name: str, entity: str, model: IntModel, arrays: dict[str, np.nd
             "fields": [(field, _vhdl(value)) for field, value in op.model_dump().items()]}
            for op in lowered.ops]  # fmt: skip
     values = {**lowered.generics, "MEM_STYLE": hardware.storage, "LANE_STYLE": style,
-              "MULT_STYLE": hardware.multiplier, "ROM_STYLE": rom_style(lowered, hardware)}  # fmt: skip
+              "MULT_STYLE": hardware.multiplier, "ROM_STYLE": rom_style(lowered)}  # fmt: skip
     scalars = [{"name": key, "type": _vhdl_type(value), "value": _vhdl(value)}
                for key, value in values.items()]  # fmt: skip
     generics = [(key, f"{key}_c") for key in values]
