@@ -16,6 +16,7 @@ from resq.hdlgen.engine.cycles import inference_cycles, node_cycles
 from resq.hdlgen.engine.lower import lower
 from resq.hdlgen.engine.program import compile_program
 from resq.hdlgen.engine.top import lane_style
+from resq.hdlgen.mapping import HdlgenError
 from resq.hdlgen.project import Target, generate
 from resq.hdlgen.simulation import prepare, rtl_simulation
 from resq.hdlgen.verilator import netlist_simulation
@@ -58,3 +59,16 @@ def test_the_engine_equals_the_integer_reference_in_its_cycles(
     if case in ("uniform8", "uniform4"):
         netlist = netlist_simulation(generated, work, 1800.0)
         assert netlist.bit_exact == result.bit_exact and netlist.cycles == result.cycles
+
+
+@pytest.mark.usefixtures("beijing_home")
+def test_a_name_that_cannot_become_vhdl_is_refused(tmp_path: Path, calibrated: Calibrate) -> None:
+    """Node names reach the engine's package (its op labels): a hostile one stops generate."""
+    model, arrays, q_in = calibrated("uniform8")
+    hostile = model.nodes[0].model_copy(update={"name": "linput\nend package"})
+    model = model.model_copy(update={"nodes": [hostile, *model.nodes[1:]]})
+    engine = EngineChoice(lanes=16, multiplier="dsp", storage="auto")
+    config = model.bits.model_copy(update={"architecture": "engine", "engine": engine})
+    with pytest.raises(HdlgenError, match="cannot become a VHDL identifier"):
+        generate("eng", model, arrays, config, q_in, tmp_path / "model", TARGET)
+    assert not (tmp_path / "model").exists()

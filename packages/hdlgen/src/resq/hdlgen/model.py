@@ -21,6 +21,7 @@ __all__ = [
     "CORE_VERSION",
     "HdlgenError",
     "check_config",
+    "check_names",
     "design",
     "entity_name",
     "top_context",
@@ -71,11 +72,17 @@ def check_config(model: IntModel, config: BitConfig) -> None:
         )
 
 
+def check_names(model: IntModel) -> None:
+    """Raise unless every tensor and node name of `model` can become a VHDL identifier
+    (they reach the generated VHDL)."""
+    for name in [*model.tensors, *(n.name for n in model.nodes)]:
+        _check_name(name, "tensor or node name")
+
+
 def design(model: IntModel, arrays: dict[str, np.ndarray], config: BitConfig) -> list[IpInstance]:
     """The IP instance of every node, in execution order, as `config` builds it."""
     check_config(model, config)
-    for name in [*model.tensors, *(n.name for n in model.nodes)]:
-        _check_name(name, "tensor or node name")
+    check_names(model)
     return [
         ip_instance(node, model.tensors, arrays, model.softmax,
                     config.choice(node.name, node.component))

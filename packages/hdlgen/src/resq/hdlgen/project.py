@@ -14,7 +14,14 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from resq.hdlgen.engine.top import engine_vhdl, op_label
 from resq.hdlgen.mapping import rows_features
-from resq.hdlgen.model import CORE_VERSION, check_config, design, entity_name, top_vhdl
+from resq.hdlgen.model import (
+    CORE_VERSION,
+    check_config,
+    check_names,
+    design,
+    entity_name,
+    top_vhdl,
+)
 from resq.hdlgen.render import generated_header, inputs_digest, render
 from resq.spec import BitConfig, NodeChoice
 from resq.spec.atomic import write_text_atomic
@@ -137,6 +144,7 @@ def generate(
     engine_ops: list[str] = []
     if config.engine is not None:
         check_config(model, config)
+        check_names(model)
         package, top, lowered = engine_vhdl(name, entity, model, arrays, config.engine, header)
         engine_ops = [op_label(op, model) for op in lowered.ops]
         depends = ["resq:ip:buffer", "resq:ip:engine", "resq:ip:engine_lanes", "resq:ip:pkg"]
