@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from resq.hdlgen.engine.lower import EngineOp, Lowered, lower
-from resq.hdlgen.engine.program import Program, compile_program
-from resq.hdlgen.mapping import HdlgenError, rows_features
+from resq.hdlgen.engine.lower import A_ONE, EngineOp, Lowered, lower
+from resq.hdlgen.engine.program import compile_program
+from resq.hdlgen.mapping import rows_features
 from resq.hdlgen.render import render
 from resq.spec import EngineChoice
 from resq.spec.integer.intmodel import IntModel
@@ -52,22 +52,15 @@ def _vhdl(value: int | bool | str) -> str:
 def op_label(op: EngineOp, model: IntModel) -> str:
     """`<node> <kind> MxNxK` of a program entry (kind: mac, scores or mean)."""
     node = model.nodes[op.node].name
-    kind = "scores" if op.scores else ("mean" if op.a_src == 2 else "mac")
+    kind = "scores" if op.scores else ("mean" if op.a_src == A_ONE else "mac")
     return f"{node} {kind} {op.m}x{op.n}x{op.k}"
-
-
-def engine_program(model: IntModel, hardware: EngineChoice) -> Program:
-    """The engine program of `model` on `hardware.lanes` lanes."""
-    if hardware.lanes & (hardware.lanes - 1):
-        raise HdlgenError(f"engine lanes {hardware.lanes}: expected a power of two (1 to 64)")
-    return compile_program(model, hardware.lanes)
 
 
 def engine_vhdl(name: str, entity: str, model: IntModel, arrays: dict[str, np.ndarray],
                 hardware: EngineChoice, header: str) -> tuple[str, str, Lowered]:  # fmt: skip
     """(package, top, lowered program) of `model` on the engine built as `hardware`;
     `entity` is the top entity, `header` the generated-file line."""
-    lowered = lower(engine_program(model, hardware), model, arrays)
+    lowered = lower(compile_program(model, hardware.lanes), model, arrays)
     style = lane_style(lowered, hardware.multiplier)
     constants = [
         {"name": "WEIGHTS_c", "bits": lowered.weights},
